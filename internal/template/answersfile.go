@@ -1,0 +1,95 @@
+package template
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// AnswersFileName is the file a generated repository carries (SPEC §4): it
+// says which template at which version made it, and with which answers.
+const AnswersFileName = ".goldenpath.yml"
+
+// AnswersFile is the content of .goldenpath.yml.
+type AnswersFile struct {
+	Template string  `yaml:"template"`
+	Version  string  `yaml:"version"`
+	Source   string  `yaml:"source"`
+	Answers  Answers `yaml:"answers"`
+	Request  string  `yaml:"request,omitempty"`
+}
+
+const answersFileHeader = "# Written by goldenpath: the template, version and answers this repository\n# was generated from. Template upgrades read and update it.\n"
+
+// Marshal encodes the answers file deterministically (keys sorted).
+func (a AnswersFile) Marshal() []byte {
+	if a.Answers == nil {
+		a.Answers = Answers{}
+	}
+	var buf bytes.Buffer
+	buf.WriteString(answersFileHeader)
+	enc := yaml.NewEncoder(&buf)
+	enc.SetIndent(2)
+	if err := enc.Encode(a); err != nil {
+		// Answers hold only strings, bools and string lists: encoding cannot fail.
+		panic(fmt.Sprintf("encoding %s: %v", AnswersFileName, err))
+	}
+	_ = enc.Close()
+	return buf.Bytes()
+}
+
+// ParseAnswersFile decodes a .goldenpath.yml. Answers come back as strings,
+// bools and []string, ready for Manifest.Validate.
+func ParseAnswersFile(data []byte) (AnswersFile, error) {
+	var a AnswersFile
+	var raw struct {
+		Template string         `yaml:"template"`
+		Version  string         `yaml:"version"`
+		Source   string         `yaml:"source"`
+		Answers  map[string]any `yaml:"answers"`
+		Request  string         `yaml:"request"`
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(&raw); err != nil {
+		return a, fmt.Errorf("parsing %s: %w", AnswersFileName, err)
+	}
+	var missing []string
+	if raw.Template == "" {
+		missing = append(missing, "template")
+	}
+	if raw.Version == "" {
+		missing = append(missing, "version")
+	}
+	if len(missing) > 0 {
+		return a, fmt.Errorf("parsing %s: missing %s", AnswersFileName, strings.Join(missing, " and "))
+	}
+	a = AnswersFile{Template: raw.Template, Version: raw.Version, Source: raw.Source, Request: raw.Request, Answers: Answers{}}
+	for k, v := range raw.Answers {
+		switch v := v.(type) {
+		case []any:
+			l := make([]string, 0, len(v))
+			for _, x := range v {
+				s, ok := coerceString(x)
+				if !ok {
+					return AnswersFile{}, fmt.Errorf("parsing %s: answer %s holds a nested value", AnswersFileName, k)
+				}
+				l = append(l, s)
+			}
+			a.Answers[k] = l
+		case nil:
+			a.Answers[k] = ""
+		case string, bool:
+			a.Answers[k] = v
+		default:
+			s, ok := coerceString(v)
+			if !ok {
+				return AnswersFile{}, fmt.Errorf("parsing %s: answer %s holds a nested value", AnswersFileName, k)
+			}
+			a.Answers[k] = s
+		}
+	}
+	return a, nil
+}

@@ -1,0 +1,252 @@
+package template
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io/fs"
+	"path"
+	"sort"
+	"strings"
+	texttemplate "text/template"
+	"unicode/utf8"
+
+	"github.com/Masterminds/sprig/v3"
+	"github.com/bmatcuk/doublestar/v4"
+)
+
+// SkeletonDir is the folder of a template whose tree is rendered.
+const SkeletonDir = "skeleton"
+
+// TmplSuffix is stripped from output file names, so skeleton sources such as
+// main.go.tmpl are never seen by the tools of the language they are in.
+const TmplSuffix = ".tmpl"
+
+// File is one rendered file.
+type File struct {
+	Path string      // slash-separated, relative to the output root
+	Mode fs.FileMode // 0644, or 0755 when the skeleton file is executable
+	Data []byte
+}
+
+// RenderContext is what a render knows beyond the answers. It is exposed to
+// templates as {{ .goldenpath.org }} and {{ .goldenpath.template }}.
+type RenderContext struct {
+	Org string // the GitHub organization the repository lives in
+}
+
+// removedFuncs are the sprig functions that HermeticTxtFuncMap still
+// offers but that read the clock, randomness, the OS or the local time
+// zone, or that make keys and certificates (random). The same template and
+// answers must give the same bytes forever: upgrades re-render old versions
+// and merge against them.
+var removedFuncs = []string{
+	// Already gone from the hermetic map; listed so a sprig upgrade that
+	// changes its list cannot bring them back.
+	"env", "expandenv", "getHostByName",
+	"now", "date", "dateInZone", "date_in_zone", "dateModify", "date_modify",
+	"htmlDate", "htmlDateInZone",
+	"randAlphaNum", "randAlpha", "randAscii", "randNumeric", "randBytes", "uuidv4",
+	// Clock: relative to time.Now.
+	"ago", "durationRound",
+	// Local time zone (TZ) and clock arithmetic.
+	"toDate", "mustToDate", "mustDateModify", "must_date_modify", "unixEpoch",
+	// Randomness.
+	"randInt", "shuffle", "bcrypt", "htpasswd", "encryptAES", "decryptAES",
+	"genPrivateKey", "derivePassword", "buildCustomCert", "genCA", "genCAWithKey",
+	"genSelfSignedCert", "genSelfSignedCertWithKey", "genSignedCert", "genSignedCertWithKey",
+	// Host OS path rules differ between machines; use base/dir/clean/ext.
+	"osBase", "osClean", "osDir", "osExt", "osIsAbs",
+}
+
+// FuncMap returns the functions templates may call: sprig's hermetic set
+// minus everything listed in removedFuncs.
+func FuncMap() texttemplate.FuncMap {
+	fm := sprig.HermeticTxtFuncMap()
+	for _, name := range removedFuncs {
+		delete(fm, name)
+	}
+	return fm
+}
+
+// Render renders t's skeleton with the answers. The result is sorted by path
+// and byte-identical for the same template, answers and context.
+func Render(t *Template, answers Answers, rc RenderContext) ([]File, error) {
+	if t == nil || t.Manifest == nil || t.FS == nil {
+		return nil, errors.New("rendering: no template loaded")
+	}
+	m := t.Manifest
+	data := map[string]any{}
+	for k, v := range answers {
+		data[k] = copyValue(v)
+	}
+	data["goldenpath"] = map[string]any{"org": rc.Org, "template": m.Name}
+	r := &renderer{m: m, data: data, funcs: FuncMap()}
+
+	skel, err := fs.Sub(t.FS, SkeletonDir)
+	if err != nil {
+		return nil, fmt.Errorf("opening %s: %w", SkeletonDir, err)
+	}
+	var files []File
+	sources := map[string]string{} // output path → skeleton path
+	err = fs.WalkDir(skel, ".", func(src string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return fmt.Errorf("reading %s: %w", skelPath(src), err)
+		}
+		if src == "." {
+			return nil
+		}
+		if d.Type()&fs.ModeSymlink != 0 {
+			return fmt.Errorf("%s is a symbolic link: skeletons may not contain links (they could point outside the output)", skelPath(src))
+		}
+		if matchAny(m.Options.Exclude, src) {
+			if d.IsDir() {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		out, skip, err := r.renderPath(src, d.IsDir())
+		if err != nil {
+			return err
+		}
+		if skip {
+			if d.IsDir() {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		if d.IsDir() {
+			return nil
+		}
+		if !d.Type().IsRegular() {
+			return fmt.Errorf("%s is not a regular file", skelPath(src))
+		}
+		if out == AnswersFileName {
+			return fmt.Errorf("%s renders to %s, which goldenpath writes itself", skelPath(src), AnswersFileName)
+		}
+		if prev, ok := sources[out]; ok {
+			return fmt.Errorf("%s and %s both render to %s", skelPath(prev), skelPath(src), out)
+		}
+		sources[out] = src
+		info, err := d.Info()
+		if err != nil {
+			return fmt.Errorf("reading %s: %w", skelPath(src), err)
+		}
+		content, err := fs.ReadFile(skel, src)
+		if err != nil {
+			return fmt.Errorf("reading %s: %w", skelPath(src), err)
+		}
+		if !matchAny(m.Options.Verbatim, src) && !IsBinary(content) {
+			content, err = r.execute(skelPath(src), string(content))
+			if err != nil {
+				return err
+			}
+		}
+		mode := fs.FileMode(0o644)
+		if info.Mode()&0o111 != 0 {
+			mode = 0o755
+		}
+		files = append(files, File{Path: out, Mode: mode, Data: content})
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	sort.Slice(files, func(i, j int) bool { return files[i].Path < files[j].Path })
+	if err := checkCollisions(files, sources); err != nil {
+		return nil, err
+	}
+	return files, nil
+}
+
+type renderer struct {
+	m     *Manifest
+	data  map[string]any
+	funcs texttemplate.FuncMap
+}
+
+func skelPath(src string) string { return SkeletonDir + "/" + src }
+
+// renderPath renders each segment of a skeleton path. skip is true when a
+// segment renders empty: the file or folder is conditional and switched off.
+func (r *renderer) renderPath(src string, isDir bool) (out string, skip bool, err error) {
+	segs := strings.Split(src, "/")
+	for i, seg := range segs {
+		b, err := r.execute(skelPath(src)+" (name)", seg)
+		if err != nil {
+			return "", false, err
+		}
+		s := string(b)
+		if strings.TrimSpace(s) == "" {
+			return "", true, nil
+		}
+		if i == len(segs)-1 && !isDir && strings.HasSuffix(s, TmplSuffix) {
+			s = strings.TrimSuffix(s, TmplSuffix)
+			if s == "" {
+				return "", false, fmt.Errorf("%s: the name is empty once %s is stripped", skelPath(src), TmplSuffix)
+			}
+		}
+		segs[i] = s
+	}
+	out, err = SafePath(strings.Join(segs, "/"))
+	if err != nil {
+		return "", false, fmt.Errorf("%s: rendered path refused: %w", skelPath(src), err)
+	}
+	return out, false, nil
+}
+
+func (r *renderer) execute(name, text string) ([]byte, error) {
+	tpl, err := texttemplate.New(name).
+		Delims(r.m.LeftDelim(), r.m.RightDelim()).
+		Option("missingkey=error").
+		Funcs(r.funcs).
+		Parse(text)
+	if err != nil {
+		return nil, err // text/template names the file and line
+	}
+	var buf bytes.Buffer
+	if err := tpl.Execute(&buf, r.data); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+func matchAny(globs []string, p string) bool {
+	for _, g := range globs {
+		if ok, _ := doublestar.Match(g, p); ok {
+			return true
+		}
+	}
+	return false
+}
+
+// checkCollisions refuses outputs that a case-insensitive file system (macOS,
+// Windows checkouts) could not hold, and a file that is also a folder.
+func checkCollisions(files []File, sources map[string]string) error {
+	lower := map[string]string{}
+	for _, f := range files {
+		k := strings.ToLower(f.Path)
+		if prev, ok := lower[k]; ok {
+			return fmt.Errorf("%s and %s render to %s and %s, which differ only in case", skelPath(sources[prev]), skelPath(sources[f.Path]), prev, f.Path)
+		}
+		lower[k] = f.Path
+	}
+	for _, f := range files {
+		for dir := path.Dir(f.Path); dir != "."; dir = path.Dir(dir) {
+			if other, ok := lower[strings.ToLower(dir)]; ok {
+				return fmt.Errorf("%s renders to the file %s, but %s needs it to be a folder", skelPath(sources[other]), other, skelPath(sources[f.Path]))
+			}
+		}
+	}
+	return nil
+}
+
+// IsBinary reports whether content is copied rather than rendered: a NUL
+// byte in the first 8000 bytes (git's test) or invalid UTF-8.
+func IsBinary(content []byte) bool {
+	head := content
+	if len(head) > 8000 {
+		head = head[:8000]
+	}
+	return bytes.IndexByte(head, 0) >= 0 || !utf8.Valid(content)
+}
