@@ -168,11 +168,29 @@ func (p *Parameter) check(v any) (any, []string) {
 			return nil, []string{"must be a single line"}
 		}
 	}
-	var msgs []string
 	if p.Type == TypeChoice {
 		if !contains(p.Options, s) {
-			msgs = append(msgs, fmt.Sprintf("%q is not one of the options: %s", s, strings.Join(p.Options, ", ")))
+			return s, []string{fmt.Sprintf("%q is not one of the options: %s", s, strings.Join(p.Options, ", "))}
 		}
+		return s, nil
+	}
+	// name and owner have fixed shapes; when one is wrong, say that alone
+	// rather than repeat it through the manifest's own pattern or maxLength.
+	var msgs []string
+	switch p.ID {
+	case "name":
+		if !nameRE.MatchString(s) {
+			msgs = append(msgs, fmt.Sprintf("%q must be lowercase letters and digits in words joined by single hyphens, like payments-api (it names the repository, the catalog entry and the image)", s))
+		}
+		if len(s) > MaxNameLength {
+			msgs = append(msgs, fmt.Sprintf("must be at most %d characters long (it is also a DNS name)", MaxNameLength))
+		}
+	case "owner":
+		if !teamSlugRE.MatchString(s) {
+			msgs = append(msgs, fmt.Sprintf("%q must be a GitHub team slug, like team-payments (lowercase, without @ or the organization)", s))
+		}
+	}
+	if len(msgs) > 0 {
 		return s, msgs
 	}
 	n := utf8.RuneCountInString(s)
@@ -182,25 +200,14 @@ func (p *Parameter) check(v any) (any, []string) {
 	if p.MaxLength != nil && n > *p.MaxLength {
 		msgs = append(msgs, fmt.Sprintf("must be at most %d characters long", *p.MaxLength))
 	}
-	if p.pattern == nil && p.Pattern != "" {
-		// Parameters built in code rather than by ParseManifest.
-		p.pattern, _ = regexp.Compile(`^(?:` + p.Pattern + `)$`)
+	re := p.pattern
+	if re == nil && p.Pattern != "" {
+		// A parameter built in code rather than by ParseManifest. Compiled
+		// here, not stored: manifests are shared between goroutines.
+		re, _ = regexp.Compile(`^(?:` + p.Pattern + `)$`)
 	}
-	if p.pattern != nil && !p.pattern.MatchString(s) {
+	if re != nil && !re.MatchString(s) {
 		msgs = append(msgs, fmt.Sprintf("must match the pattern %s", p.Pattern))
-	}
-	switch p.ID {
-	case "name":
-		if !nameRE.MatchString(s) {
-			msgs = append(msgs, "must be lowercase letters and digits, in words separated by single hyphens (like payments-api): it is the repository, catalog and image name")
-		}
-		if len(s) > MaxNameLength {
-			msgs = append(msgs, fmt.Sprintf("must be at most %d characters long (it is also a DNS name)", MaxNameLength))
-		}
-	case "owner":
-		if !teamSlugRE.MatchString(s) {
-			msgs = append(msgs, fmt.Sprintf("%q must be a GitHub team slug, like team-payments (lowercase, without @ or the organization)", s))
-		}
 	}
 	return s, msgs
 }
