@@ -1,0 +1,430 @@
+package merge
+
+import "math"
+
+// This file is a line diff that makes the same choices as git's xdiff
+// (xdiffi.c, xprepare.c) with no flags set, which is what `git merge-file`
+// uses: the same trimming of common ends, the same discarding of lines that
+// cannot match, the same Myers middle-snake split and its tie-breaks, and the
+// same sliding of change groups (xdl_change_compact). A merge agrees with git
+// only if both sides' diffs line up the hunks the way git's do, so the shape
+// of the code follows xdiff closely on purpose.
+//
+// One difference: xdiff gives up on a minimal diff when the edit cost passes
+// max(256, sqrt(N)) and takes a heuristic split. This diff is always minimal,
+// so for very large, very different files the hunks can differ from git's.
+
+// xfile is one side of a diff: its lines, their equivalence classes and
+// which of them are changed. chg has a false sentinel on both ends.
+type xfile struct {
+	recs [][]byte
+	ha   []int  // equivalence class of each line
+	chg  []bool // chg[i+1] reports whether line i is changed
+	// The lines kept for the Myers pass after discarding (xdl_cleanup_records).
+	rha    []int
+	rindex []int
+}
+
+func (f *xfile) changed(i int) bool { return f.chg[i+1] }
+func (f *xfile) set(i int, v bool)  { f.chg[i+1] = v }
+func (f *xfile) n() int             { return len(f.recs) }
+
+// xchange is one hunk: lines [i1, i1+chg1) of the first file replaced by
+// lines [i2, i2+chg2) of the second.
+type xchange struct{ i1, i2, chg1, chg2 int }
+
+// splitLines cuts data after every '\n'; the last line may lack one.
+func splitLines(data []byte) [][]byte {
+	var recs [][]byte
+	for len(data) > 0 {
+		i := 0
+		for i < len(data) && data[i] != '\n' {
+			i++
+		}
+		if i < len(data) {
+			i++
+		}
+		recs = append(recs, data[:i:i])
+		data = data[i:]
+	}
+	return recs
+}
+
+// bogosqrt is xdl_bogosqrt: a power of two near sqrt(n).
+func bogosqrt(n int) int {
+	i := 1
+	for ; n > 0; n >>= 2 {
+		i <<= 1
+	}
+	return i
+}
+
+const (
+	maxEqLimit    = 1024 // XDL_MAX_EQLIMIT
+	simscanWindow = 100  // XDL_SIMSCAN_WINDOW
+	kpdisRun      = 4    // XDL_KPDIS_RUN
+)
+
+// diffLines diffs a against b and returns the hunks after git's compaction.
+func diffLines(a, b [][]byte) []xchange {
+	f1, f2 := doDiff(a, b)
+	changeCompact(f1, f2)
+	changeCompact(f2, f1)
+	return buildScript(f1, f2)
+}
+
+func doDiff(a, b [][]byte) (*xfile, *xfile) {
+	f1 := &xfile{recs: a, ha: make([]int, len(a)), chg: make([]bool, len(a)+2)}
+	f2 := &xfile{recs: b, ha: make([]int, len(b)), chg: make([]bool, len(b)+2)}
+	classes := make(map[string]int)
+	var len1, len2 []int
+	classify := func(f *xfile, counts func(c int)) {
+		for i, r := range f.recs {
+			c, ok := classes[string(r)]
+			if !ok {
+				c = len(len1)
+				classes[string(r)] = c
+				len1 = append(len1, 0)
+				len2 = append(len2, 0)
+			}
+			f.ha[i] = c
+			counts(c)
+		}
+	}
+	classify(f1, func(c int) { len1[c]++ })
+	classify(f2, func(c int) { len2[c]++ })
+
+	// xdl_trim_ends: common head and tail lines are never changed.
+	lim := min(f1.n(), f2.n())
+	start := 0
+	for start < lim && f1.ha[start] == f2.ha[start] {
+		start++
+	}
+	tail := 0
+	for tail < lim-start && f1.ha[f1.n()-1-tail] == f2.ha[f2.n()-1-tail] {
+		tail++
+	}
+	end1, end2 := f1.n()-tail-1, f2.n()-tail-1
+
+	// xdl_cleanup_records: lines with no match on the other side are
+	// changed for sure; lines with very many matches are dropped when they
+	// sit among such lines.
+	dis1 := discards(f1, start, end1, len2)
+	dis2 := discards(f2, start, end2, len1)
+	keep(f1, dis1, start, end1)
+	keep(f2, dis2, start, end2)
+
+	n1, n2 := len(f1.rha), len(f2.rha)
+	kvdf := make([]int, n1+n2+3)
+	kvdb := make([]int, n1+n2+3)
+	recsCmp(f1, 0, n1, f2, 0, n2, kvdf, kvdb, n2+1)
+	return f1, f2
+}
+
+func discards(f *xfile, start, end int, other []int) []byte {
+	dis := make([]byte, f.n()+1)
+	mlim := min(bogosqrt(f.n()), maxEqLimit)
+	for i := start; i <= end; i++ {
+		nm := other[f.ha[i]]
+		switch {
+		case nm == 0:
+			dis[i] = 0
+		case nm >= mlim:
+			dis[i] = 2
+		default:
+			dis[i] = 1
+		}
+	}
+	return dis
+}
+
+func keep(f *xfile, dis []byte, start, end int) {
+	for i := start; i <= end; i++ {
+		if dis[i] == 1 || (dis[i] == 2 && !cleanMmatch(dis, i, start, end)) {
+			f.rindex = append(f.rindex, i)
+			f.rha = append(f.rha, f.ha[i])
+		} else {
+			f.set(i, true)
+		}
+	}
+}
+
+// cleanMmatch is xdl_clean_mmatch: a many-match line is discarded only in
+// the middle of a run of no-match lines.
+func cleanMmatch(dis []byte, i, s, e int) bool {
+	if i-s > simscanWindow {
+		s = i - simscanWindow
+	}
+	if e-i > simscanWindow {
+		e = i + simscanWindow
+	}
+	rdis0, rpdis0 := 0, 1
+	for r := 1; i-r >= s; r++ {
+		if dis[i-r] == 0 {
+			rdis0++
+		} else if dis[i-r] == 2 {
+			rpdis0++
+		} else {
+			break
+		}
+	}
+	if rdis0 == 0 {
+		return false
+	}
+	rdis1, rpdis1 := 0, 1
+	for r := 1; i+r <= e; r++ {
+		if dis[i+r] == 0 {
+			rdis1++
+		} else if dis[i+r] == 2 {
+			rpdis1++
+		} else {
+			break
+		}
+	}
+	if rdis1 == 0 {
+		return false
+	}
+	rdis1 += rdis0
+	rpdis1 += rpdis0
+	return rpdis1*kpdisRun < rpdis1+rdis1
+}
+
+// recsCmp is xdl_recs_cmp: shrink the box by its common ends, then split
+// at the middle snake and recurse.
+func recsCmp(f1 *xfile, off1, lim1 int, f2 *xfile, off2, lim2 int, kvdf, kvdb []int, koff int) {
+	ha1, ha2 := f1.rha, f2.rha
+	for off1 < lim1 && off2 < lim2 && ha1[off1] == ha2[off2] {
+		off1++
+		off2++
+	}
+	for off1 < lim1 && off2 < lim2 && ha1[lim1-1] == ha2[lim2-1] {
+		lim1--
+		lim2--
+	}
+	switch {
+	case off1 == lim1:
+		for ; off2 < lim2; off2++ {
+			f2.set(f2.rindex[off2], true)
+		}
+	case off2 == lim2:
+		for ; off1 < lim1; off1++ {
+			f1.set(f1.rindex[off1], true)
+		}
+	default:
+		s1, s2 := split(ha1, off1, lim1, ha2, off2, lim2, kvdf, kvdb, koff)
+		recsCmp(f1, off1, s1, f2, off2, s2, kvdf, kvdb, koff)
+		recsCmp(f1, s1, lim1, f2, s2, lim2, kvdf, kvdb, koff)
+	}
+}
+
+// split is xdl_split without the cost-cutting heuristics: it finds the
+// middle snake of the box, searching forward and backward in turns.
+// kvdf[d+koff] is the furthest i1 reached on diagonal d = i1-i2.
+func split(ha1 []int, off1, lim1 int, ha2 []int, off2, lim2 int, kvdf, kvdb []int, koff int) (int, int) {
+	dmin, dmax := off1-lim2, lim1-off2
+	fmid, bmid := off1-off2, lim1-lim2
+	odd := (fmid-bmid)&1 != 0
+	fmin, fmax := fmid, fmid
+	bmin, bmax := bmid, bmid
+	kvdf[fmid+koff] = off1
+	kvdb[bmid+koff] = lim1
+	for {
+		if fmin > dmin {
+			fmin--
+			kvdf[fmin-1+koff] = -1
+		} else {
+			fmin++
+		}
+		if fmax < dmax {
+			fmax++
+			kvdf[fmax+1+koff] = -1
+		} else {
+			fmax--
+		}
+		for d := fmax; d >= fmin; d -= 2 {
+			var i1 int
+			if kvdf[d-1+koff] >= kvdf[d+1+koff] {
+				i1 = kvdf[d-1+koff] + 1
+			} else {
+				i1 = kvdf[d+1+koff]
+			}
+			i2 := i1 - d
+			for i1 < lim1 && i2 < lim2 && ha1[i1] == ha2[i2] {
+				i1++
+				i2++
+			}
+			kvdf[d+koff] = i1
+			if odd && bmin <= d && d <= bmax && kvdb[d+koff] <= i1 {
+				return i1, i2
+			}
+		}
+
+		if bmin > dmin {
+			bmin--
+			kvdb[bmin-1+koff] = math.MaxInt
+		} else {
+			bmin++
+		}
+		if bmax < dmax {
+			bmax++
+			kvdb[bmax+1+koff] = math.MaxInt
+		} else {
+			bmax--
+		}
+		for d := bmax; d >= bmin; d -= 2 {
+			var i1 int
+			if kvdb[d-1+koff] < kvdb[d+1+koff] {
+				i1 = kvdb[d-1+koff]
+			} else {
+				i1 = kvdb[d+1+koff] - 1
+			}
+			i2 := i1 - d
+			for i1 > off1 && i2 > off2 && ha1[i1-1] == ha2[i2-1] {
+				i1--
+				i2--
+			}
+			kvdb[d+koff] = i1
+			if !odd && fmin <= d && d <= fmax && i1 <= kvdf[d+koff] {
+				return i1, i2
+			}
+		}
+	}
+}
+
+// group is a run [start, end) of changed lines; empty between two lines.
+type group struct{ start, end int }
+
+func groupInit(f *xfile) group {
+	g := group{}
+	for f.changed(g.end) {
+		g.end++
+	}
+	return g
+}
+
+func groupNext(f *xfile, g *group) bool {
+	if g.end == f.n() {
+		return false
+	}
+	g.start = g.end + 1
+	g.end = g.start
+	for f.changed(g.end) {
+		g.end++
+	}
+	return true
+}
+
+func groupPrevious(f *xfile, g *group) bool {
+	if g.start == 0 {
+		return false
+	}
+	g.end = g.start - 1
+	g.start = g.end
+	for f.changed(g.start - 1) {
+		g.start--
+	}
+	return true
+}
+
+func groupSlideDown(f *xfile, g *group) bool {
+	if g.end < f.n() && f.ha[g.start] == f.ha[g.end] {
+		f.set(g.start, false)
+		g.start++
+		f.set(g.end, true)
+		g.end++
+		for f.changed(g.end) {
+			g.end++
+		}
+		return true
+	}
+	return false
+}
+
+func groupSlideUp(f *xfile, g *group) bool {
+	if g.start > 0 && f.ha[g.start-1] == f.ha[g.end-1] {
+		g.start--
+		f.set(g.start, true)
+		g.end--
+		f.set(g.end, false)
+		for f.changed(g.start - 1) {
+			g.start--
+		}
+		return true
+	}
+	return false
+}
+
+// changeCompact is xdl_change_compact without the indent heuristic: every
+// group of changes in f slides as far down as it can, unless it can line up
+// with a group of changes in the other file, and then to the lowest such.
+func changeCompact(f, fo *xfile) {
+	g := groupInit(f)
+	gother := groupInit(fo)
+	for {
+		if g.end != g.start {
+			var earliestEnd, endMatchingOther int
+			for {
+				groupsize := g.end - g.start
+				endMatchingOther = -1
+				for groupSlideUp(f, &g) {
+					if !groupPrevious(fo, &gother) {
+						panic("merge: group sync broken sliding up")
+					}
+				}
+				earliestEnd = g.end
+				if gother.end > gother.start {
+					endMatchingOther = g.end
+				}
+				for groupSlideDown(f, &g) {
+					if !groupNext(fo, &gother) {
+						panic("merge: group sync broken sliding down")
+					}
+					if gother.end > gother.start {
+						endMatchingOther = g.end
+					}
+				}
+				if groupsize == g.end-g.start {
+					break
+				}
+			}
+			if g.end != earliestEnd && endMatchingOther != -1 {
+				for gother.end == gother.start {
+					if !groupSlideUp(f, &g) {
+						panic("merge: match disappeared")
+					}
+					if !groupPrevious(fo, &gother) {
+						panic("merge: group sync broken sliding to match")
+					}
+				}
+			}
+		}
+		if !groupNext(f, &g) {
+			break
+		}
+		if !groupNext(fo, &gother) {
+			panic("merge: group sync broken moving to next group")
+		}
+	}
+}
+
+// buildScript pairs the runs of changed lines of both files into hunks.
+func buildScript(f1, f2 *xfile) []xchange {
+	var out []xchange
+	i1, i2 := 0, 0
+	for i1 < f1.n() || i2 < f2.n() {
+		if f1.changed(i1) || f2.changed(i2) {
+			s1, s2 := i1, i2
+			for i1 < f1.n() && f1.changed(i1) {
+				i1++
+			}
+			for i2 < f2.n() && f2.changed(i2) {
+				i2++
+			}
+			out = append(out, xchange{i1: s1, i2: s2, chg1: i1 - s1, chg2: i2 - s2})
+			continue
+		}
+		i1++
+		i2++
+	}
+	return out
+}
