@@ -1,0 +1,169 @@
+package request
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+)
+
+// IssueEvent is the part of an `issues` webhook delivery the workflow uses.
+type IssueEvent struct {
+	InstallationID int64
+	Org            string // repository owner (the organization)
+	Repo           string // repository name
+	Number         int
+	Action         string // opened, edited, labeled, reopened, …
+	Title          string
+	Body           string
+	URL            string // the issue's html_url: what .goldenpath.yml records as request
+	Author         string
+	Labels         []string
+	Label          string // for labeled/unlabeled: the label that changed
+	State          string // open or closed
+	BodyChanged    bool   // for edited: the body (not only the title) changed
+	Sender         string
+	SenderIsBot    bool
+	IsPullRequest  bool
+}
+
+// CommentEvent is the part of an `issue_comment` delivery the workflow uses.
+// Issue carries the issue as it was when the comment was made.
+type CommentEvent struct {
+	Issue     IssueEvent // Action is the comment's action; Sender the commenter
+	Action    string
+	CommentID int64
+	Comment   string
+	Commenter string
+}
+
+// IssueRef names one issue in one installation.
+type IssueRef struct {
+	InstallationID int64
+	Org            string
+	Repo           string
+	Number         int
+}
+
+// Ref names the event's issue.
+func (e IssueEvent) Ref() IssueRef {
+	return IssueRef{InstallationID: e.InstallationID, Org: e.Org, Repo: e.Repo, Number: e.Number}
+}
+
+// Ref names the issue commented on.
+func (e CommentEvent) Ref() IssueRef { return e.Issue.Ref() }
+
+type wireUser struct {
+	Login string `json:"login"`
+	Type  string `json:"type"`
+}
+
+type wireIssue struct {
+	Number  int      `json:"number"`
+	Title   string   `json:"title"`
+	Body    *string  `json:"body"`
+	HTMLURL string   `json:"html_url"`
+	State   string   `json:"state"`
+	User    wireUser `json:"user"`
+	Labels  []struct {
+		Name string `json:"name"`
+	} `json:"labels"`
+	PullRequest json.RawMessage `json:"pull_request"`
+}
+
+type wireEnvelope struct {
+	Action       string    `json:"action"`
+	Issue        wireIssue `json:"issue"`
+	Installation struct {
+		ID int64 `json:"id"`
+	} `json:"installation"`
+	Repository struct {
+		Name  string   `json:"name"`
+		Owner wireUser `json:"owner"`
+	} `json:"repository"`
+	Sender wireUser `json:"sender"`
+	Label  *struct {
+		Name string `json:"name"`
+	} `json:"label"`
+	Changes struct {
+		Body *struct {
+			From string `json:"from"`
+		} `json:"body"`
+	} `json:"changes"`
+	Comment struct {
+		ID   int64    `json:"id"`
+		Body string   `json:"body"`
+		User wireUser `json:"user"`
+	} `json:"comment"`
+}
+
+func (w *wireEnvelope) issueEvent() IssueEvent {
+	ev := IssueEvent{
+		InstallationID: w.Installation.ID,
+		Org:            w.Repository.Owner.Login,
+		Repo:           w.Repository.Name,
+		Number:         w.Issue.Number,
+		Action:         w.Action,
+		Title:          w.Issue.Title,
+		URL:            w.Issue.HTMLURL,
+		Author:         w.Issue.User.Login,
+		State:          w.Issue.State,
+		BodyChanged:    w.Changes.Body != nil,
+		Sender:         w.Sender.Login,
+		SenderIsBot:    isBot(w.Sender),
+		IsPullRequest:  len(w.Issue.PullRequest) > 0 && string(w.Issue.PullRequest) != "null",
+	}
+	if w.Issue.Body != nil {
+		ev.Body = *w.Issue.Body
+	}
+	for _, l := range w.Issue.Labels {
+		ev.Labels = append(ev.Labels, l.Name)
+	}
+	if w.Label != nil {
+		ev.Label = w.Label.Name
+	}
+	return ev
+}
+
+// isBot recognises GitHub App and other bot accounts: the App's own writes
+// come back as webhooks and must not trigger it again.
+func isBot(u wireUser) bool {
+	return strings.EqualFold(u.Type, "Bot") || strings.HasSuffix(strings.ToLower(u.Login), "[bot]")
+}
+
+func decode(payload []byte) (*wireEnvelope, error) {
+	var w wireEnvelope
+	if err := json.Unmarshal(payload, &w); err != nil {
+		return nil, err
+	}
+	if w.Repository.Name == "" || w.Repository.Owner.Login == "" || w.Issue.Number == 0 {
+		return nil, fmt.Errorf("the payload names no repository or issue")
+	}
+	return &w, nil
+}
+
+// DecodeIssueEvent decodes the JSON payload of an `issues` delivery.
+func DecodeIssueEvent(payload []byte) (IssueEvent, error) {
+	w, err := decode(payload)
+	if err != nil {
+		return IssueEvent{}, fmt.Errorf("decoding issues event: %w", err)
+	}
+	return w.issueEvent(), nil
+}
+
+// DecodeCommentEvent decodes the JSON payload of an `issue_comment` delivery.
+func DecodeCommentEvent(payload []byte) (CommentEvent, error) {
+	w, err := decode(payload)
+	if err != nil {
+		return CommentEvent{}, fmt.Errorf("decoding issue_comment event: %w", err)
+	}
+	issue := w.issueEvent()
+	// The commenter, not the issue's author, is the sender here.
+	issue.SenderIsBot = isBot(w.Sender) || isBot(w.Comment.User)
+	return CommentEvent{
+		Issue:     issue,
+		Action:    w.Action,
+		CommentID: w.Comment.ID,
+		Comment:   w.Comment.Body,
+		Commenter: w.Comment.User.Login,
+	}, nil
+}

@@ -1,0 +1,63 @@
+package request
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/goldenpath-dev/goldenpath/internal/template"
+)
+
+// Marker is the hidden marker of the one comment the bot keeps on a request.
+// Every status (problems, waiting for approval, created, failed) edits it.
+const Marker = "request"
+
+// The labels the workflow reads and writes (SPEC §3, §5).
+const (
+	LabelRequest      = "goldenpath"
+	LabelNeedsChanges = "goldenpath:needs-changes"
+	LabelCreated      = "goldenpath:created"
+	TemplateLabelPfx  = "template:"
+)
+
+// problem is something the person who filed (or approves) the request must
+// act on. It becomes the request's comment; needsChanges adds the
+// goldenpath:needs-changes label, because editing the issue fixes it.
+type problem struct {
+	headline     string
+	text         string
+	needsChanges bool
+}
+
+func (p problem) body() string {
+	return "### " + p.headline + "\n\n" + strings.TrimRight(p.text, "\n") + "\n"
+}
+
+const editHint = "Edit the issue to fix this (the `···` menu → **Edit**); goldenpath checks it again when you save."
+
+func validationProblem(t *template.Template, version string, ve *template.ValidationError) problem {
+	var b strings.Builder
+	fmt.Fprintf(&b, "goldenpath checked the answers against the **%s** template (v%s) and found %s:\n\n",
+		t.Manifest.Name, version, plural(len(ve.Problems), "problem"))
+	for _, p := range ve.Problems {
+		fmt.Fprintf(&b, "- **%s**: %s\n", mdEscape(p.Title), mdEscape(p.Message))
+	}
+	b.WriteString("\n" + editHint)
+	return problem{headline: "This request needs changes", text: b.String(), needsChanges: true}
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
+}
+
+// mdEscape keeps user text from turning into markup or mentions in a comment.
+func mdEscape(s string) string {
+	r := strings.NewReplacer("\r\n", " ", "\n", " ", "@", "@\u200b", "<", "&lt;", ">", "&gt;")
+	return r.Replace(s)
+}
+
+func code(s string) string {
+	return "`" + strings.ReplaceAll(mdEscape(s), "`", "'") + "`"
+}

@@ -1,0 +1,785 @@
+package request
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"path"
+	"sort"
+	"strings"
+	"sync"
+	"testing/fstest"
+	"time"
+
+	"github.com/Masterminds/semver/v3"
+
+	"github.com/goldenpath-dev/goldenpath/internal/issueform"
+	"github.com/goldenpath-dev/goldenpath/internal/template"
+)
+
+// DefaultTemplatesRepo is the templates repository's name (SPEC §2).
+const DefaultTemplatesRepo = "golden-paths"
+
+// PolicyFileName is the org policy at the templates repository's root.
+const PolicyFileName = "goldenpath.yaml"
+
+// Config holds the workflow's dependencies.
+type Config struct {
+	// Client returns the GitHub client of an installation (cached by the caller).
+	Client func(ctx context.Context, installationID int64) (GitHub, error)
+	// Fleet records created repositories for template upgrades.
+	Fleet Fleet
+	// TemplatesRepo is the templates repository's name in each account.
+	TemplatesRepo string
+	Logger        *slog.Logger
+	// Now is the clock (time.Now when nil).
+	Now func() time.Time
+}
+
+// Workflow runs requests. It is safe for concurrent use; one issue is worked
+// by one goroutine at a time in this process.
+type Workflow struct {
+	cfg   Config
+	locks keyedMutex
+
+	mu   sync.Mutex
+	done map[string]time.Time // issue URL → when this process finished it
+}
+
+// New checks cfg and returns a Workflow.
+func New(cfg Config) (*Workflow, error) {
+	if cfg.Client == nil {
+		return nil, errors.New("request workflow: Config.Client is required")
+	}
+	if cfg.Fleet == nil {
+		return nil, errors.New("request workflow: Config.Fleet is required")
+	}
+	if cfg.TemplatesRepo == "" {
+		cfg.TemplatesRepo = DefaultTemplatesRepo
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	return &Workflow{cfg: cfg, done: map[string]time.Time{}}, nil
+}
+
+// request is one attempt at a request, from an issue event or a comment.
+type request struct {
+	ref      IssueRef
+	url      string
+	body     string
+	author   string
+	labels   []string
+	approver string // who commented /approve, when that is the trigger
+	log      *slog.Logger
+}
+
+func (r *request) hasLabel(l string) bool {
+	for _, x := range r.labels {
+		if strings.EqualFold(x, l) {
+			return true
+		}
+	}
+	return false
+}
+
+// inTemplatesRepo reports whether an event is about the templates repository.
+func (w *Workflow) inTemplatesRepo(repo string) bool {
+	return strings.EqualFold(repo, w.cfg.TemplatesRepo)
+}
+
+// HandleIssue works an `issues` event: opened, edited (body), labeled (with
+// template:<name>) and reopened. Other events return nil at once.
+func (w *Workflow) HandleIssue(ctx context.Context, ev IssueEvent) error {
+	log := w.cfg.Logger.With("org", ev.Org, "repo", ev.Repo, "issue", ev.Number, "action", ev.Action)
+	switch {
+	case ev.SenderIsBot, ev.IsPullRequest, !w.inTemplatesRepo(ev.Repo), ev.State == "closed":
+		return nil
+	case ev.Action == "opened", ev.Action == "reopened":
+	case ev.Action == "edited" && ev.BodyChanged:
+	case ev.Action == "labeled" && strings.HasPrefix(strings.ToLower(ev.Label), TemplateLabelPfx):
+	default:
+		return nil
+	}
+	if ev.Action != "reopened" && ev.Action != "edited" && w.finished(ev.URL) {
+		log.Debug("request already finished by this process")
+		return nil
+	}
+	return w.run(ctx, &request{
+		ref: ev.Ref(), url: ev.URL, body: ev.Body, author: ev.Author, labels: ev.Labels, log: log,
+	})
+}
+
+// HandleComment works an `issue_comment` event: `/approve` from a member of
+// the approvers team approves a request that waits; `/retry` runs a request
+// again (after a failure, a fixed template or a new owner team).
+func (w *Workflow) HandleComment(ctx context.Context, ev CommentEvent) error {
+	is := ev.Issue
+	if ev.Action != "created" || is.SenderIsBot || is.IsPullRequest || !w.inTemplatesRepo(is.Repo) || is.State == "closed" {
+		return nil
+	}
+	cmd := command(ev.Comment)
+	if cmd != "/approve" && cmd != "/retry" {
+		return nil
+	}
+	log := w.cfg.Logger.With("org", is.Org, "repo", is.Repo, "issue", is.Number, "command", cmd, "commenter", ev.Commenter)
+	r := &request{ref: is.Ref(), url: is.URL, body: is.Body, author: is.Author, labels: is.Labels, log: log}
+	if cmd == "/approve" {
+		r.approver = ev.Commenter
+	}
+	return w.run(ctx, r)
+}
+
+// command returns the slash command a comment starts with, if any.
+func command(body string) string {
+	line, _, _ := strings.Cut(strings.TrimSpace(body), "\n")
+	f := strings.Fields(line)
+	if len(f) == 0 {
+		return ""
+	}
+	return strings.ToLower(f[0])
+}
+
+// ExplainFailure tells the requester that goldenpath gave up on the request
+// (the job was discarded after its retries) and how to try again. ev is the
+// job's IssueEvent or CommentEvent.
+func (w *Workflow) ExplainFailure(ctx context.Context, ev any, cause error) error {
+	var ref IssueRef
+	switch e := ev.(type) {
+	case IssueEvent:
+		if e.SenderIsBot || !w.inTemplatesRepo(e.Repo) {
+			return nil
+		}
+		ref = e.Ref()
+	case CommentEvent:
+		if e.Issue.SenderIsBot || !w.inTemplatesRepo(e.Issue.Repo) {
+			return nil
+		}
+		ref = e.Ref()
+	default:
+		return fmt.Errorf("explaining a failure: unknown event type %T", ev)
+	}
+	gh, err := w.cfg.Client(ctx, ref.InstallationID)
+	if err != nil {
+		return fmt.Errorf("explaining a failure: getting a client for installation %d: %w", ref.InstallationID, err)
+	}
+	p := problem{
+		headline: "goldenpath could not finish this request",
+		text: "It kept failing after several attempts; the last error was:\n\n```\n" + oneLine(cause) + "\n```\n\n" +
+			"Nothing is lost: comment `/retry` to run the request again. If it fails again, ask the maintainers of the templates repository.",
+	}
+	if _, err := gh.UpsertComment(ctx, ref.Org, ref.Repo, ref.Number, Marker, p.body()); err != nil {
+		return fmt.Errorf("explaining a failure on %s/%s#%d: %w", ref.Org, ref.Repo, ref.Number, err)
+	}
+	return nil
+}
+
+func oneLine(err error) string {
+	if err == nil {
+		return "unknown error"
+	}
+	s := strings.ReplaceAll(err.Error(), "```", "'''")
+	if len(s) > 1000 {
+		s = s[:1000] + "…"
+	}
+	return s
+}
+
+// EnsureLabels creates the labels requests use in the templates repository
+// (GitHub drops form labels that do not exist): goldenpath, the two status
+// labels and template:<name> for every template on the default branch or
+// with a published tag. Call it on installation and on pushes to the
+// templates repository.
+func (w *Workflow) EnsureLabels(ctx context.Context, installationID int64, org string) error {
+	gh, err := w.cfg.Client(ctx, installationID)
+	if err != nil {
+		return fmt.Errorf("ensuring labels: getting a client for installation %d: %w", installationID, err)
+	}
+	repo := w.cfg.TemplatesRepo
+	names := map[string]bool{}
+	tags, err := gh.ListTags(ctx, org, repo, "")
+	if err != nil {
+		return fmt.Errorf("ensuring labels: listing tags of %s/%s: %w", org, repo, err)
+	}
+	for _, t := range tags {
+		if n, _, ok := template.ParseTag(t.Name); ok {
+			names[n] = true
+		}
+	}
+	files, _, err := gh.ReadTree(ctx, org, repo, "")
+	switch {
+	case errors.Is(err, ErrNotFound), errors.Is(err, ErrConflict):
+		// No templates repository, or an empty one: only the fixed labels.
+	case err != nil:
+		return fmt.Errorf("ensuring labels: reading %s/%s: %w", org, repo, err)
+	default:
+		// Broken templates still get their label: their form exists.
+		for _, p := range sortedKeys(files) {
+			dir, file := path.Split(p)
+			if file == template.ManifestFileName && strings.Count(dir, "/") == 2 && strings.HasPrefix(dir, template.TemplatesDir+"/") {
+				names[path.Base(dir)] = true
+			}
+		}
+	}
+	labels := []Label{
+		{Name: LabelRequest, Color: "5319e7", Description: "A request to goldenpath"},
+		{Name: LabelNeedsChanges, Color: "d93f0b", Description: "goldenpath found problems: edit the issue"},
+		{Name: LabelCreated, Color: "0e8a16", Description: "goldenpath created the repository"},
+	}
+	for _, n := range sortedKeys(names) {
+		labels = append(labels, Label{Name: TemplateLabelPfx + n, Color: "1d76db", Description: "A new repository from the " + n + " template"})
+	}
+	if err := gh.EnsureLabels(ctx, org, repo, labels); err != nil {
+		return fmt.Errorf("ensuring labels in %s/%s: %w", org, repo, err)
+	}
+	return nil
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// finished reports whether this process already completed the request.
+// It spares redeliveries and the labeled events GitHub sends beside
+// opened every GitHub request; correctness never depends on it.
+func (w *Workflow) finished(url string) bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	_, ok := w.done[url]
+	return ok
+}
+
+const maxDone = 10000
+
+func (w *Workflow) markFinished(url string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if len(w.done) >= maxDone {
+		// Forget the oldest half: the memo is an optimisation only.
+		cut := w.cfg.Now().Add(-time.Hour)
+		for k, t := range w.done {
+			if t.Before(cut) || len(w.done) >= maxDone {
+				delete(w.done, k)
+			}
+		}
+	}
+	w.done[url] = w.cfg.Now()
+}
+
+// run serialises work on one issue in this process and runs the request.
+func (w *Workflow) run(ctx context.Context, r *request) error {
+	unlock := w.locks.lock(r.url)
+	defer unlock()
+	gh, err := w.cfg.Client(ctx, r.ref.InstallationID)
+	if err != nil {
+		return fmt.Errorf("getting a client for installation %d: %w", r.ref.InstallationID, err)
+	}
+	return w.process(ctx, gh, r)
+}
+
+// loaded is a template at its published version, with the org policy.
+type loaded struct {
+	tmpl    *template.Template
+	tag     string
+	version *semver.Version
+	policy  policy
+}
+
+// process is the request flow (SPEC §5). Problems the requester must act
+// on end in the request's comment and a nil error.
+func (w *Workflow) process(ctx context.Context, gh GitHub, r *request) error {
+	org, repo := r.ref.Org, r.ref.Repo
+	name := templateFromLabels(r.labels)
+	var tags []Tag
+	var l *loaded
+	if name == "" {
+		// No template label (GitHub dropped it): recognise the form's headings.
+		var err error
+		if tags, err = gh.ListTags(ctx, org, repo, ""); err != nil {
+			return fmt.Errorf("listing tags of %s/%s: %w", org, repo, err)
+		}
+		if l, err = w.recognise(ctx, gh, r, tags); err != nil || l == nil {
+			return err
+		}
+		name = l.tmpl.Manifest.Name
+	}
+	r.log = r.log.With("template", name)
+
+	// Only members ask: author_association hides private members, the API does not.
+	member, err := gh.IsOrgMember(ctx, org, r.author)
+	if err != nil {
+		return fmt.Errorf("checking that %s is a member of %s: %w", r.author, org, err)
+	}
+	if !member {
+		return w.reply(ctx, gh, r, name, problem{
+			headline: "Only members of " + org + " can request repositories",
+			text: fmt.Sprintf("@%s is not a member of the %s organization (or the membership is not visible to goldenpath), so goldenpath does not act on this request.",
+				r.author, org),
+		})
+	}
+
+	if l == nil {
+		if tags, err = gh.ListTags(ctx, org, repo, name+"/v"); err != nil {
+			return fmt.Errorf("listing tags of %s/%s: %w", org, repo, err)
+		}
+		var p *problem
+		if l, p, err = w.load(ctx, gh, org, repo, name, tags); err != nil {
+			return err
+		}
+		if p != nil {
+			return w.reply(ctx, gh, r, name, *p)
+		}
+	}
+	m := l.tmpl.Manifest
+	version := l.version.String()
+	r.log = r.log.With("version", version)
+
+	raw, err := issueform.ParseBody(m, r.body)
+	if err != nil {
+		return w.reply(ctx, gh, r, name, problem{
+			headline:     "This request needs changes",
+			text:         "goldenpath could not read the answers in the issue: " + mdEscape(err.Error()) + "\n\nPlease file the request with the **" + mdEscape(m.Title) + "** form, or keep its headings when you edit.\n\n" + editHint,
+			needsChanges: true,
+		})
+	}
+	answers, err := m.Validate(raw)
+	var ve *template.ValidationError
+	if errors.As(err, &ve) {
+		return w.reply(ctx, gh, r, name, validationProblem(l.tmpl, version, ve))
+	} else if err != nil {
+		return fmt.Errorf("validating answers: %w", err)
+	}
+	newName, _ := answers["name"].(string)
+	owner, _ := answers["owner"].(string)
+
+	if p, err := w.authorise(ctx, gh, r, l.policy); err != nil || p != nil {
+		if err != nil {
+			return err
+		}
+		return w.reply(ctx, gh, r, name, *p)
+	}
+
+	files, err := template.Render(l.tmpl, answers, template.RenderContext{Org: org})
+	if err != nil {
+		r.log.Warn("template does not render", "err", err)
+		return w.reply(ctx, gh, r, name, problem{
+			headline: "The " + name + " template failed to render",
+			text: fmt.Sprintf("goldenpath could not render **%s** v%s with these answers, so no repository was created:\n\n```\n%s\n```\n\n"+
+				"This is a fault in the template, not in your answers: the maintainers of %s/%s must fix it and publish a new version. Then comment `/retry`.",
+				name, version, oneLine(err), org, repo),
+		})
+	}
+
+	exists, err := gh.TeamExists(ctx, org, owner)
+	if err != nil {
+		return fmt.Errorf("checking that team %s/%s exists: %w", org, owner, err)
+	}
+	if !exists {
+		return w.reply(ctx, gh, r, name, problem{
+			headline: "This request needs changes",
+			text: fmt.Sprintf("- **%s**: there is no team %s in %s. Give the slug of an existing team (it is the last part of the team's URL, like `team-payments`).\n\n%s",
+				mdEscape(titleOf(m, "owner")), code(owner), org, editHint),
+			needsChanges: true,
+		})
+	}
+
+	af := template.AnswersFile{Template: name, Version: version, Source: org + "/" + repo, Answers: answers, Request: r.url}
+	out := make([]NewFile, 0, len(files)+1)
+	for _, f := range files {
+		if f.Path == template.AnswersFileName {
+			continue // the answers file is goldenpath's to write
+		}
+		out = append(out, NewFile{Path: f.Path, Mode: int64(f.Mode), Data: f.Data})
+	}
+	out = append(out, NewFile{Path: template.AnswersFileName, Mode: 0o644, Data: af.Marshal()})
+	opts := RepoOptions{
+		Visibility:  visibility(l.policy),
+		Description: description(answers),
+		Topics:      topics(name, l.policy),
+	}
+	msg := fmt.Sprintf("Create %s from the %s template v%s\n\nRequested in %s", newName, name, version, r.url)
+	created, err := gh.CreateRepoWithFiles(ctx, org, newName, opts, out, msg)
+	recovering := false
+	switch {
+	case err == nil:
+		r.log.Info("repository created", "repository", org+"/"+newName, "files", len(out))
+	case errors.Is(err, ErrAlreadyExists):
+		var p *problem
+		if created, p, err = w.claim(ctx, gh, r, m, newName); err != nil {
+			return err
+		}
+		if p != nil {
+			return w.reply(ctx, gh, r, name, *p)
+		}
+		recovering = true
+		r.log.Info("repository exists and names this request: finishing the remaining steps", "repository", org+"/"+newName)
+	default:
+		return fmt.Errorf("creating repository %s/%s: %w", org, newName, err)
+	}
+
+	if err := gh.GrantTeam(ctx, org, owner, org, newName, "maintain"); err != nil {
+		return fmt.Errorf("granting team %s access to %s/%s: %w", owner, org, newName, err)
+	}
+	if recovering {
+		// The crash may have come before the topics were set; a PUT is idempotent.
+		if err := gh.SetTopics(ctx, org, newName, opts.Topics); err != nil {
+			return fmt.Errorf("setting topics of %s/%s: %w", org, newName, err)
+		}
+	}
+	if err := w.cfg.Fleet.Upsert(ctx, FleetRepo{
+		InstallationID: r.ref.InstallationID, Owner: org, Name: newName, Template: name, Version: version,
+		DefaultBranch: created.DefaultBranch, Request: r.url,
+	}); err != nil {
+		return fmt.Errorf("recording %s/%s in the fleet index: %w", org, newName, err)
+	}
+	link := created.HTMLURL
+	if link == "" {
+		link = "https://github.com/" + org + "/" + newName
+	}
+	done := problem{
+		headline: "Created " + org + "/" + newName,
+		text: fmt.Sprintf("goldenpath created **[%s/%s](%s)** from the **%s** template v%s. The team %s can maintain it.\n\n"+
+			"Its first commit holds every file of the template and `%s`, which template upgrades read: when a new version of %s is published, goldenpath opens a pull request there.",
+			org, newName, link, name, version, code("@"+org+"/"+owner), template.AnswersFileName, name),
+	}
+	if _, err := gh.UpsertComment(ctx, org, repo, r.ref.Number, Marker, done.body()); err != nil {
+		return fmt.Errorf("commenting on %s/%s#%d: %w", org, repo, r.ref.Number, err)
+	}
+	if err := w.setLabels(ctx, gh, r, name, LabelCreated); err != nil {
+		return err
+	}
+	if err := gh.CloseIssue(ctx, org, repo, r.ref.Number, "completed"); err != nil {
+		return fmt.Errorf("closing %s/%s#%d: %w", org, repo, r.ref.Number, err)
+	}
+	w.markFinished(r.url)
+	return nil
+}
+
+func titleOf(m *template.Manifest, id string) string {
+	if p, ok := m.Param(id); ok {
+		return p.Title
+	}
+	return id
+}
+
+func templateFromLabels(labels []string) string {
+	var names []string
+	for _, l := range labels {
+		if len(l) > len(TemplateLabelPfx) && strings.EqualFold(l[:len(TemplateLabelPfx)], TemplateLabelPfx) {
+			names = append(names, l[len(TemplateLabelPfx):])
+		}
+	}
+	sort.Strings(names)
+	if len(names) == 0 {
+		return ""
+	}
+	return names[0]
+}
+
+func visibility(p policy) string {
+	if p.Visibility == "" {
+		return "private"
+	}
+	return p.Visibility
+}
+
+func description(a template.Answers) string {
+	d, _ := a["description"].(string)
+	d = strings.Join(strings.Fields(d), " ")
+	if len(d) > 350 {
+		d = d[:350]
+	}
+	return d
+}
+
+// topics are the repository's topics: goldenpath, template-<name> and the
+// policy's, deduplicated and in a stable order.
+func topics(name string, p policy) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, t := range append([]string{"goldenpath", "template-" + name}, p.Topics...) {
+		t = strings.ToLower(strings.TrimSpace(t))
+		if t != "" && !seen[t] {
+			seen[t] = true
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// load reads the templates repository at the template's highest published
+// tag: the template and the org policy from one archive.
+func (w *Workflow) load(ctx context.Context, gh GitHub, org, repo, name string, tags []Tag) (*loaded, *problem, error) {
+	names := make([]string, len(tags))
+	for i, t := range tags {
+		names[i] = t.Name
+	}
+	tag, v, ok := template.LatestVersion(names, name)
+	if !ok {
+		return nil, &problem{
+			headline: "The " + name + " template has no published version",
+			text: fmt.Sprintf("goldenpath only creates repositories from published versions, and %s/%s has no tag `%s/vX.Y.Z` yet. "+
+				"The maintainers of the templates repository publish one by pushing such a tag; then comment `/retry`.", org, repo, name),
+		}, nil
+	}
+	ref := tag
+	for _, t := range tags {
+		if t.Name == tag && t.SHA != "" {
+			ref = t.SHA // a commit SHA lets the client answer from its cache
+		}
+	}
+	files, _, err := gh.ReadTree(ctx, org, repo, ref)
+	if err != nil {
+		return nil, nil, fmt.Errorf("reading %s/%s at %s: %w", org, repo, tag, err)
+	}
+	return w.fromTree(files, org, repo, name, tag, v)
+}
+
+func (w *Workflow) fromTree(files map[string]TreeFile, org, repo, name, tag string, v *semver.Version) (*loaded, *problem, error) {
+	fsys := treeFS(files)
+	pol, perr := parsePolicy(files)
+	if perr != nil {
+		return nil, &problem{
+			headline: "The organization policy is broken",
+			text: fmt.Sprintf("goldenpath could not read `%s` in %s/%s at %s:\n\n```\n%s\n```\n\nThe maintainers of the templates repository must fix it; then comment `/retry`.",
+				PolicyFileName, org, repo, tag, oneLine(perr)),
+		}, nil
+	}
+	sub, err := fs.Sub(fsys, path.Join(template.TemplatesDir, name))
+	if err != nil {
+		return nil, nil, fmt.Errorf("opening template %s: %w", name, err)
+	}
+	t, err := template.Load(sub)
+	if err != nil {
+		return nil, &problem{
+			headline: "The " + name + " template is broken",
+			text: fmt.Sprintf("goldenpath could not load the **%s** template at `%s`, so no repository was created:\n\n```\n%s\n```\n\n"+
+				"This is a fault in the template: the maintainers of %s/%s must fix it and publish a new version. Then comment `/retry`.",
+				name, tag, oneLine(err), org, repo),
+		}, nil
+	}
+	return &loaded{tmpl: t, tag: tag, version: v, policy: pol}, nil, nil
+}
+
+// recognise finds the template whose form headings the body carries, among
+// every template's highest published version. It returns nil, nil for an
+// issue that is not a request: the bot stays silent on those.
+func (w *Workflow) recognise(ctx context.Context, gh GitHub, r *request, tags []Tag) (*loaded, error) {
+	org, repo := r.ref.Org, r.ref.Repo
+	names := make([]string, len(tags))
+	templates := map[string]bool{}
+	for i, t := range tags {
+		names[i] = t.Name
+		if n, _, ok := template.ParseTag(t.Name); ok {
+			templates[n] = true
+		}
+	}
+	for _, name := range sortedKeys(templates) {
+		if _, _, ok := template.LatestVersion(names, name); !ok {
+			continue
+		}
+		l, p, err := w.load(ctx, gh, org, repo, name, tags)
+		if err != nil {
+			return nil, err
+		}
+		if p != nil {
+			continue // a broken version cannot be recognised
+		}
+		if issueform.LooksLikeRequest(l.tmpl.Manifest, r.body) {
+			r.log.Info("recognised a request without its template label by its headings", "template", name)
+			return l, nil
+		}
+	}
+	return nil, nil
+}
+
+// authorise applies the policy: requester teams and approval. It returns
+// the problem to show when the request may not go ahead (yet).
+func (w *Workflow) authorise(ctx context.Context, gh GitHub, r *request, pol policy) (*problem, error) {
+	org := r.ref.Org
+	if len(pol.RequesterTeams) > 0 {
+		allowed := false
+		for _, t := range pol.RequesterTeams {
+			ok, err := gh.IsTeamMember(ctx, org, t, r.author)
+			if err != nil {
+				return nil, fmt.Errorf("checking that %s is in team %s/%s: %w", r.author, org, t, err)
+			}
+			if ok {
+				allowed = true
+				break
+			}
+		}
+		if !allowed {
+			return &problem{
+				headline: "You may not request repositories",
+				text: fmt.Sprintf("The policy of %s (`%s`) lets only members of %s request repositories, and @%s is in none of them.",
+					org, PolicyFileName, teamList(org, pol.RequesterTeams), r.author),
+			}, nil
+		}
+	}
+	if !pol.ApprovalRequired {
+		return nil, nil
+	}
+	team := pol.ApproversTeam
+	waiting := fmt.Sprintf("The policy of %s (`%s`) requires an approval: a member of %s comments `/approve` on this issue, and goldenpath then creates the repository.",
+		org, PolicyFileName, teamList(org, []string{team}))
+	if r.approver == "" {
+		return &problem{headline: "Waiting for approval", text: waiting}, nil
+	}
+	if strings.EqualFold(r.approver, r.author) {
+		return &problem{headline: "Waiting for approval", text: waiting + "\n\n@" + r.approver + " filed this request and cannot approve it."}, nil
+	}
+	ok, err := gh.IsTeamMember(ctx, org, team, r.approver)
+	if err != nil {
+		return nil, fmt.Errorf("checking that %s is in team %s/%s: %w", r.approver, org, team, err)
+	}
+	if !ok {
+		return &problem{headline: "Waiting for approval", text: waiting + "\n\nThe `/approve` of @" + r.approver + " does not count: they are not a member of that team."}, nil
+	}
+	r.log.Info("request approved", "approver", r.approver)
+	return nil, nil
+}
+
+func teamList(org string, teams []string) string {
+	out := make([]string, len(teams))
+	for i, t := range teams {
+		out[i] = "`@" + org + "/" + t + "`"
+	}
+	return strings.Join(out, ", ")
+}
+
+// claimWindow is how long a repository without its answers file may be one
+// that another worker is still filling.
+const claimWindow = 5 * time.Minute
+
+// claim decides what to do with a repository of the requested name that
+// already exists: it is this request's (its .goldenpath.yml names this
+// issue: a redelivery or a crash after creation), or it belongs to someone
+// else and stays untouched.
+func (w *Workflow) claim(ctx context.Context, gh GitHub, r *request, m *template.Manifest, name string) (*Repo, *problem, error) {
+	org := r.ref.Org
+	data, err := gh.GetFile(ctx, org, name, template.AnswersFileName, "")
+	switch {
+	case err == nil:
+		if af, perr := template.ParseAnswersFile(data); perr == nil && af.Request == r.url {
+			repo, err := gh.GetRepo(ctx, org, name)
+			if err != nil {
+				return nil, nil, fmt.Errorf("reading repository %s/%s: %w", org, name, err)
+			}
+			return repo, nil, nil
+		}
+	case errors.Is(err, ErrNotFound), errors.Is(err, ErrConflict):
+		// No answers file (or no commit at all). A repository made a moment
+		// ago may be another worker's creation of this very request: retry later.
+		repo, err := gh.GetRepo(ctx, org, name)
+		if err != nil {
+			return nil, nil, fmt.Errorf("reading repository %s/%s: %w", org, name, err)
+		}
+		if !repo.CreatedAt.IsZero() && w.cfg.Now().Sub(repo.CreatedAt) < claimWindow {
+			return nil, nil, fmt.Errorf("repository %s/%s was created %s ago and has no %s yet; checking again later",
+				org, name, w.cfg.Now().Sub(repo.CreatedAt).Round(time.Second), template.AnswersFileName)
+		}
+	default:
+		return nil, nil, fmt.Errorf("reading %s of %s/%s: %w", template.AnswersFileName, org, name, err)
+	}
+	return nil, &problem{
+		headline: "This request needs changes",
+		text: fmt.Sprintf("- **%s**: the repository [%s/%s](https://github.com/%s/%s) already exists, and goldenpath leaves it untouched. Choose another name.\n\n%s",
+			mdEscape(titleOf(m, "name")), org, name, org, name, editHint),
+		needsChanges: true,
+	}, nil
+}
+
+// reply shows a problem as the request's comment and sets the labels.
+func (w *Workflow) reply(ctx context.Context, gh GitHub, r *request, name string, p problem) error {
+	r.log.Info("request needs attention", "problem", p.headline)
+	org, repo := r.ref.Org, r.ref.Repo
+	if _, err := gh.UpsertComment(ctx, org, repo, r.ref.Number, Marker, p.body()); err != nil {
+		return fmt.Errorf("commenting on %s/%s#%d: %w", org, repo, r.ref.Number, err)
+	}
+	status := ""
+	if p.needsChanges {
+		status = LabelNeedsChanges
+	}
+	return w.setLabels(ctx, gh, r, name, status)
+}
+
+// setLabels adds status (if any), goldenpath and template:<name> where
+// missing, and removes goldenpath:needs-changes unless it is the status. It
+// works from the event's labels, so it sends nothing when all is in place.
+func (w *Workflow) setLabels(ctx context.Context, gh GitHub, r *request, name, status string) error {
+	org, repo := r.ref.Org, r.ref.Repo
+	var add []string
+	for _, l := range []string{status, LabelRequest, TemplateLabelPfx + name} {
+		if l != "" && !r.hasLabel(l) {
+			add = append(add, l)
+		}
+	}
+	if len(add) > 0 {
+		if err := gh.AddLabels(ctx, org, repo, r.ref.Number, add); err != nil {
+			return fmt.Errorf("labelling %s/%s#%d: %w", org, repo, r.ref.Number, err)
+		}
+		r.labels = append(r.labels, add...)
+	}
+	if status != LabelNeedsChanges && r.hasLabel(LabelNeedsChanges) {
+		err := gh.RemoveLabel(ctx, org, repo, r.ref.Number, LabelNeedsChanges)
+		if err != nil && !errors.Is(err, ErrNotFound) {
+			return fmt.Errorf("removing label %s from %s/%s#%d: %w", LabelNeedsChanges, org, repo, r.ref.Number, err)
+		}
+	}
+	return nil
+}
+
+// treeFS serves a tree read from GitHub as an fs.FS.
+func treeFS(files map[string]TreeFile) fs.FS {
+	m := fstest.MapFS{}
+	for p, f := range files {
+		m[p] = &fstest.MapFile{Data: f.Data, Mode: fs.FileMode(f.Mode) & fs.ModePerm}
+	}
+	return m
+}
+
+// keyedMutex serialises work per key.
+type keyedMutex struct {
+	mu    sync.Mutex
+	locks map[string]*keyedEntry
+}
+
+type keyedEntry struct {
+	mu   sync.Mutex
+	refs int
+}
+
+func (k *keyedMutex) lock(key string) func() {
+	k.mu.Lock()
+	if k.locks == nil {
+		k.locks = map[string]*keyedEntry{}
+	}
+	e := k.locks[key]
+	if e == nil {
+		e = &keyedEntry{}
+		k.locks[key] = e
+	}
+	e.refs++
+	k.mu.Unlock()
+	e.mu.Lock()
+	return func() {
+		e.mu.Unlock()
+		k.mu.Lock()
+		e.refs--
+		if e.refs == 0 {
+			delete(k.locks, key)
+		}
+		k.mu.Unlock()
+	}
+}
