@@ -1,0 +1,63 @@
+package github
+
+import "strings"
+
+// route reduces a request path to a template with bounded cardinality for
+// metrics and logs: /repos/acme/api/issues/4/comments → /repos/{}/{}/issues/{}/comments.
+// Owner, repository, user, team and label names, numbers and refs never become
+// label values.
+func route(path string) string {
+	segs := strings.Split(strings.Trim(path, "/"), "/")
+	out := make([]string, 0, len(segs))
+	params := 0 // how many following segments are names, not literals
+	for i, s := range segs {
+		if params > 0 {
+			out = append(out, "{}")
+			params--
+			continue
+		}
+		switch s {
+		case "repos":
+			params = 2
+		case "orgs", "users", "teams", "members", "memberships", "installations", "labels",
+			"collaborators", "branches":
+			params = 1
+		case "commits", "tarball", "zipball", "contents", "compare", "ref", "refs", "matching-refs", "tags":
+			// The rest of the path is one ref or file path of any depth.
+			out = append(out, s)
+			if i < len(segs)-1 {
+				out = append(out, "{+}")
+			}
+			return "/" + strings.Join(out, "/")
+		}
+		if isNumber(s) || isSHA(s) {
+			s = "{}"
+		}
+		out = append(out, s)
+	}
+	return "/" + strings.Join(out, "/")
+}
+
+func isNumber(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+func isSHA(s string) bool {
+	if len(s) != 40 {
+		return false
+	}
+	for _, r := range s {
+		if (r < '0' || r > '9') && (r < 'a' || r > 'f') {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,235 @@
+package github
+
+import (
+	"archive/tar"
+	"compress/gzip"
+	"container/list"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"net/http"
+	"net/url"
+	"path"
+	"strings"
+	"sync"
+
+	gh "github.com/google/go-github/v62/github"
+)
+
+// Git file modes, as the Git Data API writes them.
+const (
+	ModeFile       = "100644"
+	ModeExecutable = "100755"
+	ModeSymlink    = "120000"
+)
+
+// File is one file of a tree: its bytes and its git mode ("" means ModeFile).
+// For a symlink, Data is the link target.
+type File struct {
+	Data []byte
+	Mode string
+}
+
+func (f File) mode() string {
+	if f.Mode == "" {
+		return ModeFile
+	}
+	return f.Mode
+}
+
+// maxArchive bounds a downloaded tarball (compressed and expanded), so a huge
+// repository fails clearly instead of exhausting memory.
+const maxArchive = 256 << 20
+
+// ReadTree returns every file of owner/repo at ref (a branch, tag or SHA) and
+// the commit SHA it resolved to. Requests: one to resolve the ref (none when
+// ref is already a full SHA), then, unless that commit is cached, the tarball
+// link and its download (two). The returned map is the caller's; the byte
+// slices are shared with the cache and must not be modified.
+func (c *Client) ReadTree(ctx context.Context, owner, repo, ref string) (map[string]File, string, error) {
+	sha, err := c.ResolveRef(ctx, owner, repo, ref)
+	if err != nil {
+		return nil, "", fmt.Errorf("reading the files of %s/%s at %s: %w", owner, repo, ref, err)
+	}
+	key := strings.ToLower(owner + "/" + repo + "@" + sha)
+	if files, ok := c.app.trees.get(key); ok {
+		return maps.Clone(files), sha, nil
+	}
+	files, err := c.downloadTree(ctx, owner, repo, sha)
+	if err != nil {
+		return nil, "", fmt.Errorf("reading the files of %s/%s at %s (%s): %w", owner, repo, ref, sha, err)
+	}
+	c.app.trees.put(key, files)
+	return maps.Clone(files), sha, nil
+}
+
+// ResolveRef turns a branch, tag or short SHA into a commit SHA with one cheap
+// request (GET /repos/{o}/{r}/commits/{ref}, Accept: application/vnd.github.sha);
+// a full SHA is returned as is. Annotated tags resolve to their commit.
+func (c *Client) ResolveRef(ctx context.Context, owner, repo, ref string) (string, error) {
+	if isSHA(strings.ToLower(ref)) {
+		return strings.ToLower(ref), nil
+	}
+	sha, _, err := c.gh.Repositories.GetCommitSHA1(ctx, owner, repo, ref, "")
+	if err != nil {
+		return "", fmt.Errorf("resolving %s in %s/%s: %w", ref, owner, repo, classify(err))
+	}
+	sha = strings.TrimSpace(sha)
+	if !isSHA(sha) {
+		return "", fmt.Errorf("resolving %s in %s/%s: GitHub answered %q, not a commit SHA", ref, owner, repo, truncate(sha, 80))
+	}
+	return sha, nil
+}
+
+func (c *Client) downloadTree(ctx context.Context, owner, repo, sha string) (map[string]File, error) {
+	req, err := c.gh.NewRequest(http.MethodGet, fmt.Sprintf("repos/%s/%s/tarball/%s", url.PathEscape(owner), url.PathEscape(repo), sha), nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := c.auth.Do(req.WithContext(ctx))
+	if err != nil {
+		return nil, fmt.Errorf("asking for the tarball: %w", err)
+	}
+	defer resp.Body.Close()
+	switch {
+	case resp.StatusCode == http.StatusOK: // some servers answer with the archive itself
+		return untar(resp.Body)
+	case resp.StatusCode >= 300 && resp.StatusCode < 400:
+		loc, err := resp.Request.URL.Parse(resp.Header.Get("Location"))
+		if err != nil || resp.Header.Get("Location") == "" {
+			return nil, fmt.Errorf("asking for the tarball: redirect without a usable Location")
+		}
+		drain(resp)
+		dreq, err := http.NewRequestWithContext(ctx, http.MethodGet, loc.String(), nil)
+		if err != nil {
+			return nil, err
+		}
+		dresp, err := c.download.Do(dreq)
+		if err != nil {
+			return nil, fmt.Errorf("downloading the tarball: %w", errors.New(redact(err)))
+		}
+		defer dresp.Body.Close()
+		if dresp.StatusCode != http.StatusOK {
+			return nil, fmt.Errorf("downloading the tarball: %w", &APIError{StatusCode: dresp.StatusCode, Message: dresp.Status, kind: kindOf(dresp.StatusCode)})
+		}
+		return untar(dresp.Body)
+	default:
+		return nil, fmt.Errorf("asking for the tarball: %w", classify(gh.CheckResponse(resp)))
+	}
+}
+
+func kindOf(status int) error {
+	switch status {
+	case http.StatusNotFound:
+		return ErrNotFound
+	case http.StatusConflict:
+		return ErrConflict
+	}
+	return nil
+}
+
+// untar reads GitHub's tarball: every entry under one top folder
+// (<owner>-<repo>-<sha7>/), which is dropped; directories are implied by files.
+func untar(r io.Reader) (map[string]File, error) {
+	zr, err := gzip.NewReader(io.LimitReader(r, maxArchive))
+	if err != nil {
+		return nil, fmt.Errorf("opening the tarball: %w", err)
+	}
+	defer zr.Close()
+	tr := tar.NewReader(zr)
+	files := map[string]File{}
+	var total int64
+	for {
+		hdr, err := tr.Next()
+		if errors.Is(err, io.EOF) {
+			return files, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("reading the tarball: %w", err)
+		}
+		name := hdr.Name
+		if i := strings.IndexByte(name, '/'); i >= 0 {
+			name = name[i+1:]
+		} else {
+			continue // the top folder itself, or a pax global header
+		}
+		if name == "" || strings.HasSuffix(name, "/") {
+			continue
+		}
+		clean := path.Clean(name)
+		if clean != name || clean == ".." || strings.HasPrefix(clean, "../") || path.IsAbs(clean) {
+			return nil, fmt.Errorf("reading the tarball: unsafe path %q", hdr.Name)
+		}
+		switch hdr.Typeflag {
+		case tar.TypeReg:
+			total += hdr.Size
+			if total > maxArchive {
+				return nil, fmt.Errorf("reading the tarball: more than %d bytes of files", maxArchive)
+			}
+			data, err := io.ReadAll(tr)
+			if err != nil {
+				return nil, fmt.Errorf("reading %s from the tarball: %w", name, err)
+			}
+			mode := ModeFile
+			if hdr.Mode&0o111 != 0 {
+				mode = ModeExecutable
+			}
+			files[name] = File{Data: data, Mode: mode}
+		case tar.TypeSymlink:
+			files[name] = File{Data: []byte(hdr.Linkname), Mode: ModeSymlink}
+		}
+		// Submodules (git links) appear as empty directories in GitHub's archives: skipped.
+	}
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}
+
+// treeCache keeps recent ReadTree results by repository and commit SHA: a
+// commit's files never change, so entries never go stale, only old.
+type treeCache struct {
+	mu    sync.Mutex
+	max   int
+	items map[string]*list.Element
+	lru   *list.List
+}
+
+type treeEntry struct {
+	key   string
+	files map[string]File
+}
+
+func newTreeCache(n int) *treeCache {
+	return &treeCache{max: n, items: map[string]*list.Element{}, lru: list.New()}
+}
+
+func (t *treeCache) get(key string) (map[string]File, bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	el, ok := t.items[key]
+	if !ok {
+		return nil, false
+	}
+	t.lru.MoveToFront(el)
+	return el.Value.(*treeEntry).files, true
+}
+
+func (t *treeCache) put(key string, files map[string]File) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if el, ok := t.items[key]; ok {
+		t.lru.MoveToFront(el)
+		return
+	}
+	t.items[key] = t.lru.PushFront(&treeEntry{key: key, files: files})
+	for t.lru.Len() > t.max {
+		old := t.lru.Remove(t.lru.Back()).(*treeEntry)
+		delete(t.items, old.key)
+	}
+}
