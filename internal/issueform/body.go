@@ -160,7 +160,11 @@ func ParseBody(m *template.Manifest, body string) (map[string]any, error) {
 		if strings.TrimSpace(text) == NoResponse || strings.TrimSpace(text) == "" {
 			continue
 		}
-		raw[id] = unfence(text)
+		v := unfence(text)
+		if s.param.Type == template.TypeString {
+			v = strings.TrimSpace(v)
+		}
+		raw[id] = v
 	}
 	return raw, nil
 }
