@@ -584,6 +584,8 @@ func (w *Workflow) recognise(ctx context.Context, gh GitHub, r *request, tags []
 			templates[n] = true
 		}
 	}
+	var best *loaded
+	bestScore := 0
 	for _, name := range sortedKeys(templates) {
 		if _, _, ok := template.LatestVersion(names, name); !ok {
 			continue
@@ -592,15 +594,39 @@ func (w *Workflow) recognise(ctx context.Context, gh GitHub, r *request, tags []
 		if err != nil {
 			return nil, err
 		}
-		if p != nil {
+		if p != nil || !issueform.LooksLikeRequest(l.tmpl.Manifest, r.body) {
 			continue // a broken version cannot be recognised
 		}
-		if issueform.LooksLikeRequest(l.tmpl.Manifest, r.body) {
-			r.log.Info("recognised a request without its template label by its headings", "template", name)
-			return l, nil
+		// Templates share titles (every one asks for a name and an owner):
+		// the form whose headings fit the body best wins.
+		if score := headingScore(l.tmpl.Manifest, r.body); best == nil || score > bestScore {
+			best, bestScore = l, score
 		}
 	}
-	return nil, nil
+	if best != nil {
+		r.log.Info("recognised a request without its template label by its headings", "template", best.tmpl.Manifest.Name)
+	}
+	return best, nil
+}
+
+// headingScore counts the manifest's titles present as headings in body,
+// minus those absent.
+func headingScore(m *template.Manifest, body string) int {
+	present := map[string]bool{}
+	for _, line := range strings.Split(strings.ReplaceAll(body, "\r\n", "\n"), "\n") {
+		if h, ok := strings.CutPrefix(line, "### "); ok {
+			present[strings.ToLower(strings.TrimSpace(h))] = true
+		}
+	}
+	score := 0
+	for _, p := range m.Parameters {
+		if present[strings.ToLower(p.Title)] {
+			score++
+		} else {
+			score--
+		}
+	}
+	return score
 }
 
 // authorise applies the policy: requester teams and approval. It returns
