@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"maps"
 	"net/http"
 	"net/url"
@@ -18,25 +19,24 @@ import (
 	gh "github.com/google/go-github/v62/github"
 )
 
-// Git file modes, as the Git Data API writes them.
-const (
-	ModeFile       = "100644"
-	ModeExecutable = "100755"
-	ModeSymlink    = "120000"
-)
-
-// File is one file of a tree: its bytes and its git mode ("" means ModeFile).
-// For a symlink, Data is the link target.
+// File is one file of a tree: its bytes and its mode as Go writes it. Git
+// keeps only three kinds, so any execute bit means an executable (0o755),
+// fs.ModeSymlink a symbolic link whose target is Data, anything else (0
+// included) a regular file (0o644).
 type File struct {
 	Data []byte
-	Mode string
+	Mode fs.FileMode
 }
 
-func (f File) mode() string {
-	if f.Mode == "" {
-		return ModeFile
+// gitMode is the mode string the Git Data API takes.
+func (f File) gitMode() string {
+	switch {
+	case f.Mode&fs.ModeSymlink != 0:
+		return "120000"
+	case f.Mode&0o111 != 0:
+		return "100755"
 	}
-	return f.Mode
+	return "100644"
 }
 
 // maxArchive bounds a downloaded tarball (compressed and expanded), so a huge
@@ -172,13 +172,13 @@ func untar(r io.Reader) (map[string]File, error) {
 			if err != nil {
 				return nil, fmt.Errorf("reading %s from the tarball: %w", name, err)
 			}
-			mode := ModeFile
+			mode := fs.FileMode(0o644)
 			if hdr.Mode&0o111 != 0 {
-				mode = ModeExecutable
+				mode = 0o755
 			}
 			files[name] = File{Data: data, Mode: mode}
 		case tar.TypeSymlink:
-			files[name] = File{Data: []byte(hdr.Linkname), Mode: ModeSymlink}
+			files[name] = File{Data: []byte(hdr.Linkname), Mode: fs.ModeSymlink | 0o777}
 		}
 		// Submodules (git links) appear as empty directories in GitHub's archives: skipped.
 	}

@@ -1,0 +1,204 @@
+package github
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	gh "github.com/google/go-github/v62/github"
+)
+
+// Label is a repository label.
+type Label struct {
+	Name, Color, Description string
+}
+
+// Marker is the hidden HTML comment that names one of the bot's comments, so
+// it is found and edited rather than posted twice.
+func Marker(name string) string { return "<!-- goldenpath:" + name + " -->" }
+
+// UpsertComment keeps exactly one comment carrying the marker on issue (or
+// pull request) number: edited if found (not at all if already equal),
+// created otherwise. The marker is appended to body if body lacks it.
+// Requests: the comment pages, plus one write unless nothing changed.
+func (c *Client) UpsertComment(ctx context.Context, owner, repo string, number int, marker, body string) (int64, error) {
+	wrap := func(err error) error {
+		return fmt.Errorf("writing the %s comment on %s/%s#%d: %w", marker, owner, repo, number, err)
+	}
+	tag := Marker(marker)
+	if !strings.Contains(body, tag) {
+		body = strings.TrimRight(body, "\n") + "\n\n" + tag + "\n"
+	}
+	opts := &gh.IssueListCommentsOptions{ListOptions: gh.ListOptions{PerPage: 100}}
+	for {
+		comments, resp, err := c.gh.Issues.ListComments(ctx, owner, repo, number, opts)
+		if err != nil {
+			return 0, wrap(fmt.Errorf("listing comments: %w", classify(err)))
+		}
+		for _, cm := range comments {
+			if !strings.Contains(cm.GetBody(), tag) {
+				continue
+			}
+			if cm.GetBody() == body {
+				return cm.GetID(), nil
+			}
+			// Editing to a given body is idempotent: safe to repeat.
+			if _, _, err := c.gh.Issues.EditComment(retrySafe(ctx), owner, repo, cm.GetID(), &gh.IssueComment{Body: gh.String(body)}); err != nil {
+				return 0, wrap(fmt.Errorf("editing comment %d: %w", cm.GetID(), classify(err)))
+			}
+			return cm.GetID(), nil
+		}
+		if resp.NextPage == 0 {
+			break
+		}
+		opts.Page = resp.NextPage
+	}
+	// Not retried on an ambiguous failure (it could post twice): the caller's
+	// next attempt lists again and finds it if it was made.
+	cm, _, err := c.gh.Issues.CreateComment(ctx, owner, repo, number, &gh.IssueComment{Body: gh.String(body)})
+	if err != nil {
+		return 0, wrap(fmt.Errorf("creating it: %w", classify(err)))
+	}
+	return cm.GetID(), nil
+}
+
+// AddLabels adds labels to an issue or pull request (labels that do not exist
+// in the repository are created by GitHub with a default color).
+func (c *Client) AddLabels(ctx context.Context, owner, repo string, number int, labels []string) error {
+	if len(labels) == 0 {
+		return nil
+	}
+	// Adding a label twice leaves it added once: safe to repeat.
+	if _, _, err := c.gh.Issues.AddLabelsToIssue(retrySafe(ctx), owner, repo, number, labels); err != nil {
+		return fmt.Errorf("adding labels %s to %s/%s#%d: %w", strings.Join(labels, ", "), owner, repo, number, classify(err))
+	}
+	return nil
+}
+
+// RemoveLabel removes a label from an issue; a label that is not there is fine.
+func (c *Client) RemoveLabel(ctx context.Context, owner, repo string, number int, label string) error {
+	_, err := c.gh.Issues.RemoveLabelForIssue(ctx, owner, repo, number, label)
+	if err = classify(err); err != nil && !errors.Is(err, ErrNotFound) {
+		return fmt.Errorf("removing label %s from %s/%s#%d: %w", label, owner, repo, number, err)
+	}
+	return nil
+}
+
+// EnsureLabels creates the labels missing from the repository (by name,
+// case-insensitively, as GitHub compares them). Existing labels are left as
+// their maintainers styled them. Requests: the label pages plus one per
+// missing label.
+func (c *Client) EnsureLabels(ctx context.Context, owner, repo string, labels []Label) error {
+	have := map[string]bool{}
+	opts := &gh.ListOptions{PerPage: 100}
+	for {
+		page, resp, err := c.gh.Issues.ListLabels(ctx, owner, repo, opts)
+		if err != nil {
+			return fmt.Errorf("listing the labels of %s/%s: %w", owner, repo, classify(err))
+		}
+		for _, l := range page {
+			have[strings.ToLower(l.GetName())] = true
+		}
+		if resp.NextPage == 0 {
+			break
+		}
+		opts.Page = resp.NextPage
+	}
+	for _, l := range labels {
+		if have[strings.ToLower(l.Name)] {
+			continue
+		}
+		spec := &gh.Label{Name: gh.String(l.Name), Color: gh.String(strings.TrimPrefix(l.Color, "#"))}
+		if l.Description != "" {
+			spec.Description = gh.String(l.Description)
+		}
+		// A label is unique by name: a repeat answers 422 already_exists, tolerated.
+		_, _, err := c.gh.Issues.CreateLabel(retrySafe(ctx), owner, repo, spec)
+		if err = classify(err); err != nil && !errors.Is(err, ErrAlreadyExists) {
+			return fmt.Errorf("creating label %s in %s/%s: %w", l.Name, owner, repo, err)
+		}
+		have[strings.ToLower(l.Name)] = true
+	}
+	return nil
+}
+
+// CloseIssue closes an issue with a state reason ("completed" or "not_planned").
+func (c *Client) CloseIssue(ctx context.Context, owner, repo string, number int, reason string) error {
+	req := &gh.IssueRequest{State: gh.String("closed")}
+	if reason != "" {
+		req.StateReason = gh.String(reason)
+	}
+	if _, _, err := c.gh.Issues.Edit(retrySafe(ctx), owner, repo, number, req); err != nil {
+		return fmt.Errorf("closing %s/%s#%d: %w", owner, repo, number, classify(err))
+	}
+	return nil
+}
+
+// Issue is an issue as the dashboard needs it.
+type Issue struct {
+	Number  int
+	Title   string
+	Body    string
+	State   string
+	HTMLURL string
+}
+
+// IssueSpec is the wanted state of an issue found by its exact title.
+type IssueSpec struct {
+	Title  string
+	Body   string
+	Labels []string // set on create; the first one also narrows the search
+}
+
+// CreateOrUpdateIssueByTitle keeps one open issue titled spec.Title (the
+// fleet dashboard): the oldest such issue is edited (and reopened) if its body
+// differs, else one is created. Requests: the issue pages (narrowed by the
+// first label), plus at most one write.
+func (c *Client) CreateOrUpdateIssueByTitle(ctx context.Context, owner, repo string, spec IssueSpec) (*Issue, error) {
+	wrap := func(err error) error { return fmt.Errorf("writing issue %q in %s/%s: %w", spec.Title, owner, repo, err) }
+	opts := &gh.IssueListByRepoOptions{State: "all", Sort: "created", Direction: "asc", ListOptions: gh.ListOptions{PerPage: 100}}
+	if len(spec.Labels) > 0 {
+		opts.Labels = spec.Labels[:1]
+	}
+	var found *gh.Issue
+	for found == nil {
+		page, resp, err := c.gh.Issues.ListByRepo(ctx, owner, repo, opts)
+		if err != nil {
+			return nil, wrap(fmt.Errorf("listing issues: %w", classify(err)))
+		}
+		for _, is := range page {
+			if !is.IsPullRequest() && is.GetTitle() == spec.Title {
+				found = is
+				break
+			}
+		}
+		if resp.NextPage == 0 {
+			break
+		}
+		opts.Page = resp.NextPage
+	}
+	if found == nil {
+		labels := spec.Labels
+		if labels == nil {
+			labels = []string{}
+		}
+		is, _, err := c.gh.Issues.Create(ctx, owner, repo, &gh.IssueRequest{Title: gh.String(spec.Title), Body: gh.String(spec.Body), Labels: &labels})
+		if err != nil {
+			return nil, wrap(classify(err))
+		}
+		return issueFrom(is), nil
+	}
+	if found.GetBody() == spec.Body && found.GetState() == "open" {
+		return issueFrom(found), nil
+	}
+	is, _, err := c.gh.Issues.Edit(retrySafe(ctx), owner, repo, found.GetNumber(), &gh.IssueRequest{Body: gh.String(spec.Body), State: gh.String("open")})
+	if err != nil {
+		return nil, wrap(classify(err))
+	}
+	return issueFrom(is), nil
+}
+
+func issueFrom(is *gh.Issue) *Issue {
+	return &Issue{Number: is.GetNumber(), Title: is.GetTitle(), Body: is.GetBody(), State: is.GetState(), HTMLURL: is.GetHTMLURL()}
+}
