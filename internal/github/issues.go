@@ -156,7 +156,9 @@ type IssueSpec struct {
 // differs, else one is created. Requests: the issue pages (narrowed by the
 // first label), plus at most one write.
 func (c *Client) CreateOrUpdateIssueByTitle(ctx context.Context, owner, repo string, spec IssueSpec) (*Issue, error) {
-	wrap := func(err error) error { return fmt.Errorf("writing issue %q in %s/%s: %w", spec.Title, owner, repo, err) }
+	wrap := func(err error) error {
+		return fmt.Errorf("writing issue %q in %s/%s: %w", spec.Title, owner, repo, err)
+	}
 	opts := &gh.IssueListByRepoOptions{State: "all", Sort: "created", Direction: "asc", ListOptions: gh.ListOptions{PerPage: 100}}
 	if len(spec.Labels) > 0 {
 		opts.Labels = spec.Labels[:1]

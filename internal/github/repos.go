@@ -287,7 +287,9 @@ func (c *Client) setRef(ctx context.Context, owner, repo, branch, sha string, fo
 
 // GetFile reads one file through the Contents API: its bytes and blob SHA.
 func (c *Client) GetFile(ctx context.Context, owner, repo, path, ref string) ([]byte, string, error) {
-	wrap := func(err error) error { return fmt.Errorf("reading %s from %s/%s at %q: %w", path, owner, repo, ref, err) }
+	wrap := func(err error) error {
+		return fmt.Errorf("reading %s from %s/%s at %q: %w", path, owner, repo, ref, err)
+	}
 	file, dir, _, err := c.gh.Repositories.GetContents(ctx, owner, repo, path, &gh.RepositoryContentGetOptions{Ref: ref})
 	if err != nil {
 		return nil, "", wrap(classify(err))
