@@ -55,7 +55,7 @@ func gitMergeFile(t *testing.T, git, dir string, base, ours, theirs []byte, diff
 // genCase makes a random base and two edited versions of it. Lines come from
 // a small vocabulary with common lines ("}", blank, "return nil") so that
 // diffs have ambiguous alignments, the hard part of agreeing with git.
-func genCase(r *rand.Rand) (base, ours, theirs []byte) {
+func genCase(r *rand.Rand, maxLines int) (base, ours, theirs []byte) {
 	vocab := []string{"", "}", "{", "\treturn nil", "\t}", "// comment", "x", "y"}
 	line := func() string {
 		if r.IntN(3) == 0 {
@@ -63,7 +63,7 @@ func genCase(r *rand.Rand) (base, ours, theirs []byte) {
 		}
 		return fmt.Sprintf("line %d", r.IntN(40))
 	}
-	n := r.IntN(25)
+	n := r.IntN(maxLines)
 	b := make([]string, n)
 	for i := range b {
 		b[i] = line()
@@ -144,17 +144,58 @@ func genCase(r *rand.Rand) (base, ours, theirs []byte) {
 	return join(b), join(apply(b, e1)), join(apply(b, e2))
 }
 
+// genDense makes cases from a tiny alphabet of one-character lines, half of
+// them with no letter or digit, mutated line by line on each side: many
+// equal lines (git's discarding of lines with many matches, group sliding)
+// and conflicts separated by punctuation (the zealous-alnum joining).
+func genDense(r *rand.Rand, maxLines int) (base, ours, theirs []byte) {
+	alphabet := []string{"}", "{", "", ")", ";", "a", "b", "c", "d", "e"}
+	gen := func(n, k int) []byte {
+		var b []byte
+		for range n {
+			b = append(b, alphabet[r.IntN(k)]...)
+			b = append(b, '\n')
+		}
+		return b
+	}
+	rate := 6 + r.IntN(10)
+	mutate := func(b []byte) []byte {
+		var out []byte
+		for _, l := range splitLines(b) {
+			switch r.IntN(rate) {
+			case 0: // delete
+			case 1: // replace
+				out = append(out, gen(r.IntN(3), len(alphabet))...)
+			case 2: // insert after
+				out = append(out, l...)
+				out = append(out, fmt.Sprintf("new %d\n", r.IntN(50))...)
+			default:
+				out = append(out, l...)
+			}
+		}
+		if r.IntN(8) == 0 {
+			out = bytes.TrimSuffix(out, []byte("\n"))
+		}
+		return out
+	}
+	base = gen(r.IntN(maxLines), 4+r.IntN(len(alphabet)-4))
+	return base, mutate(base), mutate(base)
+}
+
 // TestDifferentialGitMergeFile checks MergeText against `git merge-file` on
 // generated cases: byte-identical output, conflict markers included, and
 // the same number of conflicts.
 func TestDifferentialGitMergeFile(t *testing.T) {
 	git := testenv.Tool(t, "git")
-	const cases = 1500
+	const cases = 2400
 	dir := t.TempDir()
 	r := rand.New(rand.NewPCG(1, 2))
 	var clean, conflicted, failures int
 	for i := range cases {
-		base, ours, theirs := genCase(r)
+		base, ours, theirs := genCase(r, 25)
+		if i%3 == 2 {
+			base, ours, theirs = genDense(r, 60)
+		}
 		diff3 := i%10 == 9 // some cases with the base section shown
 		l := labels
 		l.ShowBase = diff3
