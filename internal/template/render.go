@@ -59,14 +59,76 @@ var removedFuncs = []string{
 	"osBase", "osClean", "osDir", "osExt", "osIsAbs",
 }
 
+// Limits that keep one bad template from exhausting the memory of the
+// server that renders it for every request and upgrade.
+const (
+	// MaxFileSize is the largest rendered file.
+	MaxFileSize = 16 << 20
+	// maxGenerated bounds what repeat, until, untilStep and seq may build.
+	maxGenerated = 1 << 20
+)
+
 // FuncMap returns the functions templates may call: sprig's hermetic set
-// minus everything listed in removedFuncs.
+// minus everything listed in removedFuncs, with the generators capped.
 func FuncMap() texttemplate.FuncMap {
 	fm := sprig.HermeticTxtFuncMap()
 	for _, name := range removedFuncs {
 		delete(fm, name)
 	}
+	repeat := fm["repeat"].(func(int, string) string)
+	fm["repeat"] = func(count int, str string) (string, error) {
+		if count > 0 && len(str) > 0 && count > maxGenerated/len(str) {
+			return "", fmt.Errorf("repeat would build more than %d bytes", maxGenerated)
+		}
+		return repeat(count, str), nil
+	}
+	until := fm["until"].(func(int) []int)
+	fm["until"] = func(count int) ([]int, error) {
+		if count > maxGenerated || count < -maxGenerated {
+			return nil, fmt.Errorf("until %d would build more than %d numbers", count, maxGenerated)
+		}
+		return until(count), nil
+	}
+	untilStep := fm["untilStep"].(func(int, int, int) []int)
+	fm["untilStep"] = func(start, stop, step int) ([]int, error) {
+		if step != 0 && (stop-start)/step > maxGenerated {
+			return nil, fmt.Errorf("untilStep would build more than %d numbers", maxGenerated)
+		}
+		return untilStep(start, stop, step), nil
+	}
+	seq := fm["seq"].(func(...int) string)
+	fm["seq"] = func(params ...int) (string, error) {
+		lo, hi, step := 1, 0, 1
+		switch len(params) {
+		case 1:
+			hi = params[0]
+		case 2:
+			lo, hi = params[0], params[1]
+		case 3:
+			lo, step, hi = params[0], params[1], params[2]
+		}
+		if step == 0 {
+			step = 1
+		}
+		if n := (hi - lo) / step; n > maxGenerated || n < -maxGenerated {
+			return "", fmt.Errorf("seq would build more than %d numbers", maxGenerated)
+		}
+		return seq(params...), nil
+	}
 	return fm
+}
+
+// limitedBuffer fails a render whose output grows past its limit.
+type limitedBuffer struct {
+	bytes.Buffer
+	limit int
+}
+
+func (b *limitedBuffer) Write(p []byte) (int, error) {
+	if b.Len()+len(p) > b.limit {
+		return 0, fmt.Errorf("the output is larger than %d bytes", b.limit)
+	}
+	return b.Buffer.Write(p)
 }
 
 // Render renders t's skeleton with the answers. The result is sorted by path
@@ -204,8 +266,13 @@ func (r *renderer) execute(name, text string) ([]byte, error) {
 	if err != nil {
 		return nil, err // text/template names the file and line
 	}
-	var buf bytes.Buffer
+	buf := limitedBuffer{limit: MaxFileSize}
 	if err := tpl.Execute(&buf, r.data); err != nil {
+		var execErr texttemplate.ExecError
+		if !errors.As(err, &execErr) {
+			// A write error (the size limit) comes back without the name.
+			return nil, fmt.Errorf("template: %s: %w", name, err)
+		}
 		return nil, err
 	}
 	return buf.Bytes(), nil

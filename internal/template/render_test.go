@@ -3,7 +3,9 @@ package template
 import (
 	"bytes"
 	"io/fs"
+	"os"
 	"path"
+	"path/filepath"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -325,4 +327,68 @@ func FuzzSafePath(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestRenderLimits(t *testing.T) {
+	tests := []struct{ tmpl, want string }{
+		{`{{ repeat 100000000 "xxxxxxxx" }}`, "repeat would build more than"},
+		{`{{ until 1000000000 | len }}`, "until 1000000000 would build more than"},
+		{`{{ untilStep 0 1000000000 1 | len }}`, "untilStep would build more than"},
+		{`{{ seq 1000000000 }}`, "seq would build more than"},
+		{`{{ range until 20 }}{{ repeat 1000000 "x" }}{{ end }}`, "the output is larger than"},
+	}
+	for _, tt := range tests {
+		_, err := Render(skeleton(t, "", map[string]string{"big.txt": tt.tmpl}), exampleAnswers, RenderContext{})
+		if err == nil || !strings.Contains(err.Error(), tt.want) || !strings.Contains(err.Error(), "skeleton/big.txt") {
+			t.Errorf("%s: error %v, want %q naming skeleton/big.txt", tt.tmpl, err, tt.want)
+		}
+	}
+	got := renderMap(t, skeleton(t, "", map[string]string{"ok.txt": `{{ repeat 3 "ab" }} {{ until 3 }} {{ seq 3 }} {{ untilStep 0 6 2 }}`}))
+	if got["ok.txt"] != "ababab [0 1 2] 1 2 3 [0 2 4]" {
+		t.Errorf("capped generators changed behaviour: %q", got["ok.txt"])
+	}
+}
+
+// TestRenderFromDisk renders a skeleton on a real file system: the
+// executable bit survives and a symlink is refused, as os.DirFS reports them.
+func TestRenderFromDisk(t *testing.T) {
+	dir := t.TempDir()
+	write := func(p, data string, mode os.FileMode) {
+		t.Helper()
+		full := filepath.Join(dir, filepath.FromSlash(p))
+		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(full, []byte(data), mode); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chmod(full, mode); err != nil { // umask
+			t.Fatal(err)
+		}
+	}
+	write(ManifestFileName, minimalManifest, 0o644)
+	write("skeleton/bin/{{ .name }}.sh", "#!/bin/sh\necho {{ .owner }}\n", 0o755)
+	write("skeleton/README.md", "# {{ .name }}\n", 0o644)
+	tpl, err := Load(os.DirFS(dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, err := Render(tpl, exampleAnswers, RenderContext{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) != 2 || files[1].Path != "bin/payments.sh" || files[1].Mode != 0o755 || string(files[1].Data) != "#!/bin/sh\necho team-pay\n" || files[0].Mode != 0o644 {
+		t.Errorf("got %+v", files)
+	}
+	for _, target := range []string{"/etc/passwd", "README.md"} {
+		link := filepath.Join(dir, "skeleton", "link")
+		_ = os.Remove(link)
+		if err := os.Symlink(target, link); err != nil {
+			t.Fatal(err)
+		}
+		_, err = Render(tpl, exampleAnswers, RenderContext{})
+		if err == nil || !strings.Contains(err.Error(), "skeleton/link is a symbolic link") {
+			t.Errorf("symlink to %s: error %v", target, err)
+		}
+	}
 }
