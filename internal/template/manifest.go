@@ -69,8 +69,9 @@ type Parameter struct {
 type Options struct {
 	// Delimiters replace {{ and }}: [left, right].
 	Delimiters []string `yaml:"delimiters,omitempty"`
-	// Verbatim globs (relative to skeleton/, ** allowed) name files whose
-	// content is copied without rendering.
+	// Verbatim globs name files whose content is copied without rendering.
+	// Globs (** allowed) match the unrendered path relative to skeleton/,
+	// with or without its .tmpl suffix; names are still rendered.
 	Verbatim []string `yaml:"verbatim,omitempty"`
 	// Exclude globs name skeleton files and folders that are never written.
 	Exclude []string `yaml:"exclude,omitempty"`

@@ -278,9 +278,16 @@ func (r *renderer) execute(name, text string) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// matchAny matches a skeleton path (relative to skeleton/, unrendered)
+// against globs, with and without its .tmpl suffix, so `**/*.yml` also
+// covers ci.yml.tmpl.
 func matchAny(globs []string, p string) bool {
+	bare := strings.TrimSuffix(p, TmplSuffix)
 	for _, g := range globs {
 		if ok, _ := doublestar.Match(g, p); ok {
+			return true
+		}
+		if ok, _ := doublestar.Match(g, bare); ok && bare != "" {
 			return true
 		}
 	}

@@ -85,12 +85,15 @@ func TestRenderGitHubActionsSurvive(t *testing.T) {
 	workflow := "steps:\n  - run: echo ${{ github.sha }} {{ .name }}\n"
 	t.Run("verbatim glob", func(t *testing.T) {
 		tpl := skeleton(t, "options:\n  verbatim: ['.github/**/*.yml']\n", map[string]string{
-			".github/workflows/ci.yml": workflow,
-			"README.md":                "{{ .name }}",
+			".github/workflows/ci.yml":           workflow,
+			".github/workflows/release.yml.tmpl": workflow,
+			"README.md":                          "{{ .name }}",
 		})
 		got := renderMap(t, tpl)
-		if got[".github/workflows/ci.yml"] != workflow {
-			t.Errorf("verbatim file changed: %q", got[".github/workflows/ci.yml"])
+		for _, p := range []string{".github/workflows/ci.yml", ".github/workflows/release.yml"} {
+			if got[p] != workflow {
+				t.Errorf("verbatim file %s changed: %q", p, got[p])
+			}
 		}
 		if got["README.md"] != "payments" {
 			t.Errorf("other files must still render: %q", got["README.md"])
