@@ -30,9 +30,9 @@ type router struct {
 
 type node struct {
 	literal map[string]*node
-	param   *node // one segment
-	greedy  *leaf // the rest of the path
-	leaf    *leaf // a template ends here
+	param   *node   // one segment
+	greedy  []*leaf // templates whose last parameter takes the rest of the path
+	leaves  []*leaf // templates ending here (two differ only in parameter names, e.g. attestations/{attestation_id} and /{subject_digest}, each with its methods)
 }
 
 // leaf is one path template; names are its parameters in order (the same
@@ -70,7 +70,7 @@ func newRouter(doc *openapi3.T) *router {
 		for i, s := range segs {
 			if name, ok := paramName(s); ok {
 				if i == len(segs)-1 && greedyParams[name] {
-					n.greedy = lf
+					n.greedy = append(n.greedy, lf)
 					break
 				}
 				if n.param == nil {
@@ -89,7 +89,7 @@ func newRouter(doc *openapi3.T) *router {
 				n = c
 			}
 			if i == len(segs)-1 {
-				n.leaf = lf
+				n.leaves = append(n.leaves, lf)
 			}
 		}
 	}
@@ -105,9 +105,9 @@ func paramName(seg string) (string, bool) {
 
 // find matches an escaped path ("/repos/o/r/contents/a%20b/c") and returns
 // the template's path item and the unescaped parameters.
-func (r *router) find(escapedPath string) (*leaf, map[string]string) {
+func (r *router) find(method, escapedPath string) (*leaf, map[string]string) {
 	segs := strings.Split(strings.TrimPrefix(escapedPath, "/"), "/")
-	lf, values := r.root.match(segs, nil)
+	lf, values := r.root.match(method, segs, nil)
 	if lf == nil || len(values) != len(lf.names) {
 		return nil, nil
 	}
@@ -118,43 +118,50 @@ func (r *router) find(escapedPath string) (*leaf, map[string]string) {
 	return lf, params
 }
 
-// match returns the template matching segs and the parameter values in
-// path order.
-func (n *node) match(segs, values []string) (*leaf, []string) {
+// match returns the template matching segs that has an operation for
+// method (any template when method is ""), and the parameter values in path
+// order.
+func (n *node) match(method string, segs, values []string) (*leaf, []string) {
 	if len(segs) == 0 {
-		return n.leaf, values
+		return pick(method, n.leaves), values
 	}
 	if c := n.literal[segs[0]]; c != nil {
-		if lf, vs := c.match(segs[1:], values); lf != nil {
+		if lf, vs := c.match(method, segs[1:], values); lf != nil {
 			return lf, vs
 		}
 	}
 	if n.param != nil && segs[0] != "" {
 		if v, err := url.PathUnescape(segs[0]); err == nil {
-			if lf, vs := n.param.match(segs[1:], append(values[:len(values):len(values)], v)); lf != nil {
+			if lf, vs := n.param.match(method, segs[1:], append(values[:len(values):len(values)], v)); lf != nil {
 				return lf, vs
 			}
 		}
 	}
-	if n.greedy != nil {
+	if lf := pick(method, n.greedy); lf != nil {
 		if v, err := url.PathUnescape(strings.Join(segs, "/")); err == nil {
-			return n.greedy, append(values, v)
+			return lf, append(values, v)
 		}
 	}
 	return nil, nil
+}
+
+func pick(method string, leaves []*leaf) *leaf {
+	for _, lf := range leaves {
+		if method == "" || lf.item.GetOperation(method) != nil {
+			return lf
+		}
+	}
+	return nil
 }
 
 // route finds the kin-openapi route of a request whose path has already
 // lost any /api/v3 prefix. It returns nil when the path or the method is not
 // in GitHub's description.
 func (r *router) route(doc *openapi3.T, req *http.Request) (*routers.Route, map[string]string) {
-	lf, params := r.find(req.URL.EscapedPath())
+	lf, params := r.find(req.Method, req.URL.EscapedPath())
 	if lf == nil {
 		return nil, nil
 	}
 	op := lf.item.GetOperation(req.Method)
-	if op == nil {
-		return nil, nil
-	}
 	return &routers.Route{Spec: doc, Path: lf.path, PathItem: lf.item, Method: req.Method, Operation: op}, params
 }

@@ -198,3 +198,12 @@ func (f *fakeT) Errorf(format string, a ...any) {
 }
 
 func fmtS(format string, a ...any) string { return fmt.Sprintf(format, a...) + "\n" }
+
+func mustJSON(tb testing.TB, v any) []byte {
+	tb.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return b
+}
