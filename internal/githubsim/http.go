@@ -2,7 +2,7 @@ package githubsim
 
 import (
 	"bytes"
-		"crypto/sha256"
+	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -236,9 +236,9 @@ func (s *Sim) serve(rt route, w http.ResponseWriter, r *http.Request) {
 
 type discard struct{}
 
-func (discard) Header() http.Header       { return http.Header{} }
+func (discard) Header() http.Header         { return http.Header{} }
 func (discard) Write(b []byte) (int, error) { return len(b), nil }
-func (discard) WriteHeader(int)           {}
+func (discard) WriteHeader(int)             {}
 
 func etagMatch(header, etag string) bool {
 	norm := func(s string) string { return strings.TrimPrefix(strings.TrimSpace(s), "W/") }

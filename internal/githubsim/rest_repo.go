@@ -977,7 +977,7 @@ func (s *Sim) getBranch(c *call) {
 	}
 	u := s.base + "/repos/" + r.fullName() + "/branches/" + name
 	c.json(http.StatusOK, obj{"name": name, "commit": s.commitJSON(r, sha), "protected": false,
-		"protection": obj{"enabled": false, "required_status_checks": obj{"enforcement_level": "off", "contexts": []string{}, "checks": []any{}}},
+		"protection":     obj{"enabled": false, "required_status_checks": obj{"enforcement_level": "off", "contexts": []string{}, "checks": []any{}}},
 		"protection_url": u + "/protection", "_links": obj{"self": u, "html": s.htmlBase() + "/" + r.fullName() + "/tree/" + name}})
 }
 

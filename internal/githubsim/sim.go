@@ -176,14 +176,14 @@ func (r *repo) fullName() string { return r.owner.login + "/" + r.name }
 
 // Sim is the simulator. All methods are safe for concurrent use.
 type Sim struct {
-	mu     sync.Mutex
-	opts   Options
+	mu   sync.Mutex
+	opts Options
 
 	muxOnce  sync.Once
 	routeMux http.Handler
-	limits Limits
-	now    func() time.Time
-	rng    *mrand.Rand
+	limits   Limits
+	now      func() time.Time
+	rng      *mrand.Rand
 
 	key     *rsa.PrivateKey
 	appID   int64

@@ -278,4 +278,3 @@ func (s *Sim) AddInstallationRepos(acct string, names ...string) error {
 		"repositories_added": added, "repositories_removed": []any{}, "requester": nil})
 	return nil
 }
-
