@@ -5,6 +5,22 @@
 //
 // It does no I/O beyond reading the fs.FS it is handed, so the same code
 // renders from a local directory, a git tree or an in-memory test skeleton.
+//
+// Rendering rules, for template authors:
+//   - Every file under skeleton/ is a text/template; answers are top-level
+//     ({{ .name }}), plus {{ .goldenpath.org }} and {{ .goldenpath.template }}.
+//     A missing key is an error. Functions: sprig's, minus everything that
+//     reads the clock, randomness, the environment, files or the network.
+//   - File and folder names are templates too. A name that renders empty is
+//     not written (with everything below it): conditional files.
+//   - A trailing .tmpl is dropped from file names (main.go.tmpl → main.go).
+//   - options.verbatim files are copied as they are (GitHub Actions' ${{ }});
+//     options.delimiters changes {{ }} everywhere; options.exclude drops files.
+//   - Binary files (a NUL byte, or not UTF-8) are copied, never rendered.
+//   - Rendered paths must be clean and relative, stay out of .git, and not
+//     differ only in case; symlinks are refused; the executable bit is kept.
+//   - The same template and answers render the same bytes, always: upgrades
+//     re-render old versions and merge against them.
 package template
 
 import (
@@ -332,8 +348,10 @@ func (m *Manifest) check() []string {
 					add("%s: option %q is listed twice", where, o)
 				case prm.Type == TypeMultiChoice && strings.Contains(o, ","):
 					add("%s: option %q must not contain a comma (GitHub joins selections with \", \")", where, o)
-				case o == "None":
-					add("%s: option \"None\" is what GitHub shows for no selection; choose another word", where)
+				case strings.EqualFold(o, "None") || strings.EqualFold(o, "n/a"):
+					// GitHub reserves these in dropdowns: "None" is what an
+					// issue body shows when nothing was chosen.
+					add("%s: option %q is reserved by GitHub issue forms; choose another word", where, o)
 				}
 				seen[o] = true
 			}
