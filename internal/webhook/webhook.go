@@ -1,0 +1,192 @@
+// Package webhook is the HTTP endpoint GitHub posts deliveries to. It checks
+// the size and the signature, decodes just enough to log and route the event,
+// and hands the delivery to the durable queue; it never calls GitHub, so it
+// answers within milliseconds whatever GitHub's own latency is.
+package webhook
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"mime"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/goldenpath-dev/goldenpath/internal/queue"
+)
+
+// MaxBodyBytes is GitHub's cap on a delivery's payload (25 MB); anything
+// larger is not from GitHub.
+const MaxBodyBytes = 25 << 20
+
+// Events lists the events that become jobs; others are acknowledged and
+// dropped, so subscribing the App to more events never breaks it.
+var Events = []string{
+	"issues", "issue_comment", "push", "create", "pull_request",
+	"installation", "installation_repositories", "release",
+}
+
+// Enqueuer stores a delivery durably; *queue.Queue implements it.
+type Enqueuer interface {
+	Enqueue(ctx context.Context, args queue.WebhookArgs) (duplicate bool, err error)
+}
+
+// Handler is the webhook endpoint.
+type Handler struct {
+	secret         []byte
+	enqueuer       Enqueuer
+	log            *slog.Logger
+	events         map[string]bool
+	enqueueTimeout time.Duration
+}
+
+// New returns the endpoint. An empty secret is refused: verification must
+// never be silently off.
+func New(secret string, enqueuer Enqueuer, log *slog.Logger) (*Handler, error) {
+	if secret == "" {
+		return nil, errors.New("the webhook secret is empty; refusing to accept unsigned deliveries")
+	}
+	if enqueuer == nil {
+		return nil, errors.New("the webhook handler needs an enqueuer")
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	events := map[string]bool{}
+	for _, e := range Events {
+		events[e] = true
+	}
+	return &Handler{secret: []byte(secret), enqueuer: enqueuer, log: log, events: events, enqueueTimeout: 5 * time.Second}, nil
+}
+
+// envelope is the part of every payload the handler needs.
+type envelope struct {
+	Action       string `json:"action"`
+	Installation *struct {
+		ID int64 `json:"id"`
+	} `json:"installation"`
+}
+
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		reply(w, http.StatusMethodNotAllowed, "webhooks are POSTed")
+		return
+	}
+	event := r.Header.Get("X-GitHub-Event")
+	delivery := r.Header.Get("X-GitHub-Delivery")
+	log := h.log.With(slog.String("delivery", delivery), slog.String("event", event))
+
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			log.Warn("delivery too large", slog.Int64("limit", tooBig.Limit))
+			reply(w, http.StatusRequestEntityTooLarge, "payload larger than 25 MB")
+			return
+		}
+		log.Warn("reading delivery body", slog.Any("error", err))
+		reply(w, http.StatusBadRequest, "could not read the body")
+		return
+	}
+	if !h.validSignature(r.Header.Get("X-Hub-Signature-256"), body) {
+		log.Warn("delivery with a missing or wrong signature rejected", slog.String("remote", r.RemoteAddr))
+		reply(w, http.StatusUnauthorized, "invalid X-Hub-Signature-256")
+		return
+	}
+	if event == "" || delivery == "" {
+		reply(w, http.StatusBadRequest, "X-GitHub-Event and X-GitHub-Delivery are required")
+		return
+	}
+	if event == "ping" {
+		log.Info("ping received")
+		reply(w, http.StatusOK, "pong")
+		return
+	}
+	if !h.events[event] {
+		log.Debug("event not handled; ignored")
+		reply(w, http.StatusAccepted, "event ignored")
+		return
+	}
+	payload, err := jsonPayload(r.Header.Get("Content-Type"), body)
+	if err != nil {
+		log.Warn("undecodable delivery", slog.Any("error", err))
+		reply(w, http.StatusBadRequest, "payload is not JSON")
+		return
+	}
+	var env envelope
+	if err := json.Unmarshal(payload, &env); err != nil {
+		log.Warn("undecodable delivery", slog.Any("error", err))
+		reply(w, http.StatusBadRequest, "payload is not a JSON object")
+		return
+	}
+	args := queue.WebhookArgs{DeliveryID: delivery, Event: event, Action: env.Action, Payload: payload}
+	if env.Installation != nil {
+		args.InstallationID = env.Installation.ID
+	}
+	log = log.With(slog.String("action", args.Action), slog.Int64("installation", args.InstallationID))
+
+	ctx, cancel := context.WithTimeout(r.Context(), h.enqueueTimeout)
+	defer cancel()
+	dup, err := h.enqueuer.Enqueue(ctx, args)
+	if err != nil {
+		// GitHub does not retry on its own, but a 5xx marks the delivery as
+		// failed so it can be redelivered from the App settings or the API.
+		log.Error("enqueueing delivery", slog.Any("error", err))
+		reply(w, http.StatusServiceUnavailable, "could not queue the delivery; redeliver it later")
+		return
+	}
+	if dup {
+		log.Info("delivery already queued; duplicate ignored")
+		reply(w, http.StatusAccepted, "duplicate delivery")
+		return
+	}
+	log.Info("delivery queued")
+	reply(w, http.StatusAccepted, "queued")
+}
+
+// validSignature checks X-Hub-Signature-256 (`sha256=<hex HMAC of the body>`)
+// in constant time.
+func (h *Handler) validSignature(header string, body []byte) bool {
+	hexSig, ok := strings.CutPrefix(header, "sha256=")
+	if !ok {
+		return false
+	}
+	got, err := hex.DecodeString(hexSig)
+	if err != nil {
+		return false
+	}
+	mac := hmac.New(sha256.New, h.secret)
+	mac.Write(body)
+	return hmac.Equal(got, mac.Sum(nil))
+}
+
+// jsonPayload returns the JSON document of a delivery: the body itself, or
+// the `payload` field when the webhook is configured for form encoding.
+func jsonPayload(contentType string, body []byte) (json.RawMessage, error) {
+	mt, _, _ := mime.ParseMediaType(contentType)
+	if mt == "application/x-www-form-urlencoded" {
+		form, err := url.ParseQuery(string(body))
+		if err != nil {
+			return nil, err
+		}
+		body = []byte(form.Get("payload"))
+	}
+	if !json.Valid(body) {
+		return nil, errors.New("body is not valid JSON")
+	}
+	return json.RawMessage(body), nil
+}
+
+func reply(w http.ResponseWriter, status int, msg string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(map[string]string{"message": msg})
+}
