@@ -324,7 +324,7 @@ func (s *Sim) listTeamMembers(c *call) {
 }
 
 func (s *Sim) getTeamMembership(c *call) {
-	o, t := s.team(c)
+	_, t := s.team(c)
 	if t == nil {
 		return
 	}
@@ -334,7 +334,7 @@ func (s *Sim) getTeamMembership(c *call) {
 		return
 	}
 	c.json(http.StatusOK, obj{"url": s.base + "/teams/" + strconv.FormatInt(t.id, 10) + "/memberships/" + c.path("username"),
-		"role": role, "state": "active", "organization": o.login})
+		"role": role, "state": "active"})
 }
 
 func (s *Sim) putTeamRepo(c *call) {
