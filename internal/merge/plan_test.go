@@ -15,8 +15,8 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
 
-func f(s string) FileEntry      { return FileEntry{Data: []byte(s), Mode: 0o644} }
-func exe(s string) FileEntry    { return FileEntry{Data: []byte(s), Mode: 0o755} }
+func f(s string) FileEntry           { return FileEntry{Data: []byte(s), Mode: 0o644} }
+func exe(s string) FileEntry         { return FileEntry{Data: []byte(s), Mode: 0o755} }
 func one(p string, e FileEntry) Tree { return Tree{p: e} }
 
 func TestPlanUpgradeRules(t *testing.T) {
