@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -137,4 +138,51 @@ func schemaMessages(err error) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// ValidateDelivery checks a delivery as a receiver sees it: the headers
+// GitHub's description marks required for the event (User-Agent,
+// X-GitHub-Event, X-GitHub-Delivery, X-GitHub-Hook-ID,
+// X-GitHub-Hook-Installation-Target-ID and -Type, X-Hub-Signature-256), the
+// event named by X-GitHub-Event with the payload's own action, and the
+// payload's schema. Signatures are the receiver's to verify.
+func (w *Webhooks) ValidateDelivery(header http.Header, payload []byte) error {
+	event := header.Get("X-GitHub-Event")
+	if event == "" {
+		return errors.New("webhook delivery without X-GitHub-Event")
+	}
+	var probe struct {
+		Action string `json:"action"`
+	}
+	if err := json.Unmarshal(payload, &probe); err != nil {
+		return fmt.Errorf("webhook %s: payload is not JSON: %w", event, err)
+	}
+	action := probe.Action
+	if w.doc.Webhooks[key(event, action)] == nil && w.doc.Webhooks[key(event, "")] != nil {
+		action = "" // an event without actions whose payload has an "action" field
+	}
+	var problems []string
+	if item := w.doc.Webhooks[key(event, action)]; item != nil && item.Post != nil {
+		for _, p := range item.Post.Parameters {
+			if p.Value == nil || p.Value.In != openapi3.ParameterInHeader || !p.Value.Required {
+				continue
+			}
+			if header.Get(p.Value.Name) == "" {
+				problems = append(problems, fmt.Sprintf("header %s is missing", p.Value.Name))
+			}
+		}
+	}
+	if ua := header.Get("User-Agent"); ua != "" && !strings.HasPrefix(ua, "GitHub-Hookshot/") {
+		problems = append(problems, fmt.Sprintf("User-Agent %q, GitHub sends GitHub-Hookshot/…", ua))
+	}
+	if sig := header.Get("X-Hub-Signature-256"); sig != "" && !strings.HasPrefix(sig, "sha256=") {
+		problems = append(problems, "X-Hub-Signature-256 does not start with sha256=")
+	}
+	if err := w.Validate(event, action, payload); err != nil {
+		problems = append(problems, err.Error())
+	}
+	if len(problems) > 0 {
+		return fmt.Errorf("webhook delivery %s %s:\n%s", event, header.Get("X-GitHub-Delivery"), strings.Join(problems, "\n"))
+	}
+	return nil
 }

@@ -2,6 +2,7 @@ package apispec
 
 import (
 	"encoding/json"
+	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -137,6 +138,58 @@ func TestWebhookBroken(t *testing.T) {
 				t.Fatalf("Validate accepted the payload, want an error with %q", tt.want)
 			case tt.want != "" && !strings.Contains(err.Error(), tt.want):
 				t.Fatalf("Validate: %v\nwant it to contain %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestWebhookDelivery(t *testing.T) {
+	w := LoadWebhooks(t)
+	examples := loadExamples(t)
+	var issue []byte
+	for _, ex := range examples["issues"] {
+		if ex["action"] == "opened" {
+			issue, _ = json.Marshal(ex)
+			break
+		}
+	}
+	create, _ := json.Marshal(examples["create"][0])
+	headers := func(event string, edit func(http.Header)) http.Header {
+		h := http.Header{}
+		h.Set("User-Agent", "GitHub-Hookshot/044aadd")
+		h.Set("X-GitHub-Event", event)
+		h.Set("X-GitHub-Delivery", "72d3162e-cc78-11e3-81ab-4c9367dc0958")
+		h.Set("X-GitHub-Hook-ID", "1")
+		h.Set("X-GitHub-Hook-Installation-Target-ID", "2")
+		h.Set("X-GitHub-Hook-Installation-Target-Type", "integration")
+		h.Set("X-Hub-Signature-256", "sha256=00")
+		if edit != nil {
+			edit(h)
+		}
+		return h
+	}
+	tests := []struct {
+		name    string
+		header  http.Header
+		payload []byte
+		want    string
+	}{
+		{name: "issues", header: headers("issues", nil), payload: issue},
+		{name: "event without actions", header: headers("create", nil), payload: create},
+		{name: "no signature", header: headers("issues", func(h http.Header) { h.Del("X-Hub-Signature-256") }), payload: issue, want: "header X-Hub-Signature-256 is missing"},
+		{name: "no delivery id", header: headers("issues", func(h http.Header) { h.Del("X-GitHub-Delivery") }), payload: issue, want: "header X-GitHub-Delivery is missing"},
+		{name: "not Hookshot", header: headers("issues", func(h http.Header) { h.Set("User-Agent", "Go-http-client/1.1") }), payload: issue, want: "GitHub-Hookshot"},
+		{name: "payload of another event", header: headers("create", nil), payload: issue, want: "does not match GitHub's schema"},
+		{name: "no event", header: headers("", nil), payload: issue, want: "without X-GitHub-Event"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := w.ValidateDelivery(tt.header, tt.payload)
+			switch {
+			case tt.want == "" && err != nil:
+				t.Fatalf("ValidateDelivery: %v", err)
+			case tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)):
+				t.Fatalf("ValidateDelivery: %v, want an error with %q", err, tt.want)
 			}
 		})
 	}
