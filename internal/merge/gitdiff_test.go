@@ -196,6 +196,13 @@ func TestDifferentialGitMergeFile(t *testing.T) {
 		if i%3 == 2 {
 			base, ours, theirs = genDense(r, 60)
 		}
+		if i%11 == 5 { // CRLF files: conflict markers follow their line ends
+			crlf := func(b []byte) []byte { return bytes.ReplaceAll(b, []byte("\n"), []byte("\r\n")) }
+			base, ours, theirs = crlf(base), crlf(ours), crlf(theirs)
+			if i%22 == 5 { // a mixed file
+				ours = bytes.Replace(ours, []byte("\r\n"), []byte("\n"), 1)
+			}
+		}
 		diff3 := i%10 == 9 // some cases with the base section shown
 		l := labels
 		l.ShowBase = diff3
