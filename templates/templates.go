@@ -30,7 +30,12 @@ const Dir = "templates"
 // FS returns the built-in templates shaped like the root of a templates
 // repository: templates/go-service/template.yaml, templates/node-service/...
 // (the same layout `goldenpath lint` and the bot read from a real repository).
-func FS() fs.FS { return prefixFS{prefix: Dir, fsys: files} }
+func FS() fs.FS { return AsRepository(files) }
+
+// AsRepository shows a folder of templates (<name>/template.yaml, ...) as
+// the root of a templates repository (templates/<name>/template.yaml), the
+// shape template.LoadRepo and lint read. `goldenpath lint templates` uses it.
+func AsRepository(folder fs.FS) fs.FS { return prefixFS{prefix: Dir, fsys: folder} }
 
 // Names lists the built-in templates, sorted.
 func Names() []string {

@@ -45,3 +45,16 @@ func TestNamesMatchFolders(t *testing.T) {
 		}
 	}
 }
+
+func TestAsRepository(t *testing.T) {
+	folder := fstest.MapFS{"svc/template.yaml": {Data: []byte("name: svc\n")}}
+	repo := templates.AsRepository(folder)
+	if err := fstest.TestFS(repo, "templates/svc/template.yaml"); err != nil {
+		t.Fatal(err)
+	}
+	for _, bad := range []string{"svc/template.yaml", "templates/nope", "templatesx/svc", "../templates"} {
+		if _, err := fs.Stat(repo, bad); err == nil {
+			t.Errorf("Stat(%q) succeeded, want an error", bad)
+		}
+	}
+}

@@ -1,16 +1,94 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+
+	"github.com/goldenpath-dev/goldenpath/internal/lint"
+	"github.com/goldenpath-dev/goldenpath/internal/template"
 )
 
-// runForms is not built yet; see the issue that owns it.
+// runForms writes (or with --check verifies) .github/ISSUE_TEMPLATE/new-<name>.yml
+// for every template of a templates repository.
 func runForms(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("forms", "", stderr)
-	if err := fs.Parse(args); err != nil {
+	flags := newFlagSet("forms", "[flags] [ROOT]", stderr)
+	check := flags.Bool("check", false, "write nothing; exit 1 if a form is missing or out of date")
+	rest, err := parseInterspersed(flags, args)
+	if err != nil {
 		return err
 	}
-	return errors.New("not implemented yet")
+	dir, err := oneRoot(rest)
+	if err != nil {
+		return err
+	}
+	root, err := lint.OpenRoot(dir)
+	if err != nil {
+		return err
+	}
+	if root.RepoDir == "" {
+		return fmt.Errorf("%s is a folder of templates outside a templates repository; run forms on the repository root that holds templates/", dir)
+	}
+	templates, err := template.LoadRepo(root.Templates)
+	if err != nil {
+		return fmt.Errorf("loading the templates: %w", err)
+	}
+
+	if *check {
+		findings := lint.CheckForms(root.FormsFS(), templates)
+		for _, f := range findings {
+			fmt.Fprintln(stderr, f)
+		}
+		if len(findings) > 0 {
+			return exitError{code: 1, msg: fmt.Sprintf("%d %s out of date; run 'goldenpath forms %s'", len(findings), plural(len(findings), "form is", "forms are"), dir)}
+		}
+		fmt.Fprintf(stdout, "%d issue %s up to date\n", len(templates), plural(len(templates), "form", "forms"))
+		return nil
+	}
+
+	forms, err := lint.Forms(templates)
+	if err != nil {
+		return err
+	}
+	for _, p := range sortedKeys(forms) {
+		dst := filepath.Join(root.RepoDir, filepath.FromSlash(p))
+		old, err := os.ReadFile(dst)
+		if err == nil && bytes.Equal(old, forms[p]) {
+			continue
+		}
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("reading %s: %w", dst, err)
+		}
+		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+			return fmt.Errorf("creating %s: %w", filepath.Dir(dst), err)
+		}
+		if err := os.WriteFile(dst, forms[p], 0o644); err != nil {
+			return fmt.Errorf("writing %s: %w", dst, err)
+		}
+		fmt.Fprintf(stdout, "wrote %s\n", p)
+	}
+	// Forms of renamed or deleted templates would offer requests the bot
+	// cannot serve.
+	for _, p := range lint.OrphanForms(root.FormsFS(), templates) {
+		if err := os.Remove(filepath.Join(root.RepoDir, filepath.FromSlash(p))); err != nil {
+			return fmt.Errorf("removing %s: %w", p, err)
+		}
+		fmt.Fprintf(stdout, "removed %s (no such template)\n", p)
+	}
+	return nil
+}
+
+func sortedKeys(m map[string][]byte) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }

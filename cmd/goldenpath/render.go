@@ -3,14 +3,191 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/Masterminds/semver/v3"
+	"gopkg.in/yaml.v3"
+
+	"github.com/goldenpath-dev/goldenpath/internal/template"
+	"github.com/goldenpath-dev/goldenpath/templates"
 )
 
-// runRender is not built yet; see the issue that owns it.
+// runRender renders one template into a local folder, like `copier copy`
+// or `cookiecutter`, and records the answers file.
 func runRender(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("render", "", stderr)
-	if err := fs.Parse(args); err != nil {
+	flags := newFlagSet("render", "--template DIR --out DIR [--values FILE] [--set id=value ...]", stderr)
+	tmplDir := flags.String("template", "", "template folder (holding template.yaml and skeleton/), or a built-in template's name: "+strings.Join(templates.Names(), ", "))
+	outDir := flags.String("out", "", "folder to write the project into; must be absent or empty unless --force")
+	valuesFile := flags.String("values", "", "YAML file of answers (id: value); a .goldenpath.yml works too")
+	var sets setFlags
+	flags.Var(&sets, "set", "answer one parameter, `id=value` (repeatable; lists comma-separated; wins over --values)")
+	examples := flags.Bool("examples", false, "answer every parameter left unanswered with its example")
+	version := flags.String("version", "0.0.0-dev", "template version recorded in "+template.AnswersFileName)
+	org := flags.String("org", "example-org", "GitHub organisation the repository will live in ({{ .goldenpath.org }})")
+	source := flags.String("source", "", "templates repository recorded in "+template.AnswersFileName+" (default ORG/golden-paths)")
+	force := flags.Bool("force", false, "write into a non-empty --out, replacing files of the same name")
+	if err := flags.Parse(args); err != nil {
 		return err
 	}
-	return errors.New("not implemented yet")
+	if flags.NArg() > 0 {
+		return exitError{code: 2, msg: fmt.Sprintf("unexpected argument %q; see 'goldenpath render --help'", flags.Arg(0))}
+	}
+	if *tmplDir == "" || *outDir == "" {
+		return exitError{code: 2, msg: "--template and --out are required; see 'goldenpath render --help'"}
+	}
+	v, err := semver.NewVersion(*version)
+	if err != nil {
+		return fmt.Errorf("--version %q is not a semantic version: %w", *version, err)
+	}
+	if *source == "" {
+		*source = *org + "/golden-paths"
+	}
+
+	t, err := loadTemplate(*tmplDir)
+	if err != nil {
+		return err
+	}
+	raw := map[string]any{}
+	if *examples {
+		for k, v := range t.Manifest.ExampleAnswers() {
+			raw[k] = v
+		}
+	}
+	if *valuesFile != "" {
+		vals, err := readValues(*valuesFile)
+		if err != nil {
+			return err
+		}
+		for k, v := range vals {
+			raw[k] = v
+		}
+	}
+	for _, s := range sets {
+		raw[s.id] = s.value
+	}
+	answers, err := t.Manifest.Validate(raw)
+	var ve *template.ValidationError
+	if errors.As(err, &ve) {
+		lines := make([]string, len(ve.Problems))
+		for i, p := range ve.Problems {
+			lines[i] = "  " + p.String()
+		}
+		return exitError{code: 1, msg: fmt.Sprintf("the answers for %s have %d %s:\n%s",
+			t.Manifest.Name, len(lines), plural(len(lines), "problem", "problems"), strings.Join(lines, "\n"))}
+	}
+	if err != nil {
+		return fmt.Errorf("checking the answers: %w", err)
+	}
+
+	if err := checkOut(*outDir, *force); err != nil {
+		return err
+	}
+	files, err := template.Render(t, answers, template.RenderContext{Org: *org})
+	if err != nil {
+		return err
+	}
+	files = append(files, template.File{
+		Path: template.AnswersFileName,
+		Mode: 0o644,
+		Data: template.AnswersFile{Template: t.Manifest.Name, Version: v.String(), Source: *source, Answers: answers}.Marshal(),
+	})
+	if err := writeFiles(ctx, *outDir, files); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "rendered %s %s into %s (%d files)\n", t.Manifest.Name, v, *outDir, len(files))
+	return nil
+}
+
+// loadTemplate reads a template folder, or a built-in template by name.
+func loadTemplate(dir string) (*template.Template, error) {
+	if st, err := os.Stat(dir); err == nil && st.IsDir() {
+		t, err := template.Load(os.DirFS(dir))
+		if err != nil {
+			return nil, fmt.Errorf("loading the template in %s: %w", dir, err)
+		}
+		return t, nil
+	}
+	for _, name := range templates.Names() {
+		if dir == name {
+			sub, err := fs.Sub(templates.FS(), template.TemplatesDir+"/"+name)
+			if err != nil {
+				return nil, fmt.Errorf("opening the built-in template %s: %w", name, err)
+			}
+			return template.Load(sub)
+		}
+	}
+	return nil, fmt.Errorf("no template folder %s (built-in templates: %s)", dir, strings.Join(templates.Names(), ", "))
+}
+
+// readValues reads a YAML map of answers, or the answers of a .goldenpath.yml.
+func readValues(path string) (map[string]any, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading --values: %w", err)
+	}
+	var vals map[string]any
+	if err := yaml.Unmarshal(data, &vals); err != nil {
+		return nil, fmt.Errorf("parsing --values %s: %w", path, err)
+	}
+	if _, isAnswersFile := vals["template"].(string); isAnswersFile {
+		if a, ok := vals["answers"].(map[string]any); ok {
+			return a, nil
+		}
+	}
+	return vals, nil
+}
+
+// checkOut refuses to render over existing work unless forced.
+func checkOut(dir string, force bool) error {
+	entries, err := os.ReadDir(dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil
+	case err != nil:
+		return fmt.Errorf("reading --out %s: %w", dir, err)
+	case len(entries) > 0 && !force:
+		return exitError{code: 1, msg: fmt.Sprintf("--out %s is not empty; choose an empty folder or pass --force", dir)}
+	}
+	return nil
+}
+
+// writeFiles writes rendered files under dir. Paths come from the renderer,
+// which has already refused anything that would leave the output root.
+func writeFiles(ctx context.Context, dir string, files []template.File) error {
+	for _, f := range files {
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("writing %s: %w", dir, err)
+		}
+		dst := filepath.Join(dir, filepath.FromSlash(f.Path))
+		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+			return fmt.Errorf("creating %s: %w", filepath.Dir(dst), err)
+		}
+		if err := os.WriteFile(dst, f.Data, f.Mode.Perm()); err != nil {
+			return fmt.Errorf("writing %s: %w", dst, err)
+		}
+		// WriteFile keeps the mode of an existing file (--force): set it.
+		if err := os.Chmod(dst, f.Mode.Perm()); err != nil {
+			return fmt.Errorf("setting the mode of %s: %w", dst, err)
+		}
+	}
+	return nil
+}
+
+// setFlags collects repeated --set id=value flags.
+type setFlags []struct{ id, value string }
+
+func (s *setFlags) String() string { return "" }
+
+func (s *setFlags) Set(v string) error {
+	id, value, ok := strings.Cut(v, "=")
+	if !ok || strings.TrimSpace(id) == "" {
+		return fmt.Errorf("want id=value, got %q", v)
+	}
+	*s = append(*s, struct{ id, value string }{strings.TrimSpace(id), value})
+	return nil
 }

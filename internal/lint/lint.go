@@ -350,16 +350,10 @@ func checkForms(repo fs.FS, templates map[string]*template.Template, names []str
 	}
 	// A form left behind by a deleted or renamed template would still offer
 	// requests the bot cannot serve.
-	dir := path.Dir(issueform.FormPath("x"))
-	entries, _ := fs.ReadDir(repo, dir)
-	for _, e := range entries {
-		n := e.Name()
-		if !strings.HasPrefix(n, "new-") || !strings.HasSuffix(n, ".yml") {
-			continue
-		}
-		tmpl := strings.TrimSuffix(strings.TrimPrefix(n, "new-"), ".yml")
-		if _, ok := templates[tmpl]; !ok && !broken[tmpl] {
-			out = append(out, Finding{File: path.Join(dir, n), Message: fmt.Sprintf("a request form for template %q, which does not exist", tmpl)})
+	for _, p := range OrphanForms(repo, templates) {
+		tmpl := strings.TrimSuffix(strings.TrimPrefix(path.Base(p), "new-"), ".yml")
+		if !broken[tmpl] {
+			out = append(out, Finding{File: p, Message: fmt.Sprintf("a request form for template %q, which does not exist", tmpl)})
 		}
 	}
 	return out
