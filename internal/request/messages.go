@@ -26,6 +26,7 @@ type problem struct {
 	headline     string
 	text         string
 	needsChanges bool
+	noVersion    bool // the template has no published version (yet)
 }
 
 func (p problem) body() string {

@@ -5,6 +5,8 @@ import (
 
 	"context"
 	"gopkg.in/yaml.v3"
+
+	"github.com/goldenpath-dev/goldenpath/internal/github"
 )
 
 // policy is the part of goldenpath.yaml (internal/config) the workflow reads.
@@ -32,7 +34,7 @@ type Fleet interface {
 }
 
 // parsePolicy reads goldenpath.yaml from a tree; no file is the default policy.
-func parsePolicy(files map[string]TreeFile) (policy, error) {
+func parsePolicy(files map[string]github.File) (policy, error) {
 	f, ok := files[PolicyFileName]
 	if !ok {
 		return policy{}, nil

@@ -15,6 +15,7 @@ import (
 
 	"github.com/Masterminds/semver/v3"
 
+	"github.com/goldenpath-dev/goldenpath/internal/github"
 	"github.com/goldenpath-dev/goldenpath/internal/issueform"
 	"github.com/goldenpath-dev/goldenpath/internal/template"
 )
@@ -46,6 +47,7 @@ type Workflow struct {
 
 	mu   sync.Mutex
 	done map[string]time.Time // issue URL → when this process finished it
+	tags map[string]cachedTags
 }
 
 // New checks cfg and returns a Workflow.
@@ -65,7 +67,7 @@ func New(cfg Config) (*Workflow, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &Workflow{cfg: cfg, done: map[string]time.Time{}}, nil
+	return &Workflow{cfg: cfg, done: map[string]time.Time{}, tags: map[string]cachedTags{}}, nil
 }
 
 // request is one attempt at a request, from an issue event or a comment.
@@ -192,9 +194,11 @@ func oneLine(err error) string {
 
 // EnsureLabels creates the labels requests use in the templates repository
 // (GitHub drops form labels that do not exist): goldenpath, the two status
-// labels and template:<name> for every template on the default branch or
-// with a published tag. Call it on installation and on pushes to the
-// templates repository.
+// labels and template:<name> for every template with a published tag (only
+// those can be requested; a tag push is a push, so a new template gets its
+// label when it is first published). Call it on installation and on pushes
+// to the templates repository. Requests: the tags, the labels, one per
+// missing label.
 func (w *Workflow) EnsureLabels(ctx context.Context, installationID int64, org string) error {
 	gh, err := w.cfg.Client(ctx, installationID)
 	if err != nil {
@@ -202,37 +206,33 @@ func (w *Workflow) EnsureLabels(ctx context.Context, installationID int64, org s
 	}
 	repo := w.cfg.TemplatesRepo
 	names := map[string]bool{}
-	tags, err := gh.ListTags(ctx, org, repo, "")
+	tags, err := w.listTags(ctx, gh, org, repo, true)
 	if err != nil {
-		return fmt.Errorf("ensuring labels: listing tags of %s/%s: %w", org, repo, err)
+		return fmt.Errorf("ensuring labels: %w", err)
 	}
-	for _, t := range tags {
+	tagNames := make([]string, len(tags))
+	for i, t := range tags {
+		tagNames[i] = t.Name
 		if n, _, ok := template.ParseTag(t.Name); ok {
 			names[n] = true
 		}
 	}
-	files, _, err := gh.ReadTree(ctx, org, repo, "")
-	switch {
-	case errors.Is(err, ErrNotFound), errors.Is(err, ErrConflict):
-		// No templates repository, or an empty one: only the fixed labels.
-	case err != nil:
-		return fmt.Errorf("ensuring labels: reading %s/%s: %w", org, repo, err)
-	default:
-		// Broken templates still get their label: their form exists.
-		for _, p := range sortedKeys(files) {
-			dir, file := path.Split(p)
-			if file == template.ManifestFileName && strings.Count(dir, "/") == 2 && strings.HasPrefix(dir, template.TemplatesDir+"/") {
-				names[path.Base(dir)] = true
+	// Warm the client's tree cache with every template's published version,
+	// so a request pays no archive download.
+	for _, n := range sortedKeys(names) {
+		if tag, _, ok := template.LatestVersion(tagNames, n); ok {
+			if _, _, err := gh.ReadTree(ctx, org, repo, treeRef(tags, tag)); err != nil {
+				w.cfg.Logger.Warn("prefetching a template", "org", org, "tag", tag, "err", err)
 			}
 		}
 	}
-	labels := []Label{
+	labels := []github.Label{
 		{Name: LabelRequest, Color: "5319e7", Description: "A request to goldenpath"},
 		{Name: LabelNeedsChanges, Color: "d93f0b", Description: "goldenpath found problems: edit the issue"},
 		{Name: LabelCreated, Color: "0e8a16", Description: "goldenpath created the repository"},
 	}
 	for _, n := range sortedKeys(names) {
-		labels = append(labels, Label{Name: TemplateLabelPfx + n, Color: "1d76db", Description: "A new repository from the " + n + " template"})
+		labels = append(labels, github.Label{Name: TemplateLabelPfx + n, Color: "1d76db", Description: "A new repository from the " + n + " template"})
 	}
 	if err := gh.EnsureLabels(ctx, org, repo, labels); err != nil {
 		return fmt.Errorf("ensuring labels in %s/%s: %w", org, repo, err)
@@ -300,13 +300,13 @@ type loaded struct {
 func (w *Workflow) process(ctx context.Context, gh GitHub, r *request) error {
 	org, repo := r.ref.Org, r.ref.Repo
 	name := templateFromLabels(r.labels)
-	var tags []Tag
+	var tags []github.Tag
 	var l *loaded
 	if name == "" {
 		// No template label (GitHub dropped it): recognise the form's headings.
 		var err error
-		if tags, err = gh.ListTags(ctx, org, repo, ""); err != nil {
-			return fmt.Errorf("listing tags of %s/%s: %w", org, repo, err)
+		if tags, err = w.listTags(ctx, gh, org, repo, false); err != nil {
+			return err
 		}
 		if l, err = w.recognise(ctx, gh, r, tags); err != nil || l == nil {
 			return err
@@ -329,12 +329,21 @@ func (w *Workflow) process(ctx context.Context, gh GitHub, r *request) error {
 	}
 
 	if l == nil {
-		if tags, err = gh.ListTags(ctx, org, repo, name+"/v"); err != nil {
-			return fmt.Errorf("listing tags of %s/%s: %w", org, repo, err)
+		if tags, err = w.listTags(ctx, gh, org, repo, false); err != nil {
+			return err
 		}
 		var p *problem
 		if l, p, err = w.load(ctx, gh, org, repo, name, tags); err != nil {
 			return err
+		}
+		if p != nil && p.noVersion {
+			// Perhaps published a moment ago through another replica: look again.
+			if tags, err = w.listTags(ctx, gh, org, repo, true); err != nil {
+				return err
+			}
+			if l, p, err = w.load(ctx, gh, org, repo, name, tags); err != nil {
+				return err
+			}
 		}
 		if p != nil {
 			return w.reply(ctx, gh, r, name, *p)
@@ -394,15 +403,13 @@ func (w *Workflow) process(ctx context.Context, gh GitHub, r *request) error {
 	}
 
 	af := template.AnswersFile{Template: name, Version: version, Source: org + "/" + repo, Answers: answers, Request: r.url}
-	out := make([]NewFile, 0, len(files)+1)
+	out := make(map[string]github.File, len(files)+1)
 	for _, f := range files {
-		if f.Path == template.AnswersFileName {
-			continue // the answers file is goldenpath's to write
-		}
-		out = append(out, NewFile{Path: f.Path, Mode: int64(f.Mode), Data: f.Data})
+		out[f.Path] = github.File{Data: f.Data, Mode: f.Mode}
 	}
-	out = append(out, NewFile{Path: template.AnswersFileName, Mode: 0o644, Data: af.Marshal()})
-	opts := RepoOptions{
+	// The answers file is goldenpath's to write, whatever the skeleton holds.
+	out[template.AnswersFileName] = github.File{Data: af.Marshal(), Mode: 0o644}
+	opts := github.RepoOptions{
 		Visibility:  visibility(l.policy),
 		Description: description(answers),
 		Topics:      topics(name, l.policy),
@@ -413,16 +420,18 @@ func (w *Workflow) process(ctx context.Context, gh GitHub, r *request) error {
 	switch {
 	case err == nil:
 		r.log.Info("repository created", "repository", org+"/"+newName, "files", len(out))
-	case errors.Is(err, ErrAlreadyExists):
+	case errors.Is(err, github.ErrAlreadyExists):
+		adopt := func() (*github.Repo, error) {
+			opts.AdoptPristine = true
+			return gh.CreateRepoWithFiles(ctx, org, newName, opts, out, msg)
+		}
 		var p *problem
-		if created, p, err = w.claim(ctx, gh, r, m, newName); err != nil {
+		if created, recovering, p, err = w.claim(ctx, gh, r, m, newName, created, adopt); err != nil {
 			return err
 		}
 		if p != nil {
 			return w.reply(ctx, gh, r, name, *p)
 		}
-		recovering = true
-		r.log.Info("repository exists and names this request: finishing the remaining steps", "repository", org+"/"+newName)
 	default:
 		return fmt.Errorf("creating repository %s/%s: %w", org, newName, err)
 	}
@@ -517,9 +526,51 @@ func topics(name string, p policy) []string {
 	return out
 }
 
+// treeRef is what ReadTree is given for tag: its commit SHA when the tag
+// points at a commit (no request to resolve it; the cache answers), else its name.
+func treeRef(tags []github.Tag, tag string) string {
+	for _, t := range tags {
+		if t.Name == tag && t.SHA != "" && t.Type == "commit" {
+			return t.SHA
+		}
+	}
+	return tag
+}
+
+// tagTTL bounds how long a replica trusts its list of the templates
+// repository's tags. The replica that works a push to the templates
+// repository refreshes it at once (EnsureLabels); the others within tagTTL,
+// or at once when a request names a template they have no version of.
+const tagTTL = 10 * time.Minute
+
+type cachedTags struct {
+	tags []github.Tag
+	at   time.Time
+}
+
+// listTags lists the tags of the templates repository, from the cache
+// unless fresh is asked or the cached list is older than tagTTL.
+func (w *Workflow) listTags(ctx context.Context, gh GitHub, org, repo string, fresh bool) ([]github.Tag, error) {
+	key := strings.ToLower(org + "/" + repo)
+	w.mu.Lock()
+	c, ok := w.tags[key]
+	w.mu.Unlock()
+	if ok && !fresh && w.cfg.Now().Sub(c.at) < tagTTL {
+		return c.tags, nil
+	}
+	tags, err := gh.ListTags(ctx, org, repo, "")
+	if err != nil {
+		return nil, fmt.Errorf("listing the tags of %s/%s: %w", org, repo, err)
+	}
+	w.mu.Lock()
+	w.tags[key] = cachedTags{tags: tags, at: w.cfg.Now()}
+	w.mu.Unlock()
+	return tags, nil
+}
+
 // load reads the templates repository at the template's highest published
 // tag: the template and the org policy from one archive.
-func (w *Workflow) load(ctx context.Context, gh GitHub, org, repo, name string, tags []Tag) (*loaded, *problem, error) {
+func (w *Workflow) load(ctx context.Context, gh GitHub, org, repo, name string, tags []github.Tag) (*loaded, *problem, error) {
 	names := make([]string, len(tags))
 	for i, t := range tags {
 		names[i] = t.Name
@@ -527,25 +578,20 @@ func (w *Workflow) load(ctx context.Context, gh GitHub, org, repo, name string, 
 	tag, v, ok := template.LatestVersion(names, name)
 	if !ok {
 		return nil, &problem{
-			headline: "The " + name + " template has no published version",
+			noVersion: true,
+			headline:  "The " + name + " template has no published version",
 			text: fmt.Sprintf("goldenpath only creates repositories from published versions, and %s/%s has no tag `%s/vX.Y.Z` yet. "+
 				"The maintainers of the templates repository publish one by pushing such a tag; then comment `/retry`.", org, repo, name),
 		}, nil
 	}
-	ref := tag
-	for _, t := range tags {
-		if t.Name == tag && t.SHA != "" {
-			ref = t.SHA // a commit SHA lets the client answer from its cache
-		}
-	}
-	files, _, err := gh.ReadTree(ctx, org, repo, ref)
+	files, _, err := gh.ReadTree(ctx, org, repo, treeRef(tags, tag))
 	if err != nil {
 		return nil, nil, fmt.Errorf("reading %s/%s at %s: %w", org, repo, tag, err)
 	}
 	return w.fromTree(files, org, repo, name, tag, v)
 }
 
-func (w *Workflow) fromTree(files map[string]TreeFile, org, repo, name, tag string, v *semver.Version) (*loaded, *problem, error) {
+func (w *Workflow) fromTree(files map[string]github.File, org, repo, name, tag string, v *semver.Version) (*loaded, *problem, error) {
 	fsys := treeFS(files)
 	pol, perr := parsePolicy(files)
 	if perr != nil {
@@ -574,7 +620,7 @@ func (w *Workflow) fromTree(files map[string]TreeFile, org, repo, name, tag stri
 // recognise finds the template whose form headings the body carries, among
 // every template's highest published version. It returns nil, nil for an
 // issue that is not a request: the bot stays silent on those.
-func (w *Workflow) recognise(ctx context.Context, gh GitHub, r *request, tags []Tag) (*loaded, error) {
+func (w *Workflow) recognise(ctx context.Context, gh GitHub, r *request, tags []github.Tag) (*loaded, error) {
 	org, repo := r.ref.Org, r.ref.Repo
 	names := make([]string, len(tags))
 	templates := map[string]bool{}
@@ -684,41 +730,63 @@ func teamList(org string, teams []string) string {
 	return strings.Join(out, ", ")
 }
 
-// claimWindow is how long a repository without its answers file may be one
-// that another worker is still filling.
-const claimWindow = 5 * time.Minute
+// A repository of the requested name without an answers file may be this
+// request's, made by an attempt that stopped between creating it and its
+// first commit, or by another worker that is writing it right now.
+const (
+	// inProgressWindow: so young, another worker is likely still writing it.
+	inProgressWindow = 30 * time.Second
+	// claimWindow: older than this, an empty repository is someone else's.
+	claimWindow = 10 * time.Minute
+)
 
-// claim decides what to do with a repository of the requested name that
-// already exists: it is this request's (its .goldenpath.yml names this
-// issue: a redelivery or a crash after creation), or it belongs to someone
-// else and stays untouched.
-func (w *Workflow) claim(ctx context.Context, gh GitHub, r *request, m *template.Manifest, name string) (*Repo, *problem, error) {
+// claim decides what to do when a repository of the requested name already
+// exists: it is this request's (its .goldenpath.yml names this issue: a
+// redelivery, or a crash after the commit) and only the remaining steps are
+// run (resumed = true); or it is a recent empty repository that an earlier
+// attempt created and the files are written into it; or it belongs to
+// someone else and stays untouched (a problem for the requester).
+func (w *Workflow) claim(ctx context.Context, gh GitHub, r *request, m *template.Manifest, name string,
+	existing *github.Repo, adopt func() (*github.Repo, error)) (repo *github.Repo, resumed bool, p *problem, err error) {
 	org := r.ref.Org
-	data, err := gh.GetFile(ctx, org, name, template.AnswersFileName, "")
+	data, _, err := gh.GetFile(ctx, org, name, template.AnswersFileName, "")
 	switch {
 	case err == nil:
 		if af, perr := template.ParseAnswersFile(data); perr == nil && af.Request == r.url {
-			repo, err := gh.GetRepo(ctx, org, name)
-			if err != nil {
-				return nil, nil, fmt.Errorf("reading repository %s/%s: %w", org, name, err)
+			if existing == nil {
+				if existing, err = gh.GetRepo(ctx, org, name); err != nil {
+					return nil, false, nil, fmt.Errorf("reading repository %s/%s: %w", org, name, err)
+				}
 			}
-			return repo, nil, nil
+			r.log.Info("repository exists and names this request: finishing the remaining steps", "repository", org+"/"+name)
+			return existing, true, nil, nil
 		}
-	case errors.Is(err, ErrNotFound), errors.Is(err, ErrConflict):
-		// No answers file (or no commit at all). A repository made a moment
-		// ago may be another worker's creation of this very request: retry later.
-		repo, err := gh.GetRepo(ctx, org, name)
-		if err != nil {
-			return nil, nil, fmt.Errorf("reading repository %s/%s: %w", org, name, err)
+	case errors.Is(err, github.ErrNotFound), errors.Is(err, github.ErrConflict):
+		if existing == nil {
+			if existing, err = gh.GetRepo(ctx, org, name); err != nil {
+				return nil, false, nil, fmt.Errorf("reading repository %s/%s: %w", org, name, err)
+			}
 		}
-		if !repo.CreatedAt.IsZero() && w.cfg.Now().Sub(repo.CreatedAt) < claimWindow {
-			return nil, nil, fmt.Errorf("repository %s/%s was created %s ago and has no %s yet; checking again later",
-				org, name, w.cfg.Now().Sub(repo.CreatedAt).Round(time.Second), template.AnswersFileName)
+		age := w.cfg.Now().Sub(existing.CreatedAt)
+		switch {
+		case age < inProgressWindow:
+			return nil, false, nil, fmt.Errorf("repository %s/%s was created %s ago and has no %s yet: checking again later",
+				org, name, age.Round(time.Second), template.AnswersFileName)
+		case age < claimWindow:
+			// Written only if it still holds nothing but GitHub's initial commit.
+			repo, err := adopt()
+			switch {
+			case err == nil:
+				r.log.Info("wrote the files into the empty repository an earlier attempt created", "repository", org+"/"+name)
+				return repo, false, nil, nil
+			case !errors.Is(err, github.ErrAlreadyExists):
+				return nil, false, nil, fmt.Errorf("writing the files into %s/%s: %w", org, name, err)
+			}
 		}
 	default:
-		return nil, nil, fmt.Errorf("reading %s of %s/%s: %w", template.AnswersFileName, org, name, err)
+		return nil, false, nil, fmt.Errorf("reading %s of %s/%s: %w", template.AnswersFileName, org, name, err)
 	}
-	return nil, &problem{
+	return nil, false, &problem{
 		headline: "This request needs changes",
 		text: fmt.Sprintf("- **%s**: the repository [%s/%s](https://github.com/%s/%s) already exists, and goldenpath leaves it untouched. Choose another name.\n\n%s",
 			mdEscape(titleOf(m, "name")), org, name, org, name, editHint),
@@ -759,7 +827,7 @@ func (w *Workflow) setLabels(ctx context.Context, gh GitHub, r *request, name, s
 	}
 	if status != LabelNeedsChanges && r.hasLabel(LabelNeedsChanges) {
 		err := gh.RemoveLabel(ctx, org, repo, r.ref.Number, LabelNeedsChanges)
-		if err != nil && !errors.Is(err, ErrNotFound) {
+		if err != nil && !errors.Is(err, github.ErrNotFound) {
 			return fmt.Errorf("removing label %s from %s/%s#%d: %w", LabelNeedsChanges, org, repo, r.ref.Number, err)
 		}
 	}
@@ -767,10 +835,10 @@ func (w *Workflow) setLabels(ctx context.Context, gh GitHub, r *request, name, s
 }
 
 // treeFS serves a tree read from GitHub as an fs.FS.
-func treeFS(files map[string]TreeFile) fs.FS {
+func treeFS(files map[string]github.File) fs.FS {
 	m := fstest.MapFS{}
 	for p, f := range files {
-		m[p] = &fstest.MapFile{Data: f.Data, Mode: fs.FileMode(f.Mode) & fs.ModePerm}
+		m[p] = &fstest.MapFile{Data: f.Data, Mode: f.Mode & fs.ModePerm}
 	}
 	return m
 }

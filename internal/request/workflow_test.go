@@ -3,10 +3,18 @@ package request
 import (
 	"context"
 	"errors"
+	"fmt"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
+	"time"
+
+	"github.com/goldenpath-dev/goldenpath/internal/githubsim"
 )
+
+// budget is the most GitHub requests one go-service request may cost.
+const budget = 12
 
 const approvalPolicy = `approval:
   required: true
@@ -36,7 +44,7 @@ func TestRequestFlow(t *testing.T) {
 				return ev.Number
 			},
 			wantRepo:    "payments-api",
-			wantComment: []string{"Created acme/payments-api", "https://github.com/acme/payments-api", "v1.2.0"},
+			wantComment: []string{"Created acme/payments-api", "/acme/payments-api)", "v1.2.0", "`@\u200bacme/team-payments`"},
 			wantLabels:  []string{LabelCreated, "goldenpath", "template:go-service"},
 			noLabels:    []string{LabelNeedsChanges},
 			wantClosed:  "completed",
@@ -81,7 +89,7 @@ func TestRequestFlow(t *testing.T) {
 			run: func(t *testing.T, w *world) int {
 				ev := w.open("alice", readBody(t, "go-service-invalid.md"), "goldenpath", "template:go-service")
 				mustNil(t, w.wf.HandleIssue(ctx, ev))
-				if got := w.closedAs(ev.Number); got != "" {
+				if got := closedAs(w.issue(ev.Number)); got != "" {
 					t.Fatalf("closed after invalid answers: %q", got)
 				}
 				mustNil(t, w.wf.HandleIssue(ctx, w.edit(ev, valid)))
@@ -96,15 +104,16 @@ func TestRequestFlow(t *testing.T) {
 		{
 			name: "name taken by a repository this request did not create",
 			run: func(t *testing.T, w *world) int {
-				w.gh.repos["payments-api"] = &fakeRepo{
-					repo:  Repo{Owner: testOrg, Name: "payments-api", DefaultBranch: "main"},
-					files: map[string]string{"README.md": "# the old one\n"}, grants: map[string]string{},
-				}
+				mustNil(t, w.sim.CreateRepo(testOrg, "payments-api", githubsim.RepoOptions{Private: true}))
+				_, err := w.sim.Push(testOrg, "payments-api", "main", map[string][]byte{"README.md": []byte("# the old one\n")}, "Initial", "carol")
+				mustNil(t, err)
 				ev := w.open("alice", valid, "template:go-service")
+				w.advance(time.Hour) // not a repository made a moment ago
 				mustNil(t, w.wf.HandleIssue(ctx, ev))
-				r := w.gh.repos["payments-api"]
-				if len(r.files) != 1 || len(r.grants) != 0 || r.topics != nil {
-					t.Errorf("existing repository touched: %+v", r)
+				r, _ := w.sim.Repo(testOrg, "payments-api")
+				commits, _ := w.sim.Commits(testOrg, "payments-api", "main")
+				if len(commits) != 1 || len(r.TeamPerms) != 0 || len(r.Topics) != 0 {
+					t.Errorf("existing repository touched: %+v, %d commits", r, len(commits))
 				}
 				return ev.Number
 			},
@@ -146,6 +155,7 @@ func TestRequestFlow(t *testing.T) {
 		{
 			name: "template without a published version",
 			run: func(t *testing.T, w *world) int {
+				mustNil(t, w.sim.CreateLabel(testOrg, templRepo, "template:java-service", "1d76db", ""))
 				ev := w.open("alice", valid, "template:java-service")
 				mustNil(t, w.wf.HandleIssue(ctx, ev))
 				return ev.Number
@@ -174,15 +184,12 @@ func TestRequestFlow(t *testing.T) {
 			run: func(t *testing.T, w *world) int {
 				ev := w.open("alice", valid, "goldenpath", "template:go-service")
 				mustNil(t, w.wf.HandleIssue(ctx, ev))
-				c, _ := w.comments(ev.Number)
-				mustContain(t, "comment", strings.Join(c, ""), "Waiting for approval", "`/approve`", "@acme/platform")
+				mustContain(t, "comment", strings.Join(w.botComments(ev.Number), ""), "Waiting for approval", "`/approve`", "@acme/platform")
 				mustNil(t, w.wf.HandleComment(ctx, w.comment(ev, "alice", "/approve")))
-				c, _ = w.comments(ev.Number)
-				mustContain(t, "comment", strings.Join(c, ""), "cannot approve it")
+				mustContain(t, "comment", strings.Join(w.botComments(ev.Number), ""), "cannot approve it")
 				mustNil(t, w.wf.HandleComment(ctx, w.comment(ev, "carol", "/approve please")))
-				c, _ = w.comments(ev.Number)
-				mustContain(t, "comment", strings.Join(c, ""), "does not count")
-				if _, ok := w.gh.repos["payments-api"]; ok {
+				mustContain(t, "comment", strings.Join(w.botComments(ev.Number), ""), "does not count")
+				if len(w.repos()) != 0 {
 					t.Fatal("created before approval")
 				}
 				mustNil(t, w.wf.HandleComment(ctx, w.comment(ev, "bob", "/approve")))
@@ -224,41 +231,58 @@ func TestRequestFlow(t *testing.T) {
 				if ws := w.writes(); len(ws) != 0 {
 					t.Fatalf("writes sent: %v", ws)
 				}
+				if c := w.botComments(n); len(c) != 0 {
+					t.Fatalf("bot comments: %q", c)
+				}
 				return
 			}
-			comments, created := w.comments(n)
-			if len(comments) != 1 || created != 1 {
-				t.Fatalf("want exactly one bot comment (created once), got %d (created %d): %q", len(comments), created, comments)
+			comments := w.botComments(n)
+			if len(comments) != 1 {
+				t.Fatalf("want exactly one bot comment, got %d: %q", len(comments), comments)
 			}
 			mustContain(t, "comment", comments[0], tc.wantComment...)
+			is := w.issue(n)
 			for _, l := range tc.wantLabels {
-				if !has(w.labels(n), l) {
-					t.Errorf("label %s missing: %v", l, w.labels(n))
+				if !has(is.Labels, l) {
+					t.Errorf("label %s missing: %v", l, is.Labels)
 				}
 			}
 			for _, l := range tc.noLabels {
-				if has(w.labels(n), l) {
-					t.Errorf("label %s present: %v", l, w.labels(n))
+				if has(is.Labels, l) {
+					t.Errorf("label %s present: %v", l, is.Labels)
 				}
 			}
-			if got := w.closedAs(n); got != tc.wantClosed {
+			if got := closedAs(is); got != tc.wantClosed {
 				t.Errorf("closed as %q, want %q", got, tc.wantClosed)
 			}
-			_, exists := w.gh.repos[tc.wantRepo]
-			if tc.wantRepo == "" && len(w.gh.repos) != 0 {
-				t.Errorf("repositories created: %v", w.gh.repos)
-			} else if tc.wantRepo != "" && !exists {
-				t.Errorf("repository %s missing", tc.wantRepo)
+			repos := w.repos()
+			if tc.wantRepo == "" && len(repos) != 0 {
+				t.Errorf("repositories created: %v", repos)
+			} else if tc.wantRepo != "" && !has(repos, testOrg+"/"+tc.wantRepo) {
+				t.Errorf("repository %s missing: %v", tc.wantRepo, repos)
 			}
 		})
 	}
 }
 
-func mustNil(t *testing.T, err error) {
-	t.Helper()
-	if err != nil {
-		t.Fatal(err)
+func closedAs(is githubsim.IssueInfo) string {
+	if is.State != "closed" {
+		return ""
 	}
+	return is.StateReason
+}
+
+// writes lists the write routes called since the counts were reset.
+func (w *world) writes() []string {
+	_, routes := w.requests()
+	var out []string
+	for r, n := range routes {
+		if !strings.HasPrefix(r, "GET ") && !strings.HasPrefix(r, "HEAD ") {
+			out = append(out, fmt.Sprintf("%s ×%d", r, n))
+		}
+	}
+	sort.Strings(out)
+	return out
 }
 
 // TestCreatedRepository checks what the new repository holds (SPEC §4).
@@ -268,37 +292,56 @@ func TestCreatedRepository(t *testing.T) {
 	ev := w.open("alice", readBody(t, "go-service-valid.md"), "goldenpath", "template:go-service")
 	mustNil(t, w.wf.HandleIssue(ctx, ev))
 
-	for _, p := range []string{".github/workflows/ci.yml", "Dockerfile", "catalog-info.yaml", ".goldenpath.yml", "go.mod", "main.go"} {
+	for _, p := range []string{".github/workflows/ci.yml", ".github/dependabot.yml", "Dockerfile", "catalog-info.yaml", ".goldenpath.yml", "go.mod", "main.go"} {
 		if _, ok := w.repoFile("payments-api", p); !ok {
-			t.Errorf("%s missing from the first commit", p)
+			t.Errorf("%s missing from the repository", p)
 		}
+	}
+	commits, err := w.sim.Commits(testOrg, "payments-api", "main")
+	mustNil(t, err)
+	if len(commits) != 1 || len(commits[0].Parents) != 0 {
+		t.Errorf("want every file in one root commit, got %d commits", len(commits))
 	}
 	ci, _ := w.repoFile("payments-api", ".github/workflows/ci.yml")
 	mustContain(t, "ci.yml", ci, "${{")
 	cat, _ := w.repoFile("payments-api", "catalog-info.yaml")
-	mustContain(t, "catalog-info.yaml", cat, "name: payments-api", "owner: team-payments", "github.com/project-slug: acme/payments-api")
+	mustContain(t, "catalog-info.yaml", cat, "name: payments-api", "team-payments", "github.com/project-slug: acme/payments-api")
 	af, _ := w.repoFile("payments-api", ".goldenpath.yml")
 	mustContain(t, ".goldenpath.yml", af, "template: go-service", "version: 1.2.0", "source: acme/golden-paths",
-		"request: https://github.com/acme/golden-paths/issues/1", "name: payments-api", "owner: team-payments", "lifecycle: production")
+		"request: "+ev.URL, "name: payments-api", "owner: team-payments", "lifecycle: production")
 
-	r := w.gh.repos["payments-api"]
-	if r.grants["team-payments"] != "maintain" {
-		t.Errorf("owner team access: %v", r.grants)
+	r, ok := w.sim.Repo(testOrg, "payments-api")
+	if !ok || r.Visibility != "internal" {
+		t.Errorf("visibility %q, want internal from the policy", r.Visibility)
 	}
-	if strings.Join(r.topics, ",") != "goldenpath,template-go-service,payments" {
-		t.Errorf("topics %v", r.topics)
+	if r.TeamPerms["team-payments"] != "maintain" {
+		t.Errorf("owner team access: %v", r.TeamPerms)
+	}
+	if strings.Join(r.Topics, ",") != "goldenpath,template-go-service,payments" {
+		t.Errorf("topics %v", r.Topics)
 	}
 	fr, ok := w.fleet.get("payments-api")
-	if !ok || fr.Template != "go-service" || fr.Version != "1.2.0" || fr.DefaultBranch != "main" || fr.InstallationID != testInst || fr.Request != ev.URL {
+	if !ok || fr.Template != "go-service" || fr.Version != "1.2.0" || fr.DefaultBranch != "main" || fr.InstallationID != w.inst || fr.Request != ev.URL {
 		t.Errorf("fleet record %+v, %v", fr, ok)
 	}
 }
 
+func TestDefaultVisibilityIsPrivate(t *testing.T) {
+	w := newWorld(t, "")
+	mustNil(t, w.wf.HandleIssue(context.Background(), w.open("alice", readBody(t, "go-service-valid.md"), "template:go-service")))
+	if r, _ := w.sim.Repo(testOrg, "payments-api"); !r.Private {
+		t.Errorf("repository is not private: %+v", r)
+	}
+}
+
 // TestIdempotency: redeliveries, concurrent deliveries, other replicas and
-// a failure after creation make one repository and one comment.
+// failures after a write make one repository, one commit and one comment.
 func TestIdempotency(t *testing.T) {
 	ctx := context.Background()
 	valid := readBody(t, "go-service-valid.md")
+	fault := func(method, pattern string) []githubsim.Fault {
+		return []githubsim.Fault{{Method: method, Pattern: pattern, Nth: 1, Kind: githubsim.AfterWrite502}}
+	}
 	tests := []struct {
 		name string
 		run  func(t *testing.T, w *world, ev IssueEvent)
@@ -324,12 +367,47 @@ func TestIdempotency(t *testing.T) {
 			mustNil(t, w.wf.HandleIssue(ctx, ev))
 			mustNil(t, w.newWorkflow().HandleIssue(ctx, ev))
 		}},
-		{"502 after the repository was created, then the retry", func(t *testing.T, w *world, ev IssueEvent) {
-			w.gh.failOnce["CreateRepoWithFiles"] = errors.New("github answered 502: Bad Gateway")
-			if err := w.wf.HandleIssue(ctx, ev); err == nil {
-				t.Fatal("a 502 must be returned so the queue retries")
+		{"two replicas at once", func(t *testing.T, w *world, ev IssueEvent) {
+			other := w.newWorkflow()
+			var wg sync.WaitGroup
+			errs := make([]error, 2)
+			for i, wf := range []*Workflow{w.wf, other} {
+				wg.Add(1)
+				go func() { defer wg.Done(); errs[i] = wf.HandleIssue(ctx, ev) }()
 			}
+			wg.Wait()
+			// The loser may be told to come back later (the queue retries it).
+			for _, wf := range []*Workflow{w.wf, other} {
+				if err := wf.HandleIssue(ctx, ev); err != nil {
+					w.advance(time.Minute)
+					mustNil(t, wf.HandleIssue(ctx, ev))
+				}
+			}
+		}},
+		{"502 after the repository was created", func(t *testing.T, w *world, ev IssueEvent) {
+			w.sim.SetFaults(fault("POST", "/orgs/{org}/repos"))
+			mustNil(t, w.wf.HandleIssue(ctx, ev)) // the client reads the repository back
+		}},
+		{"502 after the first commit was written, then a retry", func(t *testing.T, w *world, ev IssueEvent) {
+			w.sim.SetFaults(fault("PATCH", "/repos/{owner}/{repo}/git/refs/{ref}"))
+			if err := w.wf.HandleIssue(ctx, ev); err == nil {
+				t.Log("the client recovered on its own")
+			}
+			w.sim.SetFaults(nil)
 			mustNil(t, w.newWorkflow().HandleIssue(ctx, ev))
+		}},
+		{"crash between creating the repository and its commit, then retries", func(t *testing.T, w *world, ev IssueEvent) {
+			w.sim.SetFaults([]githubsim.Fault{{Method: "POST", Pattern: "/repos/{owner}/{repo}/git/trees", Nth: 1, Kind: githubsim.Error5xx, Status: 503}})
+			if err := w.wf.HandleIssue(ctx, ev); err == nil {
+				t.Log("the client retried the tree on its own")
+			}
+			w.sim.SetFaults(nil)
+			if err := w.newWorkflow().HandleIssue(ctx, ev); err != nil {
+				// A repository this young may be another worker's: the queue retries later.
+				mustContain(t, "error", err.Error(), "checking again later")
+				w.advance(time.Minute)
+				mustNil(t, w.newWorkflow().HandleIssue(ctx, ev))
+			}
 		}},
 	}
 	for _, tc := range tests {
@@ -337,16 +415,28 @@ func TestIdempotency(t *testing.T) {
 			w := newWorld(t, "")
 			ev := w.open("alice", valid, "goldenpath", "template:go-service")
 			tc.run(t, w, ev)
-			if len(w.gh.repos) != 1 {
-				t.Fatalf("repositories: %d", len(w.gh.repos))
+			if repos := w.repos(); len(repos) != 1 {
+				t.Fatalf("repositories: %v", repos)
 			}
-			comments, created := w.comments(ev.Number)
-			if len(comments) != 1 || created != 1 {
-				t.Fatalf("comments %d (created %d)", len(comments), created)
+			commits, err := w.sim.Commits(testOrg, "payments-api", "main")
+			mustNil(t, err)
+			if len(commits) != 1 {
+				t.Errorf("want one commit, got %d", len(commits))
+			}
+			if _, ok := w.repoFile("payments-api", "catalog-info.yaml"); !ok {
+				t.Error("files missing")
+			}
+			comments := w.botComments(ev.Number)
+			if len(comments) != 1 {
+				t.Fatalf("bot comments: %q", comments)
 			}
 			mustContain(t, "comment", comments[0], "Created acme/payments-api")
-			if w.closedAs(ev.Number) != "completed" || !has(w.labels(ev.Number), LabelCreated) {
-				t.Errorf("issue not finished: closed %q labels %v", w.closedAs(ev.Number), w.labels(ev.Number))
+			is := w.issue(ev.Number)
+			if closedAs(is) != "completed" || !has(is.Labels, LabelCreated) {
+				t.Errorf("issue not finished: %+v", is)
+			}
+			if r, _ := w.sim.Repo(testOrg, "payments-api"); r.TeamPerms["team-payments"] != "maintain" || len(r.Topics) != 2 {
+				t.Errorf("access or topics missing: %+v", r)
 			}
 			if _, ok := w.fleet.get("payments-api"); !ok {
 				t.Error("not recorded in the fleet index")
@@ -356,20 +446,22 @@ func TestIdempotency(t *testing.T) {
 }
 
 // TestRequestBudget: one go-service request costs at most 12 GitHub
-// requests and sends no write twice.
+// requests (token creation aside), whatever the file count, and sends no
+// write twice.
 func TestRequestBudget(t *testing.T) {
 	w := newWorld(t, "")
 	ev := w.open("alice", readBody(t, "go-service-valid.md"), "goldenpath", "template:go-service")
+	w.sim.ResetCounts()
 	mustNil(t, w.wf.HandleIssue(context.Background(), ev))
-	if n := w.requests(); n > 12 {
-		t.Errorf("%d GitHub requests for one request, want at most 12:\n%s", n, strings.Join(w.gh.calls, "\n"))
+	n, routes := w.requests()
+	t.Logf("%d requests: %v", n, routes)
+	if n > budget {
+		t.Errorf("%d GitHub requests for one request, want at most %d: %v", n, budget, routes)
 	}
-	seen := map[string]bool{}
-	for _, wr := range w.writes() {
-		if seen[wr] {
-			t.Errorf("write sent twice: %s", wr)
+	for r, k := range routes {
+		if !strings.HasPrefix(r, "GET ") && k > 1 {
+			t.Errorf("write sent %d times: %s", k, r)
 		}
-		seen[wr] = true
 	}
 }
 
@@ -378,32 +470,28 @@ func TestExplainFailureThenRetry(t *testing.T) {
 	w := newWorld(t, "")
 	ev := w.open("alice", readBody(t, "go-service-valid.md"), "goldenpath", "template:go-service")
 	mustNil(t, w.wf.ExplainFailure(ctx, ev, errors.New("creating repository acme/payments-api: github answered 503")))
-	c, _ := w.comments(ev.Number)
-	mustContain(t, "comment", strings.Join(c, ""), "could not finish", "github answered 503", "/retry")
+	mustContain(t, "comment", strings.Join(w.botComments(ev.Number), ""), "could not finish", "github answered 503", "/retry")
 	mustNil(t, w.wf.HandleComment(ctx, w.comment(ev, "alice", "/retry")))
-	c, created := w.comments(ev.Number)
-	if len(c) != 1 || created != 1 {
-		t.Fatalf("comments %d (created %d)", len(c), created)
+	c := w.botComments(ev.Number)
+	if len(c) != 1 {
+		t.Fatalf("bot comments: %q", c)
 	}
 	mustContain(t, "comment", c[0], "Created acme/payments-api")
 	// Comments that are no command, and commands on closed issues, do nothing.
-	before := len(w.writes())
+	w.sim.ResetCounts()
 	mustNil(t, w.wf.HandleComment(ctx, w.comment(ev, "alice", "thanks!")))
 	mustNil(t, w.wf.HandleComment(ctx, w.comment(ev, "alice", "/retry")))
-	if len(w.writes()) != before {
-		t.Errorf("writes after the request was closed: %v", w.writes()[before:])
+	if n, routes := w.requests(); n != 0 {
+		t.Errorf("GitHub requests after the request was closed: %v", routes)
 	}
 }
 
 func TestEnsureLabels(t *testing.T) {
 	w := newWorld(t, "")
-	mustNil(t, w.wf.EnsureLabels(context.Background(), testInst, testOrg))
-	var names []string
-	for _, l := range w.gh.ensured {
-		names = append(names, l.Name)
-	}
-	want := "goldenpath,goldenpath:needs-changes,goldenpath:created,template:broken-service,template:go-service,template:node-service"
-	if got := strings.Join(names, ","); got != want {
-		t.Errorf("labels\n got %s\nwant %s", got, want)
+	got := w.sim.Labels(testOrg, templRepo)
+	for _, want := range []string{"goldenpath", "goldenpath:needs-changes", "goldenpath:created", "template:broken-service", "template:go-service", "template:node-service"} {
+		if !has(got, want) {
+			t.Errorf("label %s missing: %v", want, got)
+		}
 	}
 }

@@ -6,29 +6,38 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
+	"github.com/goldenpath-dev/goldenpath/internal/github"
+	"github.com/goldenpath-dev/goldenpath/internal/githubsim"
 	"github.com/goldenpath-dev/goldenpath/templates"
 )
 
 const (
-	testOrg  = "acme"
-	testInst = int64(42)
+	testOrg   = "acme"
+	templRepo = DefaultTemplatesRepo
 )
 
-// world is one organization with a templates repository, its people and
-// teams, and the workflow under test.
+// world is one organization on the GitHub simulator, with a templates
+// repository, people and teams, the real GitHub client over HTTP and the
+// workflow under test.
 type world struct {
 	t     *testing.T
-	gh    *fakeGitHub
+	sim   *githubsim.Sim
+	app   *github.App
+	inst  int64
 	fleet *memFleet
 	wf    *Workflow
-	n     int
+
+	mu     sync.Mutex
+	offset time.Duration // the workflow's clock runs ahead of the simulator's by this
 }
 
 // brokenManifest is a template whose skeleton names an answer that does not exist.
@@ -49,63 +58,112 @@ parameters:
 
 func newWorld(t *testing.T, policyYAML string) *world {
 	t.Helper()
-	gh := newFake()
-	for _, u := range []string{"alice", "bob", "carol"} {
-		gh.members[u] = true
-	}
-	gh.teams["team-payments"] = []string{"alice"}
-	gh.teams["platform"] = []string{"bob"}
-	gh.teams["developers"] = []string{"alice", "bob"}
+	sim := githubsim.New(githubsim.Options{})
+	srv := httptest.NewServer(sim.Handler())
+	t.Cleanup(srv.Close)
+	hooks := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusAccepted) }))
+	t.Cleanup(hooks.Close)
+	sim.SetWebhook(hooks.URL, "secret")
 
-	tree := map[string]TreeFile{}
+	sim.AddOrg(testOrg, "alice", "bob", "carol")
+	sim.AddUser("mallory")
+	sim.AddTeam(testOrg, "team-payments", "alice")
+	sim.AddTeam(testOrg, "platform", "bob")
+	sim.AddTeam(testOrg, "developers", "alice", "bob")
+	inst := sim.Install(testOrg)
+	if err := sim.CreateRepo(testOrg, templRepo, githubsim.RepoOptions{Private: true}); err != nil {
+		t.Fatal(err)
+	}
+	files := map[string][]byte{}
 	err := fs.WalkDir(templates.FS(), ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
 		}
-		data, err := fs.ReadFile(templates.FS(), p)
-		tree[p] = TreeFile{Mode: 0o644, Data: data}
+		files[p], err = fs.ReadFile(templates.FS(), p)
 		return err
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	tree["templates/broken-service/template.yaml"] = TreeFile{Mode: 0o644, Data: []byte(brokenManifest)}
-	tree["templates/broken-service/skeleton/README.md"] = TreeFile{Mode: 0o644, Data: []byte("# {{ .name }} by {{ .nonexistent }}\n")}
+	v1, err := sim.Push(testOrg, templRepo, "main", files, "Add the golden paths", "bob")
+	if err != nil {
+		t.Fatal(err)
+	}
+	more := map[string][]byte{
+		"templates/broken-service/template.yaml":      []byte(brokenManifest),
+		"templates/broken-service/skeleton/README.md": []byte("# {{ .name }} by {{ .nonexistent }}\n"),
+		"templates/go-service/CHANGELOG.md":           []byte("# Changelog\n\n## 1.2.0\n\n- Newer.\n"),
+	}
 	if policyYAML != "" {
-		tree[PolicyFileName] = TreeFile{Mode: 0o644, Data: []byte(policyYAML)}
+		more[PolicyFileName] = []byte(policyYAML)
 	}
-	old := map[string]TreeFile{}
-	for k, v := range tree {
-		old[k] = v
+	v2, err := sim.Push(testOrg, templRepo, "main", more, "Publish 1.2.0", "bob")
+	if err != nil {
+		t.Fatal(err)
 	}
-	gh.trees["c2"] = tree
-	gh.trees["c1"] = old
-	gh.trees[""] = tree // default branch
-	gh.tags = []Tag{
-		{Name: "go-service/v1.0.0", SHA: "c1"},
-		{Name: "go-service/v1.2.0", SHA: "c2"},
-		{Name: "go-service/v2.0.0-rc.1", SHA: "c9"}, // a pre-release is never scaffolded
-		{Name: "node-service/v1.0.0", SHA: "c2"},
-		{Name: "broken-service/v0.1.0", SHA: "c2"},
+	v3, err := sim.Push(testOrg, templRepo, "main", map[string][]byte{"templates/go-service/template.yaml": []byte("not: [a manifest")}, "WIP 2.0", "bob")
+	if err != nil {
+		t.Fatal(err)
 	}
-	w := &world{t: t, gh: gh, fleet: &memFleet{}}
+	for tag, sha := range map[string]string{
+		"go-service/v1.0.0": v1, "go-service/v1.2.0": v2, "node-service/v1.0.0": v1, "broken-service/v0.1.0": v2,
+		"go-service/v2.0.0-rc.1": v3, // a pre-release is never scaffolded
+	} {
+		if err := sim.Tag(testOrg, templRepo, tag, sha); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	app, err := github.NewApp(github.AppConfig{
+		AppID: sim.AppID(), PrivateKeyPEM: sim.AppPrivateKeyPEM(), BaseURL: srv.URL,
+		Logger: discard(),
+		Policy: github.Policy{
+			BaseBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond, EventualBackoff: time.Millisecond,
+			Pacing: github.Pacing{MinGap: time.Microsecond},
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := &world{t: t, sim: sim, app: app, inst: inst, fleet: &memFleet{}}
 	w.wf = w.newWorkflow()
+	// As on installation: the labels the forms carry exist before anyone files one.
+	if err := w.wf.EnsureLabels(context.Background(), inst, testOrg); err != nil {
+		t.Fatal(err)
+	}
+	sim.WaitDeliveries()
+	sim.ResetCounts()
 	return w
 }
 
-// newWorkflow is another replica (or the process after a restart): same
+func discard() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
+// newWorkflow is another replica, or the process after a restart: same
 // GitHub and database, nothing in memory.
 func (w *world) newWorkflow() *Workflow {
 	wf, err := New(Config{
-		Client:        func(context.Context, int64) (GitHub, error) { return w.gh, nil },
+		Client:        func(_ context.Context, id int64) (GitHub, error) { return w.app.Installation(id), nil },
 		Fleet:         w.fleet,
 		TemplatesRepo: DefaultTemplatesRepo,
-		Logger:        slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Logger:        discard(),
+		Now:           w.now,
 	})
 	if err != nil {
 		w.t.Fatal(err)
 	}
 	return wf
+}
+
+func (w *world) now() time.Time {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return time.Now().Add(w.offset)
+}
+
+func (w *world) advance(d time.Duration) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.offset += d
 }
 
 func readBody(t *testing.T, name string) string {
@@ -117,65 +175,117 @@ func readBody(t *testing.T, name string) string {
 	return string(b)
 }
 
-// open files an issue the way GitHub does when a form is submitted.
-func (w *world) open(author, body string, labels ...string) IssueEvent {
-	w.n++
-	w.gh.labels[w.n] = append([]string{}, labels...)
-	return IssueEvent{
-		InstallationID: testInst, Org: testOrg, Repo: DefaultTemplatesRepo, Number: w.n, Action: "opened",
-		Title: "New service", Body: body, URL: fmt.Sprintf("https://github.com/%s/%s/issues/%d", testOrg, DefaultTemplatesRepo, w.n),
-		Author: author, Labels: labels, State: "open", Sender: author,
+// delivery returns the payload of the newest delivery of event.action about issue n.
+func (w *world) delivery(event, action string, n int) []byte {
+	w.t.Helper()
+	w.sim.WaitDeliveries()
+	ds := w.sim.Deliveries()
+	for i := len(ds) - 1; i >= 0; i-- {
+		d := ds[i]
+		if d.Event != event || d.Action != action {
+			continue
+		}
+		if ev, err := DecodeIssueEvent(d.Payload); err == nil && ev.Number == n {
+			return d.Payload
+		}
 	}
+	w.t.Fatalf("no %s.%s delivery for issue #%d", event, action, n)
+	return nil
 }
 
-// current is the issue as a new event would show it now.
-func (w *world) current(ev IssueEvent) IssueEvent {
-	ev.Labels = append([]string{}, w.gh.labels[ev.Number]...)
-	ev.State = "open"
-	if _, ok := w.gh.closed[ev.Number]; ok {
-		ev.State = "closed"
+func (w *world) issueEvent(action string, n int) IssueEvent {
+	w.t.Helper()
+	ev, err := DecodeIssueEvent(w.delivery("issues", action, n))
+	if err != nil {
+		w.t.Fatal(err)
 	}
 	return ev
+}
+
+// open files an issue the way GitHub does when a form is submitted (labels
+// that do not exist are dropped) and returns the issues.opened event.
+func (w *world) open(author, body string, labels ...string) IssueEvent {
+	w.t.Helper()
+	n, err := w.sim.OpenIssue(testOrg, templRepo, author, "New service", body, labels)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	return w.issueEvent("opened", n)
 }
 
 func (w *world) edit(ev IssueEvent, body string) IssueEvent {
-	ev = w.current(ev)
-	ev.Action, ev.Body, ev.BodyChanged, ev.Sender = "edited", body, true, ev.Author
-	return ev
+	w.t.Helper()
+	if err := w.sim.EditIssue(testOrg, templRepo, ev.Number, ev.Author, nil, &body); err != nil {
+		w.t.Fatal(err)
+	}
+	return w.issueEvent("edited", ev.Number)
 }
 
 func (w *world) comment(ev IssueEvent, who, text string) CommentEvent {
-	is := w.current(ev)
-	is.Sender = who
-	return CommentEvent{Issue: is, Action: "created", CommentID: 7, Comment: text, Commenter: who}
+	w.t.Helper()
+	if _, err := w.sim.Comment(testOrg, templRepo, ev.Number, who, text); err != nil {
+		w.t.Fatal(err)
+	}
+	ce, err := DecodeCommentEvent(w.delivery("issue_comment", "created", ev.Number))
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	return ce
 }
 
 func (w *world) repoFile(name, path string) (string, bool) {
-	r, ok := w.gh.repos[name]
-	if !ok {
+	files, err := w.sim.Files(testOrg, name, "")
+	if err != nil {
 		return "", false
 	}
-	s, ok := r.files[path]
-	return s, ok
+	b, ok := files[path]
+	return string(b), ok
 }
 
-// comments returns the bot's comments on an issue and how many it created.
-func (w *world) comments(n int) ([]string, int) {
+func (w *world) repos() []string {
 	var out []string
-	for _, b := range w.gh.comments[n] {
-		out = append(out, b)
+	for _, r := range w.sim.Repos() {
+		if r != testOrg+"/"+templRepo {
+			out = append(out, r)
+		}
 	}
-	sort.Strings(out)
-	return out, w.gh.commentN[n]
+	return out
 }
 
-func (w *world) labels(n int) []string { return w.gh.labels[n] }
+// botComments returns the bot's comments on issue n.
+func (w *world) botComments(n int) []string {
+	var out []string
+	for _, c := range w.sim.Comments(testOrg, templRepo, n) {
+		if c.Author == w.sim.BotLogin() {
+			out = append(out, c.Body)
+		}
+	}
+	return out
+}
 
-func (w *world) closedAs(n int) string { return w.gh.closed[n] }
+func (w *world) issue(n int) githubsim.IssueInfo {
+	w.t.Helper()
+	is, err := w.sim.Issue(testOrg, templRepo, n)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	return is
+}
 
-func (w *world) writes() []string { return append([]string{}, w.gh.writes...) }
-
-func (w *world) requests() int { return len(w.gh.calls) }
+// requests counts GitHub requests since the last reset, without token creation.
+func (w *world) requests() (int, map[string]int) {
+	c := w.sim.Counts()
+	n := 0
+	routes := map[string]int{}
+	for route, k := range c.ByRoute {
+		if strings.Contains(route, "/access_tokens") {
+			continue
+		}
+		n += k
+		routes[route] = k
+	}
+	return n, routes
+}
 
 // memFleet is the fleet index in memory (the SQL store is tested in internal/fleet).
 type memFleet struct {
@@ -217,3 +327,12 @@ func mustContain(t *testing.T, what, s string, subs ...string) {
 		}
 	}
 }
+
+func mustNil(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+var _ = fmt.Sprintf
