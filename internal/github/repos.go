@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"io/fs"
 	"slices"
 	"strings"
 	"time"
@@ -124,7 +125,7 @@ func (c *Client) CreateRepoWithFiles(ctx context.Context, org, name string, opts
 		if !adopt {
 			return existing, wrap(err)
 		}
-		pristine, perr := c.isPristine(ctx, existing)
+		pristine, empty, perr := c.isPristine(ctx, existing)
 		if perr != nil {
 			return existing, wrap(perr)
 		}
@@ -132,6 +133,16 @@ func (c *Client) CreateRepoWithFiles(ctx context.Context, org, name string, opts
 			return existing, wrap(fmt.Errorf("%w (and it has commits of its own)", alreadyExists(err)))
 		}
 		repo = existing
+		if repo.DefaultBranch == "" {
+			repo.DefaultBranch = "main"
+		}
+		if empty {
+			// The Git Data API refuses an empty repository (409): a first commit
+			// through the Contents API makes it usable; the root commit below replaces it.
+			if err := c.bootstrap(ctx, repo, files, message); err != nil {
+				return repo, wrap(err)
+			}
+		}
 	}
 	if repo.DefaultBranch == "" {
 		repo.DefaultBranch = "main"
@@ -161,22 +172,39 @@ func alreadyExists(err error) error {
 	return fmt.Errorf("%w: %w", ErrAlreadyExists, err)
 }
 
-// isPristine: the default branch is missing, or holds one parentless commit
-// that GitHub's auto_init made.
-func (c *Client) isPristine(ctx context.Context, r *Repo) (bool, error) {
+// isPristine: the default branch is missing (empty is then true), or holds
+// one parentless commit that GitHub's auto_init made.
+func (c *Client) isPristine(ctx context.Context, r *Repo) (pristine, empty bool, err error) {
 	commits, _, err := c.gh.Repositories.ListCommits(ctx, r.Owner, r.Name, &gh.CommitsListOptions{
 		SHA: r.DefaultBranch, ListOptions: gh.ListOptions{PerPage: 2}})
 	err = classify(err)
 	switch {
 	case errors.Is(err, ErrConflict) || errors.Is(err, ErrNotFound):
-		return true, nil // empty repository
+		return true, true, nil // "Git Repository is empty."
 	case err != nil:
-		return false, fmt.Errorf("listing its commits: %w", err)
+		return false, false, fmt.Errorf("listing its commits: %w", err)
+	case len(commits) == 0:
+		return true, true, nil
+	case len(commits) > 1 || len(commits[0].Parents) != 0:
+		return false, false, nil
 	}
-	if len(commits) != 1 || len(commits[0].Parents) != 0 {
-		return len(commits) == 0, nil
+	return strings.TrimSpace(commits[0].GetCommit().GetMessage()) == "Initial commit", false, nil
+}
+
+// bootstrap makes the first commit of an empty repository with one file.
+func (c *Client) bootstrap(ctx context.Context, r *Repo, files map[string]File, message string) error {
+	path, data := ".gitkeep", []byte{}
+	for p, f := range files {
+		if f.Mode&fs.ModeSymlink == 0 && (path == ".gitkeep" || p < path) {
+			path, data = p, f.Data
+		}
 	}
-	return strings.TrimSpace(commits[0].GetCommit().GetMessage()) == "Initial commit", nil
+	_, _, err := c.gh.Repositories.CreateFile(ctx, r.Owner, r.Name, path, &gh.RepositoryContentFileOptions{
+		Message: gh.String(message), Content: data, Branch: gh.String(r.DefaultBranch)})
+	if err != nil {
+		return fmt.Errorf("making the first commit of the empty repository: %w", classify(err))
+	}
+	return nil
 }
 
 func toChanges(files map[string]File) map[string]*File {

@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"container/list"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -77,6 +78,15 @@ func (c *Client) ResolveRef(ctx context.Context, owner, repo, ref string) (strin
 		return "", fmt.Errorf("resolving %s in %s/%s: %w", ref, owner, repo, classify(err))
 	}
 	sha = strings.TrimSpace(sha)
+	if strings.HasPrefix(sha, "{") {
+		// A server that ignored the sha media type sent the commit object.
+		var commit struct {
+			SHA string `json:"sha"`
+		}
+		if json.Unmarshal([]byte(sha), &commit) == nil {
+			sha = commit.SHA
+		}
+	}
 	if !isSHA(sha) {
 		return "", fmt.Errorf("resolving %s in %s/%s: GitHub answered %q, not a commit SHA", ref, owner, repo, truncate(sha, 80))
 	}

@@ -1,0 +1,673 @@
+package github
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/goldenpath-dev/goldenpath/internal/githubsim"
+)
+
+// simEnv is the simulator over real HTTP and one installation's client.
+type simEnv struct {
+	sim    *githubsim.Sim
+	app    *App
+	client *Client
+	url    string
+}
+
+func newSimEnv(t *testing.T, org string, ghes bool) *simEnv {
+	t.Helper()
+	sim := githubsim.New(githubsim.Options{Limits: githubsim.Limits{Disabled: true}})
+	srv := httptest.NewServer(sim.Handler())
+	t.Cleanup(srv.Close)
+	base := srv.URL
+	if ghes {
+		base += "/api/v3"
+	}
+	app, err := NewApp(AppConfig{AppID: sim.AppID(), PrivateKeyPEM: sim.AppPrivateKeyPEM(), BaseURL: base, Policy: fastPolicy()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sim.AddOrg(org)
+	inst := sim.Install(org)
+	return &simEnv{sim: sim, app: app, client: app.Installation(inst), url: base}
+}
+
+// requests returns the simulator's counts by route since the last call,
+// without the installation-token requests (one per hour per installation).
+func (e *simEnv) requests() map[string]int {
+	c := e.sim.Counts()
+	e.sim.ResetCounts()
+	out := map[string]int{}
+	for k, v := range c.ByRoute {
+		if !strings.Contains(k, "access_tokens") {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+func total(m map[string]int) int {
+	n := 0
+	for _, v := range m {
+		n += v
+	}
+	return n
+}
+
+func sameCounts(t *testing.T, what string, got, want map[string]int) {
+	t.Helper()
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("%s: requests\n got  %v\n want %v", what, got, want)
+	}
+}
+
+func TestCheckCredentials(t *testing.T) {
+	for _, ghes := range []bool{false, true} {
+		t.Run(fmt.Sprintf("ghes=%v", ghes), func(t *testing.T) {
+			e := newSimEnv(t, "acme", ghes)
+			info, err := e.app.CheckCredentials(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if info.ID != e.sim.AppID() || info.Slug == "" {
+				t.Errorf("app = %+v, want id %d and a slug", info, e.sim.AppID())
+			}
+			// And the installation client reaches the same base.
+			if _, err := e.client.IsOrgMember(context.Background(), "acme", "nobody"); err != nil {
+				t.Errorf("installation request at %s: %v", e.url, err)
+			}
+		})
+	}
+}
+
+func TestCheckCredentialsWrongKey(t *testing.T) {
+	e := newSimEnv(t, "acme", false)
+	other := githubsim.New(githubsim.Options{})
+	app, err := NewApp(AppConfig{AppID: e.sim.AppID(), PrivateKeyPEM: other.AppPrivateKeyPEM(), BaseURL: e.url, Policy: fastPolicy()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := app.CheckCredentials(context.Background()); err == nil {
+		t.Fatal("a key of another App passed the credentials check")
+	}
+}
+
+func TestInstallationClientsAreCached(t *testing.T) {
+	e := newSimEnv(t, "acme", false)
+	if e.app.Installation(e.client.InstallationID()) != e.client {
+		t.Error("a second Installation call built a new client")
+	}
+	ctx := context.Background()
+	for range 3 {
+		if _, err := e.client.TeamExists(ctx, "acme", "none"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := e.sim.Counts().ByRoute["POST /app/installations/{installation_id}/access_tokens"]; n != 1 {
+		t.Errorf("installation tokens minted %d times for 3 requests, want 1", n)
+	}
+}
+
+func someFiles(n int) map[string]File {
+	files := map[string]File{
+		"scripts/build.sh":         {Data: []byte("#!/bin/sh\necho build\n"), Mode: 0o755},
+		".github/workflows/ci.yml": {Data: []byte("on: push\njobs: {}\n")},
+		"docs/empty.md":            {Data: []byte{}},
+	}
+	for i := len(files); i < n; i++ {
+		files[fmt.Sprintf("pkg/p%02d/file.go", i)] = File{Data: []byte(fmt.Sprintf("package p%02d\n", i)), Mode: 0o644}
+	}
+	return files
+}
+
+func TestCreateRepoWithFiles(t *testing.T) {
+	e := newSimEnv(t, "acme", false)
+	ctx := context.Background()
+	files := someFiles(30)
+	e.requests()
+	repo, err := e.client.CreateRepoWithFiles(ctx, "acme", "payments", RepoOptions{Description: "Payments"}, files, "Create payments from go-service v1.2.0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sameCounts(t, "create with 30 text files", e.requests(), map[string]int{
+		"POST /orgs/{org}/repos":                     1,
+		"POST /repos/{owner}/{repo}/git/trees":       1,
+		"POST /repos/{owner}/{repo}/git/commits":     1,
+		"PATCH /repos/{owner}/{repo}/git/refs/{ref}": 1,
+	})
+	if repo.HeadSHA == "" || repo.DefaultBranch == "" || !repo.Private || repo.HTMLURL == "" {
+		t.Errorf("repo = %+v, want head, default branch, private, html url", repo)
+	}
+	commits, err := e.sim.Commits("acme", "payments", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(commits) != 1 || commits[0].SHA != repo.HeadSHA {
+		t.Fatalf("history = %+v, want exactly one commit %s holding every file", commits, repo.HeadSHA)
+	}
+	got, sha, err := e.client.ReadTree(ctx, "acme", "payments", repo.DefaultBranch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sha != repo.HeadSHA {
+		t.Errorf("ReadTree resolved %s, want %s", sha, repo.HeadSHA)
+	}
+	if len(got) != len(files) {
+		t.Errorf("repository holds %d files, want %d (auto-init README must be gone)", len(got), len(files))
+	}
+	for p, f := range files {
+		g, ok := got[p]
+		if !ok || !bytes.Equal(g.Data, f.Data) {
+			t.Errorf("%s = %q, want %q", p, g.Data, f.Data)
+		}
+		if (g.Mode&0o111 != 0) != (f.Mode&0o111 != 0) {
+			t.Errorf("%s mode = %v, want executable=%v", p, g.Mode, f.Mode&0o111 != 0)
+		}
+	}
+}
+
+func TestCreateRepoWithBinaryAndTopics(t *testing.T) {
+	e := newSimEnv(t, "acme", false)
+	ctx := context.Background()
+	files := someFiles(5)
+	files["assets/logo.png"] = File{Data: []byte{0x89, 'P', 'N', 'G', 0, 1, 2, 0xff}}
+	e.requests()
+	repo, err := e.client.CreateRepoWithFiles(ctx, "acme", "web", RepoOptions{Visibility: "public", Topics: []string{"goldenpath", "template-go-service"}}, files, "first")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sameCounts(t, "create with a binary and topics", e.requests(), map[string]int{
+		"POST /orgs/{org}/repos":                     1,
+		"POST /repos/{owner}/{repo}/git/blobs":       1,
+		"POST /repos/{owner}/{repo}/git/trees":       1,
+		"POST /repos/{owner}/{repo}/git/commits":     1,
+		"PATCH /repos/{owner}/{repo}/git/refs/{ref}": 1,
+		"PUT /repos/{owner}/{repo}/topics":           1,
+	})
+	if repo.Private {
+		t.Error("public repository created private")
+	}
+	got, err := e.sim.Files("acme", "web", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got["assets/logo.png"], files["assets/logo.png"].Data) {
+		t.Errorf("binary file = %v, want %v", got["assets/logo.png"], files["assets/logo.png"].Data)
+	}
+	info, _ := e.sim.Repo("acme", "web")
+	if fmt.Sprint(info.Topics) != "[goldenpath template-go-service]" {
+		t.Errorf("topics = %v", info.Topics)
+	}
+}
+
+func TestCreateRepoAlreadyExists(t *testing.T) {
+	e := newSimEnv(t, "acme", false)
+	ctx := context.Background()
+	if _, err := e.sim.Push("acme", "taken", "main", nil, "", ""); err == nil {
+		t.Log("pushed to a missing repository?")
+	}
+	if err := e.sim.CreateRepo("acme", "taken", githubsim.RepoOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.sim.Push("acme", "taken", "main", map[string][]byte{"README.md": []byte("theirs\n")}, "theirs", "alice"); err != nil {
+		t.Fatal(err)
+	}
+	for _, adopt := range []bool{false, true} {
+		e.requests()
+		repo, err := e.client.CreateRepoWithFiles(ctx, "acme", "taken", RepoOptions{AdoptPristine: adopt}, someFiles(3), "mine")
+		if !errors.Is(err, ErrAlreadyExists) {
+			t.Fatalf("adopt=%v: error = %v, want ErrAlreadyExists", adopt, err)
+		}
+		if repo == nil || repo.Name != "taken" {
+			t.Errorf("adopt=%v: existing repo = %+v, want it returned", adopt, repo)
+		}
+		req := e.requests()
+		if w := req["POST /orgs/{org}/repos"]; w != 1 || total(req) > 3 {
+			t.Errorf("adopt=%v: requests %v: want one create attempt and reads only", adopt, req)
+		}
+	}
+	files, _ := e.sim.Files("acme", "taken", "")
+	if string(files["README.md"]) != "theirs\n" || len(files) != 1 {
+		t.Errorf("existing repository changed: %v", files)
+	}
+}
+
+func TestCreateRepoAdoptsPristine(t *testing.T) {
+	e := newSimEnv(t, "acme", false)
+	ctx := context.Background()
+	// What an earlier attempt leaves when it dies between create and commit.
+	if err := e.sim.CreateRepo("acme", "half", githubsim.RepoOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.client.CreateRepoWithFiles(ctx, "acme", "half", RepoOptions{}, someFiles(3), "mine"); !errors.Is(err, ErrAlreadyExists) {
+		t.Fatalf("without AdoptPristine: error = %v, want ErrAlreadyExists", err)
+	}
+	repo, err := e.client.CreateRepoWithFiles(ctx, "acme", "half", RepoOptions{AdoptPristine: true}, someFiles(3), "mine")
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, _ := e.sim.Files("acme", "half", "")
+	commits, _ := e.sim.Commits("acme", "half", "")
+	if len(files) != 3 || len(commits) != 1 || commits[0].SHA != repo.HeadSHA {
+		t.Errorf("adopted repository: %d files, %d commits; want 3 files in one commit", len(files), len(commits))
+	}
+}
+
+func TestCreateRepo502AfterWrite(t *testing.T) {
+	e := newSimEnv(t, "acme", false)
+	ctx := context.Background()
+	e.sim.SetFaults([]githubsim.Fault{{Method: "POST", Pattern: "/orgs/{org}/repos", Nth: 1, Kind: githubsim.AfterWrite502}})
+	e.requests()
+	repo, err := e.client.CreateRepoWithFiles(ctx, "acme", "payments", RepoOptions{}, someFiles(10), "first")
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := e.requests()
+	if req["POST /orgs/{org}/repos"] != 1 {
+		t.Errorf("create sent %d times, want once (a 502 after a write is not re-sent)", req["POST /orgs/{org}/repos"])
+	}
+	if n := len(e.sim.Repos()); n != 1 {
+		t.Errorf("%d repositories, want 1", n)
+	}
+	commits, _ := e.sim.Commits("acme", "payments", "")
+	files, _ := e.sim.Files("acme", "payments", "")
+	if len(commits) != 1 || commits[0].SHA != repo.HeadSHA || len(files) != 10 {
+		t.Errorf("after recovery: %d commits, %d files; want the files in one commit", len(commits), len(files))
+	}
+	t.Logf("requests with the recovery: %v", req)
+}
+
+func TestCreateRepo502BeforeWrite(t *testing.T) {
+	e := newSimEnv(t, "acme", false)
+	e.sim.SetFaults([]githubsim.Fault{{Method: "POST", Pattern: "/orgs/{org}/repos", Nth: 1, Kind: githubsim.Error5xx}})
+	if _, err := e.client.CreateRepoWithFiles(context.Background(), "acme", "payments", RepoOptions{}, someFiles(4), "first"); err != nil {
+		t.Fatal(err)
+	}
+	if n := e.sim.Counts().ByRoute["POST /orgs/{org}/repos"]; n != 2 {
+		t.Errorf("create sent %d times, want 2 (read back: missing, so created again)", n)
+	}
+	if n := len(e.sim.Repos()); n != 1 {
+		t.Errorf("%d repositories, want 1", n)
+	}
+}
+
+func TestReadTreeCachedBySHA(t *testing.T) {
+	e := newSimEnv(t, "acme", false)
+	ctx := context.Background()
+	if err := e.sim.CreateRepo("acme", "golden-paths", githubsim.RepoOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	sha, err := e.sim.Push("acme", "golden-paths", "main", map[string][]byte{
+		"templates/go-service/template.yaml": []byte("name: go-service\n"),
+		"goldenpath.yaml":                    []byte("approval: {}\n"),
+	}, "v1", "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.sim.Tag("acme", "golden-paths", "go-service/v1.0.0", sha); err != nil {
+		t.Fatal(err)
+	}
+	e.requests()
+	for range 2 {
+		files, got, err := e.client.ReadTree(ctx, "acme", "golden-paths", "go-service/v1.0.0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got != sha || string(files["goldenpath.yaml"].Data) != "approval: {}\n" || len(files) != 2 {
+			t.Fatalf("ReadTree = %d files at %s, want 2 at %s", len(files), got, sha)
+		}
+		files["goldenpath.yaml"] = File{} // the caller's map: must not reach the cache
+	}
+	req := e.requests()
+	if req["GET /repos/{owner}/{repo}/tarball/{ref}"] != 1 {
+		t.Errorf("tarball downloaded %d times for one SHA, want 1: %v", req["GET /repos/{owner}/{repo}/tarball/{ref}"], req)
+	}
+	if req["GET /repos/{owner}/{repo}/commits/{ref}"] != 2 {
+		t.Errorf("ref resolved %d times, want once per call: %v", req["GET /repos/{owner}/{repo}/commits/{ref}"], req)
+	}
+	// A full SHA needs no resolution and hits the cache: no request at all.
+	if _, _, err := e.client.ReadTree(ctx, "acme", "golden-paths", sha); err != nil {
+		t.Fatal(err)
+	}
+	if req := e.requests(); total(req) != 0 {
+		t.Errorf("ReadTree by cached SHA made requests: %v", req)
+	}
+	if _, _, err := e.client.ReadTree(ctx, "acme", "golden-paths", "no-such-ref"); !errors.Is(err, ErrNotFound) && !errors.Is(err, ErrValidation) {
+		t.Errorf("unknown ref: error = %v, want not found", err)
+	}
+}
+
+func TestListTagsAndGetFile(t *testing.T) {
+	e := newSimEnv(t, "acme", false)
+	ctx := context.Background()
+	if err := e.sim.CreateRepo("acme", "golden-paths", githubsim.RepoOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	sha, err := e.sim.Push("acme", "golden-paths", "main", map[string][]byte{"CHANGELOG.md": []byte("# v1\n")}, "v1", "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tag := range []string{"go-service/v1.0.0", "go-service/v1.1.0", "node-service/v1.0.0", "go-service-extra/v9.0.0"} {
+		if err := e.sim.Tag("acme", "golden-paths", tag, sha); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tags, err := e.client.ListTags(ctx, "acme", "golden-paths", "go-service/v")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, tg := range tags {
+		names = append(names, tg.Name)
+		if tg.SHA != sha {
+			t.Errorf("tag %s points at %s, want %s", tg.Name, tg.SHA, sha)
+		}
+	}
+	if fmt.Sprint(names) != "[go-service/v1.0.0 go-service/v1.1.0]" {
+		t.Errorf("tags = %v", names)
+	}
+	data, blob, err := e.client.GetFile(ctx, "acme", "golden-paths", "CHANGELOG.md", "main")
+	if err != nil || string(data) != "# v1\n" || len(blob) != 40 {
+		t.Errorf("GetFile = %q, %q, %v", data, blob, err)
+	}
+	if _, _, err := e.client.GetFile(ctx, "acme", "golden-paths", "missing.md", "main"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("missing file: error = %v, want ErrNotFound", err)
+	}
+}
+
+func TestCommitFiles(t *testing.T) {
+	e := newSimEnv(t, "acme", false)
+	ctx := context.Background()
+	if err := e.sim.CreateRepo("acme", "api", githubsim.RepoOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	base, err := e.sim.Push("acme", "api", "main", map[string][]byte{"a.txt": []byte("a\n"), "b.txt": []byte("b\n")}, "init", "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.requests()
+	changes := map[string]*File{"a.txt": {Data: []byte("a2\n")}, "b.txt": nil, "bin/run": {Data: []byte("#!/bin/sh\n"), Mode: 0o755}}
+	first, err := e.client.CommitFiles(ctx, "acme", "api", "goldenpath/upgrade-go-service", base, changes, "Upgrade", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sameCounts(t, "commit onto a new branch", e.requests(), map[string]int{
+		"GET /repos/{owner}/{repo}/git/commits/{commit_sha}": 1,
+		"POST /repos/{owner}/{repo}/git/trees":               1,
+		"POST /repos/{owner}/{repo}/git/commits":             1,
+		"POST /repos/{owner}/{repo}/git/refs":                1,
+	})
+	files, _ := e.sim.Files("acme", "api", "goldenpath/upgrade-go-service")
+	if string(files["a.txt"]) != "a2\n" || files["b.txt"] != nil || string(files["bin/run"]) != "#!/bin/sh\n" {
+		t.Errorf("branch files = %v", files)
+	}
+	tree, _, err := e.client.ReadTree(ctx, "acme", "api", first)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tree["bin/run"].Mode&0o111 == 0 {
+		t.Errorf("bin/run mode = %v, want executable", tree["bin/run"].Mode)
+	}
+
+	// Rebuilt from the same base: not a fast-forward of the branch.
+	e.requests()
+	_, err = e.client.CommitFiles(ctx, "acme", "api", "goldenpath/upgrade-go-service", base, map[string]*File{"c.txt": {Data: []byte("c\n")}}, "Upgrade again", false)
+	if !errors.Is(err, ErrNotFastForward) {
+		t.Fatalf("rebuild without force: error = %v, want ErrNotFastForward", err)
+	}
+	if got := e.sim.Head("acme", "api", "goldenpath/upgrade-go-service"); got != first {
+		t.Errorf("branch moved to %s without force", got)
+	}
+	second, err := e.client.CommitFiles(ctx, "acme", "api", "goldenpath/upgrade-go-service", base, map[string]*File{"c.txt": {Data: []byte("c\n")}}, "Upgrade again", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := e.sim.Head("acme", "api", "goldenpath/upgrade-go-service"); got != second {
+		t.Errorf("forced branch at %s, want %s", got, second)
+	}
+	commits, _ := e.sim.Commits("acme", "api", "goldenpath/upgrade-go-service")
+	if len(commits) != 2 {
+		t.Errorf("branch history has %d commits, want base + one", len(commits))
+	}
+}
+
+func TestCommitFiles502AfterRefWrite(t *testing.T) {
+	e := newSimEnv(t, "acme", false)
+	ctx := context.Background()
+	if err := e.sim.CreateRepo("acme", "api", githubsim.RepoOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	base, _ := e.sim.Push("acme", "api", "main", map[string][]byte{"a.txt": []byte("a\n")}, "init", "alice")
+	// Every write of the commit answers 502 once after taking effect: the
+	// content-addressed objects and the ref are re-sent, and land once.
+	e.sim.SetFaults([]githubsim.Fault{
+		{Method: "POST", Pattern: "/repos/{owner}/{repo}/git/trees", Nth: 1, Kind: githubsim.AfterWrite502},
+		{Method: "POST", Pattern: "/repos/{owner}/{repo}/git/commits", Nth: 1, Kind: githubsim.AfterWrite502},
+		{Method: "POST", Pattern: "/repos/{owner}/{repo}/git/refs", Nth: 1, Kind: githubsim.AfterWrite502},
+	})
+	sha, err := e.client.CommitFiles(ctx, "acme", "api", "feature", base, map[string]*File{"a.txt": {Data: []byte("b\n")}}, "change", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := e.sim.Head("acme", "api", "feature"); got != sha {
+		t.Errorf("feature at %s, want %s", got, sha)
+	}
+	commits, _ := e.sim.Commits("acme", "api", "feature")
+	if len(commits) != 2 {
+		t.Errorf("%d commits on the branch, want 2 (base + one, no duplicate)", len(commits))
+	}
+}
+
+func TestIssueOperations(t *testing.T) {
+	e := newSimEnv(t, "acme", false)
+	ctx := context.Background()
+	if err := e.sim.CreateRepo("acme", "golden-paths", githubsim.RepoOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	e.sim.AddUser("alice")
+	n, err := e.sim.OpenIssue("acme", "golden-paths", "alice", "New service", "body", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.sim.Comment("acme", "golden-paths", n, "alice", "hello"); err != nil {
+		t.Fatal(err)
+	}
+
+	// Comments by marker: one comment, edited only when it changes.
+	e.requests()
+	id1, err := e.client.UpsertComment(ctx, "acme", "golden-paths", n, "request", "Checking…")
+	if err != nil {
+		t.Fatal(err)
+	}
+	id2, err := e.client.UpsertComment(ctx, "acme", "golden-paths", n, "request", "Checking…")
+	if err != nil {
+		t.Fatal(err)
+	}
+	id3, err := e.client.UpsertComment(ctx, "acme", "golden-paths", n, "request", "Created acme/payments")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if id1 != id2 || id2 != id3 {
+		t.Errorf("comment ids %d %d %d, want one comment", id1, id2, id3)
+	}
+	sameCounts(t, "upsert ×3", e.requests(), map[string]int{
+		"GET /repos/{owner}/{repo}/issues/{issue_number}/comments":  3,
+		"POST /repos/{owner}/{repo}/issues/{issue_number}/comments": 1,
+		"PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}":  1,
+	})
+	comments, _, err := e.client.gh.Issues.ListComments(ctx, "acme", "golden-paths", n, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(comments) != 2 || !strings.HasPrefix(comments[1].GetBody(), "Created acme/payments") || !strings.Contains(comments[1].GetBody(), Marker("request")) {
+		t.Errorf("comments = %d, last %q", len(comments), comments[len(comments)-1].GetBody())
+	}
+
+	// Labels.
+	if err := e.sim.CreateLabel("acme", "golden-paths", "goldenpath", "ededed", ""); err != nil {
+		t.Fatal(err)
+	}
+	want := []Label{{Name: "goldenpath", Color: "0e8a16"}, {Name: "template:go-service", Color: "#1d76db", Description: "go-service"}, {Name: "goldenpath:created", Color: "0e8a16"}}
+	e.requests()
+	for range 2 {
+		if err := e.client.EnsureLabels(ctx, "acme", "golden-paths", want); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sameCounts(t, "ensure labels ×2", e.requests(), map[string]int{
+		"GET /repos/{owner}/{repo}/labels":  2,
+		"POST /repos/{owner}/{repo}/labels": 2,
+	})
+	if err := e.client.AddLabels(ctx, "acme", "golden-paths", n, []string{"goldenpath:created", "template:go-service"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.client.RemoveLabel(ctx, "acme", "golden-paths", n, "template:go-service"); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.client.RemoveLabel(ctx, "acme", "golden-paths", n, "not-there"); err != nil {
+		t.Errorf("removing an absent label: %v", err)
+	}
+	if err := e.client.CloseIssue(ctx, "acme", "golden-paths", n, "completed"); err != nil {
+		t.Fatal(err)
+	}
+	is, _, err := e.client.gh.Issues.Get(ctx, "acme", "golden-paths", n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var labels []string
+	for _, l := range is.Labels {
+		labels = append(labels, l.GetName())
+	}
+	if is.GetState() != "closed" || is.GetStateReason() != "completed" || fmt.Sprint(labels) != "[goldenpath:created]" {
+		t.Errorf("issue: state %s (%s), labels %v", is.GetState(), is.GetStateReason(), labels)
+	}
+
+	// The dashboard issue: created once, then edited, then left alone.
+	var nums []int
+	for _, body := range []string{"v1", "v2", "v2"} {
+		d, err := e.client.CreateOrUpdateIssueByTitle(ctx, "acme", "golden-paths", IssueSpec{Title: "Golden path fleet", Body: body, Labels: []string{"goldenpath"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.Body != body || d.State != "open" {
+			t.Errorf("dashboard = %+v, want body %s, open", d, body)
+		}
+		nums = append(nums, d.Number)
+	}
+	if nums[0] != nums[1] || nums[1] != nums[2] || nums[0] == n {
+		t.Errorf("dashboard issue numbers %v, want one new issue", nums)
+	}
+}
+
+func TestOrgOperations(t *testing.T) {
+	e := newSimEnv(t, "acme", false)
+	ctx := context.Background()
+	e.sim.AddUser("alice")
+	e.sim.AddUser("mallory")
+	if err := e.sim.AddOrgMember("acme", "alice", "member"); err != nil {
+		t.Fatal(err)
+	}
+	slug := e.sim.AddTeam("acme", "Team Pay", "alice")
+	if err := e.sim.CreateRepo("acme", "payments", githubsim.RepoOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	checks := []struct {
+		name string
+		got  func() (bool, error)
+		want bool
+	}{
+		{"member", func() (bool, error) { return e.client.IsOrgMember(ctx, "acme", "alice") }, true},
+		{"not a member", func() (bool, error) { return e.client.IsOrgMember(ctx, "acme", "mallory") }, false},
+		{"team exists", func() (bool, error) { return e.client.TeamExists(ctx, "acme", slug) }, true},
+		{"team missing", func() (bool, error) { return e.client.TeamExists(ctx, "acme", "ghosts") }, false},
+		{"team member", func() (bool, error) { return e.client.IsTeamMember(ctx, "acme", slug, "alice") }, true},
+		{"not in team", func() (bool, error) { return e.client.IsTeamMember(ctx, "acme", slug, "mallory") }, false},
+	}
+	for _, c := range checks {
+		got, err := c.got()
+		if err != nil || got != c.want {
+			t.Errorf("%s = %v, %v; want %v", c.name, got, err, c.want)
+		}
+	}
+	for range 2 {
+		if err := e.client.GrantTeam(ctx, "acme", slug, "acme", "payments", "maintain"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if p := e.sim.TeamRepoPermission("acme", slug, "acme", "payments"); p != "maintain" {
+		t.Errorf("team permission = %q, want maintain", p)
+	}
+	if err := e.client.GrantTeam(ctx, "acme", "ghosts", "acme", "payments", "push"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("granting a missing team: error = %v, want ErrNotFound", err)
+	}
+}
+
+func TestPullRequestOperations(t *testing.T) {
+	e := newSimEnv(t, "acme", false)
+	ctx := context.Background()
+	e.sim.AddUser("alice")
+	if err := e.sim.CreateRepo("acme", "api", githubsim.RepoOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	base, _ := e.sim.Push("acme", "api", "main", map[string][]byte{"a.txt": []byte("a\n")}, "init", "alice")
+	const branch = "goldenpath/upgrade-go-service"
+	if pr, err := e.client.FindPR(ctx, "acme", "api", branch); err != nil || pr != nil {
+		t.Fatalf("FindPR before any = %+v, %v; want nil, nil", pr, err)
+	}
+	if _, err := e.client.CommitFiles(ctx, "acme", "api", branch, base, map[string]*File{"a.txt": {Data: []byte("b\n")}}, "Upgrade", false); err != nil {
+		t.Fatal(err)
+	}
+	made, err := e.client.CreatePR(ctx, "acme", "api", NewPR{Title: "Upgrade go-service template to v1.1.0", Body: "body", Head: branch, Base: "main", Draft: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !made.Draft || made.State != "open" || made.HeadRef != branch {
+		t.Errorf("created PR = %+v", made)
+	}
+	if _, err := e.client.CreatePR(ctx, "acme", "api", NewPR{Title: "again", Head: branch, Base: "main"}); !errors.Is(err, ErrAlreadyExists) {
+		t.Errorf("second PR for the branch: error = %v, want ErrAlreadyExists", err)
+	}
+	title := "Upgrade go-service template to v1.2.0"
+	if _, err := e.client.UpdatePR(ctx, "acme", "api", made.Number, PRUpdate{Title: &title}); err != nil {
+		t.Fatal(err)
+	}
+	found, err := e.client.FindPR(ctx, "acme", "api", branch)
+	if err != nil || found == nil || found.Number != made.Number || found.Title != title {
+		t.Fatalf("FindPR = %+v, %v; want #%d titled %q", found, err, made.Number, title)
+	}
+	commits, err := e.client.BranchCommits(ctx, "acme", "api", "main", branch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(commits) != 1 {
+		t.Fatalf("branch commits = %+v, want the bot's one", commits)
+	}
+	// A person pushes to the bot's branch: visible by author.
+	if _, err := e.sim.Push("acme", "api", branch, map[string][]byte{"mine.txt": []byte("x\n")}, "my fix", "alice"); err != nil {
+		t.Fatal(err)
+	}
+	commits, err = e.client.BranchCommits(ctx, "acme", "api", "main", branch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(commits) != 2 || commits[1].AuthorLogin != "alice" || commits[0].AuthorLogin == "alice" {
+		t.Errorf("branch commits = %+v, want the bot's then alice's", commits)
+	}
+}
+
+func TestFileModes(t *testing.T) {
+	cases := map[fs.FileMode]string{0: "100644", 0o644: "100644", 0o600: "100644", 0o755: "100755", 0o700: "100755", fs.ModeSymlink | 0o777: "120000"}
+	for m, want := range cases {
+		if got := (File{Mode: m}).gitMode(); got != want {
+			t.Errorf("gitMode(%v) = %s, want %s", m, got, want)
+		}
+	}
+}
+
