@@ -158,10 +158,14 @@ func pick(method string, leaves []*leaf) *leaf {
 // lost any /api/v3 prefix. It returns nil when the path or the method is not
 // in GitHub's description.
 func (r *router) route(doc *openapi3.T, req *http.Request) (*routers.Route, map[string]string) {
-	lf, params := r.find(req.Method, req.URL.EscapedPath())
+	method := req.Method
+	if method == http.MethodHead {
+		method = http.MethodGet // GitHub answers HEAD wherever it answers GET
+	}
+	lf, params := r.find(method, req.URL.EscapedPath())
 	if lf == nil {
 		return nil, nil
 	}
-	op := lf.item.GetOperation(req.Method)
-	return &routers.Route{Spec: doc, Path: lf.path, PathItem: lf.item, Method: req.Method, Operation: op}, params
+	op := lf.item.GetOperation(method)
+	return &routers.Route{Spec: doc, Path: lf.path, PathItem: lf.item, Method: method, Operation: op}, params
 }

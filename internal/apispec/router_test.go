@@ -74,6 +74,7 @@ func TestRouterCases(t *testing.T) {
 		{"POST", "/app/installations/7/access_tokens", "apps/create-installation-access-token", map[string]string{"installation_id": "7"}},
 		{"GET", "/orgs/o/teams/t/memberships/u", "teams/get-membership-for-user-in-org", map[string]string{"org": "o", "team_slug": "t", "username": "u"}},
 		{"GET", "/repos/o/r/pulls/1/merge", "pulls/check-if-merged", map[string]string{"owner": "o", "repo": "r", "pull_number": "1"}},
+		{"HEAD", "/repos/o/r", "repos/get", map[string]string{"owner": "o", "repo": "r"}},
 		{"DELETE", "/repos/o", "", nil},
 		{"GET", "/nope", "", nil},
 		{"PUT", "/repos/o/r", "", nil},
