@@ -144,6 +144,10 @@ func (s *Sim) rateHeaders(h http.Header, inst int64) {
 	h.Set("X-RateLimit-Resource", "core")
 }
 
+const secondaryDocs = "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits"
+
+const primaryDocs = "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-rate-limits"
+
 const secondaryMsg = "You have exceeded a secondary rate limit. Please wait a few minutes before you try again. If you reach out to GitHub Support for help, please include the request ID."
 
 // checkLimits answers the status, message and retry-after seconds of a

@@ -152,7 +152,11 @@ func (s *Sim) serve(rt route, w http.ResponseWriter, r *http.Request) {
 				hdr.Set("Retry-After", strconv.Itoa(retry))
 			}
 			s.mu.Unlock()
-			writeError(w, status, msg, nil)
+			doc := secondaryDocs
+			if retry == 0 {
+				doc = primaryDocs
+			}
+			writeErrorDoc(w, status, msg, doc)
 			return
 		}
 	}
@@ -252,6 +256,12 @@ func etagMatch(header, etag string) bool {
 
 func isContentMethod(m string) bool {
 	return m == http.MethodPost || m == http.MethodPatch || m == http.MethodPut || m == http.MethodDelete
+}
+
+func writeErrorDoc(w http.ResponseWriter, status int, msg, doc string) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(map[string]any{"message": msg, "documentation_url": doc, "status": strconv.Itoa(status)})
 }
 
 func writeError(w http.ResponseWriter, status int, msg string, errs []map[string]any) {

@@ -112,14 +112,14 @@ func newGUID() string {
 
 // enqueue logs d and queues it for delivery. Called with s.mu held.
 func (s *Sim) enqueue(d Delivery) {
+	if s.webhook.url == "" {
+		return // no webhook configured: GitHub neither sends nor logs
+	}
 	d.At = s.now()
 	s.deliveries = append(s.deliveries, d)
 	idx := len(s.deliveries) - 1
 	if !d.Redelivery {
 		s.deliveryIndex[d.ID] = idx
-	}
-	if s.webhook.url == "" {
-		return
 	}
 	job := hookJob{d: d, url: s.webhook.url, secret: s.webhook.secret, hookID: s.webhook.hookID}
 	q := s.hooks
