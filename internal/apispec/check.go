@@ -26,8 +26,29 @@ type Spec struct {
 	api *api
 
 	mu         sync.Mutex
+	exempt     []string
 	ops        map[string]int
 	violations []Violation
+}
+
+// Exempt passes paths under the given prefixes through unchecked and
+// unrecorded: what a simulator serves beside the REST API, such as its
+// archive downloads (codeload.github.com on GitHub) or its control API.
+func (s *Spec) Exempt(prefixes ...string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.exempt = append(s.exempt, prefixes...)
+}
+
+func (s *Spec) exempted(path string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, p := range s.exempt {
+		if strings.HasPrefix(path, p) {
+			return true
+		}
+	}
+	return false
 }
 
 func newSpec(a *api) *Spec { return &Spec{api: a, ops: map[string]int{}} }
@@ -70,6 +91,9 @@ const apiPrefix = "/api/v3"
 // was received (transport error): then only the request is checked.
 func (s *Spec) check(ctx context.Context, req *http.Request, reqBody []byte, status int, header http.Header, respBody []byte) {
 	rawPath := req.URL.EscapedPath()
+	if s.exempted(rawPath) {
+		return
+	}
 	routed := rawPath
 	if routed == apiPrefix || strings.HasPrefix(routed, apiPrefix+"/") {
 		routed = strings.TrimPrefix(routed, apiPrefix)
@@ -148,6 +172,9 @@ func (s *Spec) checkResponse(ctx context.Context, in *openapi3filter.RequestVali
 		return []string{fmt.Sprintf("status %d is not one the operation declares (%s)", status, declaredStatuses(op))}
 	case !declared && !genericErrors[status]:
 		return []string{fmt.Sprintf("status %d is neither declared by the operation (%s) nor one GitHub answers anywhere", status, declaredStatuses(op))}
+	}
+	if status == http.StatusNoContent && len(body) != 0 {
+		msgs = append(msgs, "204 No Content with a body")
 	}
 	if status >= 300 && status < 400 && header.Get("Location") == "" {
 		msgs = append(msgs, fmt.Sprintf("redirect %d without a Location header", status))

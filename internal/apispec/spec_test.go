@@ -67,6 +67,7 @@ func TestExchanges(t *testing.T) {
 		op      string // operation expected to be counted
 		kinds   []string
 		message string // in the first violation
+		only    string // "middleware" when a transport cannot see the fault
 	}{
 		{name: "repository as GitHub returns it", method: "GET", path: "/repos/o/r", answer: answer{200, nil, repo}, op: "repos/get"},
 		{name: "GHES /api/v3 prefix", method: "GET", path: "/api/v3/repos/o/r", answer: answer{200, nil, repo}, op: "repos/get"},
@@ -86,6 +87,9 @@ func TestExchanges(t *testing.T) {
 		{name: "error without documentation_url", method: "GET", path: "/repos/o/r", answer: answer{404, nil, map[string]any{"message": "Not Found"}}, op: "repos/get", kinds: []string{KindResponse}, message: "documentation_url"},
 		{name: "error that is not JSON", method: "GET", path: "/repos/o/r", answer: answer{502, map[string]string{"Content-Type": "text/html"}, "<html>bad gateway</html>"}, op: "repos/get", kinds: []string{KindResponse}, message: "Content-Type"},
 		{name: "status GitHub never answers", method: "GET", path: "/repos/o/r", answer: answer{418, nil, notFound}, op: "repos/get", kinds: []string{KindResponse}, message: "status 418"},
+		{name: "no content", method: "DELETE", path: "/repos/o/r/git/refs/heads/x", answer: answer{204, nil, ""}, op: "git/delete-ref"},
+		{name: "no content with a body", method: "DELETE", path: "/repos/o/r/git/refs/heads/x", answer: answer{204, nil, "{}"}, op: "git/delete-ref", kinds: []string{KindResponse}, message: "204 No Content with a body", only: "middleware"}, // net/http drops the body; the handler's attempt is the bug
+		{name: "exempt path", method: "GET", path: "/_codeload/abc", answer: answer{200, map[string]string{"Content-Type": "application/gzip"}, "tgz"}},
 		{name: "bad query parameter", method: "GET", path: "/repos/o/r/pulls?state=bogus", answer: answer{200, nil, []any{}}, op: "pulls/list", kinds: []string{KindRequest}, message: "state"},
 	}
 	handler := func(a answer) http.Handler {
@@ -107,9 +111,13 @@ func TestExchanges(t *testing.T) {
 	}
 	for _, tt := range tests {
 		for _, via := range []string{"middleware", "transport"} {
+			if tt.only != "" && tt.only != via {
+				continue
+			}
 			t.Run(tt.name+"/"+via, func(t *testing.T) {
 				t.Parallel()
 				s := Load(t)
+				s.Exempt("/_codeload/")
 				client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 				var srv *httptest.Server
 				if via == "middleware" {
@@ -135,7 +143,7 @@ func TestExchanges(t *testing.T) {
 				if resp.StatusCode != tt.answer.status {
 					t.Errorf("client got status %d, want %d passed through", resp.StatusCode, tt.answer.status)
 				}
-				if want, ok := tt.answer.body.(string); ok && !bytes.Equal(got, []byte(want)) {
+				if want, ok := tt.answer.body.(string); ok && tt.answer.status != http.StatusNoContent && !bytes.Equal(got, []byte(want)) {
 					t.Errorf("client got body %q, want %q passed through", got, want)
 				}
 
