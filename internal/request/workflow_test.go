@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"sort"
 	"strings"
 	"sync"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/goldenpath-dev/goldenpath/internal/githubsim"
+	"github.com/goldenpath-dev/goldenpath/templates"
 )
 
 // budget is the most GitHub requests one go-service request may cost.
@@ -388,26 +390,39 @@ func TestIdempotency(t *testing.T) {
 			w.sim.SetFaults(fault("POST", "/orgs/{org}/repos"))
 			mustNil(t, w.wf.HandleIssue(ctx, ev)) // the client reads the repository back
 		}},
-		{"502 after the first commit was written, then a retry", func(t *testing.T, w *world, ev IssueEvent) {
+		{"502 after the commit, retried by the client", func(t *testing.T, w *world, ev IssueEvent) {
 			w.sim.SetFaults(fault("PATCH", "/repos/{owner}/{repo}/git/refs/{ref}"))
-			if err := w.wf.HandleIssue(ctx, ev); err == nil {
-				t.Log("the client recovered on its own")
-			}
-			w.sim.SetFaults(nil)
-			mustNil(t, w.newWorkflow().HandleIssue(ctx, ev))
+			mustNil(t, w.wf.HandleIssue(ctx, ev))
 		}},
-		{"crash between creating the repository and its commit, then retries", func(t *testing.T, w *world, ev IssueEvent) {
-			w.sim.SetFaults([]githubsim.Fault{{Method: "POST", Pattern: "/repos/{owner}/{repo}/git/trees", Nth: 1, Kind: githubsim.Error5xx, Status: 503}})
+		{"GitHub down after the commit: the retry resumes from .goldenpath.yml", func(t *testing.T, w *world, ev IssueEvent) {
+			w.sim.SetFaults([]githubsim.Fault{{Method: "PUT", Pattern: "/repos/{owner}/{repo}/topics", Rate: 1, Kind: githubsim.Error5xx}})
 			if err := w.wf.HandleIssue(ctx, ev); err == nil {
-				t.Log("the client retried the tree on its own")
+				t.Fatal("want the error returned for the queue to retry")
 			}
 			w.sim.SetFaults(nil)
-			if err := w.newWorkflow().HandleIssue(ctx, ev); err != nil {
-				// A repository this young may be another worker's: the queue retries later.
-				mustContain(t, "error", err.Error(), "checking again later")
-				w.advance(time.Minute)
-				mustNil(t, w.newWorkflow().HandleIssue(ctx, ev))
+			w.sim.ResetCounts()
+			mustNil(t, w.newWorkflow().HandleIssue(ctx, ev))
+			if _, routes := w.requests(); routes["POST /repos/{owner}/{repo}/git/commits"] != 0 {
+				t.Errorf("the retry wrote a commit again: %v", routes)
 			}
+		}},
+		{"GitHub down between creating the repository and its commit: a later retry writes into it", func(t *testing.T, w *world, ev IssueEvent) {
+			w.sim.SetFaults([]githubsim.Fault{{Method: "POST", Pattern: "/repos/{owner}/{repo}/git/trees", Rate: 1, Kind: githubsim.Error5xx, Status: 503}})
+			if err := w.wf.HandleIssue(ctx, ev); err == nil {
+				t.Fatal("want the error returned for the queue to retry")
+			}
+			w.sim.SetFaults(nil)
+			// So young a repository may be another worker's: come back later.
+			err := w.newWorkflow().HandleIssue(ctx, ev)
+			if err == nil {
+				t.Fatal("want a retryable error for a repository created a moment ago")
+			}
+			mustContain(t, "error", err.Error(), "checking again later")
+			if c := w.botComments(ev.Number); len(c) != 0 {
+				t.Fatalf("commented before finishing: %q", c)
+			}
+			w.advance(time.Minute)
+			mustNil(t, w.newWorkflow().HandleIssue(ctx, ev))
 		}},
 	}
 	for _, tc := range tests {
@@ -447,21 +462,41 @@ func TestIdempotency(t *testing.T) {
 
 // TestRequestBudget: one go-service request costs at most 12 GitHub
 // requests (token creation aside), whatever the file count, and sends no
-// write twice.
+// write twice. The templates were loaded when the templates repository was
+// last pushed to (EnsureLabels), as the server does.
 func TestRequestBudget(t *testing.T) {
-	w := newWorld(t, "")
-	ev := w.open("alice", readBody(t, "go-service-valid.md"), "goldenpath", "template:go-service")
-	w.sim.ResetCounts()
-	mustNil(t, w.wf.HandleIssue(context.Background(), ev))
-	n, routes := w.requests()
-	t.Logf("%d requests: %v", n, routes)
-	if n > budget {
-		t.Errorf("%d GitHub requests for one request, want at most %d: %v", n, budget, routes)
-	}
-	for r, k := range routes {
-		if !strings.HasPrefix(r, "GET ") && k > 1 {
-			t.Errorf("write sent %d times: %s", k, r)
-		}
+	for _, extra := range []int{0, 300} {
+		t.Run(fmt.Sprintf("%d extra files", extra), func(t *testing.T) {
+			w := newWorld(t, "")
+			if extra > 0 {
+				manifest, err := fs.ReadFile(templates.FS(), "templates/go-service/template.yaml")
+				mustNil(t, err)
+				files := map[string][]byte{"templates/go-service/template.yaml": manifest} // main has a WIP one
+				for i := range extra {
+					files[fmt.Sprintf("templates/go-service/skeleton/internal/gen/f%03d.go.tmpl", i)] = []byte("package gen // {{ .name }}\n")
+				}
+				sha, err := w.sim.Push(testOrg, templRepo, "main", files, "Many files", "bob")
+				mustNil(t, err)
+				mustNil(t, w.sim.Tag(testOrg, templRepo, "go-service/v1.3.0", sha))
+				mustNil(t, w.wf.EnsureLabels(context.Background(), w.inst, testOrg)) // the push event
+			}
+			ev := w.open("alice", readBody(t, "go-service-valid.md"), "goldenpath", "template:go-service")
+			w.sim.ResetCounts()
+			mustNil(t, w.wf.HandleIssue(context.Background(), ev))
+			if _, ok := w.repoFile("payments-api", fmt.Sprintf("internal/gen/f%03d.go", extra-1)); extra > 0 && !ok {
+				t.Fatal("the extra files were not written")
+			}
+			n, routes := w.requests()
+			t.Logf("%d requests: %v", n, routes)
+			if n > budget {
+				t.Errorf("%d GitHub requests for one request, want at most %d: %v", n, budget, routes)
+			}
+			for r, k := range routes {
+				if !strings.HasPrefix(r, "GET ") && k > 1 {
+					t.Errorf("write sent %d times: %s", k, r)
+				}
+			}
+		})
 	}
 }
 
