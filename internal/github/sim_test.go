@@ -8,7 +8,9 @@ import (
 	"io/fs"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/goldenpath-dev/goldenpath/internal/githubsim"
 )
@@ -671,3 +673,51 @@ func TestFileModes(t *testing.T) {
 	}
 }
 
+// TestPacingKeepsUnderSimulatedLimits runs writes from many goroutines against
+// the simulator's secondary limits (scaled: 6 writes per 400ms) with pacing set
+// to the same limits: no violation, and close to the floor the limits allow.
+func TestPacingKeepsUnderSimulatedLimits(t *testing.T) {
+	const perWindow, window, writes = 6, 400 * time.Millisecond, 24
+	sim := githubsim.New(githubsim.Options{Limits: githubsim.Limits{
+		ContentPerMinute: perWindow, MinuteWindow: window, ContentPerHour: 10000}})
+	srv := httptest.NewServer(sim.Handler())
+	defer srv.Close()
+	p := fastPolicy()
+	p.Pacing = Pacing{MinGap: time.Millisecond, Windows: []WindowLimit{{N: perWindow, Per: window}}}
+	app, err := NewApp(AppConfig{AppID: sim.AppID(), PrivateKeyPEM: sim.AppPrivateKeyPEM(), BaseURL: srv.URL, Policy: p})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sim.AddOrg("acme")
+	inst := sim.Install("acme")
+	if err := sim.CreateRepo("acme", "golden-paths", githubsim.RepoOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	start := time.Now()
+	var wg sync.WaitGroup
+	errs := make(chan error, writes)
+	for i := range writes {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			// Installation() from each goroutine: the pacer is per installation, not per call site.
+			errs <- app.Installation(inst).EnsureLabels(ctx, "acme", "golden-paths", []Label{{Name: fmt.Sprintf("l%02d", i), Color: "ededed"}})
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	elapsed := time.Since(start)
+	if v := sim.Violations(); len(v) != 0 {
+		t.Errorf("%d rate-limit violations, first %+v", len(v), v[0])
+	}
+	floor := time.Duration(writes/perWindow-1) * window // the last window needs no waiting out
+	if elapsed < floor || elapsed > floor*13/10+200*time.Millisecond {
+		t.Errorf("%d writes took %s, want between the floor %s and 1.3× it", writes, elapsed, floor)
+	}
+}

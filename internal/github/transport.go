@@ -156,6 +156,9 @@ func (l *limiter) pauseWrites(until time.Time) {
 
 // acquireWrite waits for this installation's turn to send a write and returns
 // the time it waited and a release func to call once the answer arrived.
+// Gaps and windows count from the end of each write: GitHub counts a write
+// when it arrives, which is before its answer leaves, so spacing answers
+// spaces arrivals at least as much.
 func (l *limiter) acquireWrite(ctx context.Context, p Pacing) (time.Duration, func(), error) {
 	start := time.Now()
 	select {
@@ -163,7 +166,22 @@ func (l *limiter) acquireWrite(ctx context.Context, p Pacing) (time.Duration, fu
 	case <-ctx.Done():
 		return time.Since(start), nil, ctx.Err()
 	}
-	release := func() { <-l.sem }
+	longest := time.Duration(0)
+	for _, w := range p.Windows {
+		longest = max(longest, w.Per)
+	}
+	release := func() {
+		l.mu.Lock()
+		now := time.Now()
+		l.lastWrite = now
+		cut := 0
+		for cut < len(l.recent) && now.Sub(l.recent[cut]) >= longest {
+			cut++
+		}
+		l.recent = append(l.recent[cut:], now)
+		l.mu.Unlock()
+		<-l.sem
+	}
 	for {
 		l.mu.Lock()
 		now := time.Now()
@@ -171,9 +189,7 @@ func (l *limiter) acquireWrite(ctx context.Context, p Pacing) (time.Duration, fu
 		if l.pausedUntil.After(next) {
 			next = l.pausedUntil
 		}
-		longest := time.Duration(0)
 		for _, w := range p.Windows {
-			longest = max(longest, w.Per)
 			if w.N <= 0 || len(l.recent) < w.N {
 				continue
 			}
@@ -182,19 +198,12 @@ func (l *limiter) acquireWrite(ctx context.Context, p Pacing) (time.Duration, fu
 				next = t
 			}
 		}
+		l.mu.Unlock()
 		if !next.After(now) {
-			l.lastWrite = now
-			cut := 0
-			for cut < len(l.recent) && now.Sub(l.recent[cut]) >= longest {
-				cut++
-			}
-			l.recent = append(l.recent[cut:], now)
-			l.mu.Unlock()
 			return time.Since(start), release, nil
 		}
-		l.mu.Unlock()
 		if err := sleep(ctx, next.Sub(now)); err != nil {
-			release()
+			<-l.sem
 			return time.Since(start), nil, err
 		}
 	}
