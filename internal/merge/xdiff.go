@@ -10,9 +10,9 @@ import "math"
 // only if both sides' diffs line up the hunks the way git's do, so the shape
 // of the code follows xdiff closely on purpose.
 //
-// One difference: xdiff gives up on a minimal diff when the edit cost passes
-// max(256, sqrt(N)) and takes a heuristic split. This diff is always minimal,
-// so for very large, very different files the hunks can differ from git's.
+// Like xdiff, it gives up on a minimal diff when the edit cost passes
+// max(256, ~sqrt(N)) and takes the same heuristic split, so the cost stays
+// bounded on big, very different files and the hunks still match git's.
 
 // xfile is one side of a diff: its lines, their equivalence classes and
 // which of them are changed. chg has a false sentinel on both ends.
@@ -63,6 +63,10 @@ const (
 	maxEqLimit    = 1024 // XDL_MAX_EQLIMIT
 	simscanWindow = 100  // XDL_SIMSCAN_WINDOW
 	kpdisRun      = 4    // XDL_KPDIS_RUN
+	maxCostMin    = 256  // XDL_MAX_COST_MIN
+	heurMinCost   = 256  // XDL_HEUR_MIN_COST
+	snakeCnt      = 20   // XDL_SNAKE_CNT
+	kHeur         = 4    // XDL_K_HEUR
 )
 
 // diffLines diffs a against b and returns the hunks after git's compaction.
@@ -117,7 +121,8 @@ func doDiff(a, b [][]byte) (*xfile, *xfile) {
 	n1, n2 := len(f1.rha), len(f2.rha)
 	kvdf := make([]int, n1+n2+3)
 	kvdb := make([]int, n1+n2+3)
-	recsCmp(f1, 0, n1, f2, 0, n2, kvdf, kvdb, n2+1)
+	mxcost := max(bogosqrt(n1+n2+3), maxCostMin)
+	recsCmp(f1, 0, n1, f2, 0, n2, kvdf, kvdb, n2+1, false, mxcost)
 	return f1, f2
 }
 
@@ -191,7 +196,7 @@ func cleanMmatch(dis []byte, i, s, e int) bool {
 
 // recsCmp is xdl_recs_cmp: shrink the box by its common ends, then split
 // at the middle snake and recurse.
-func recsCmp(f1 *xfile, off1, lim1 int, f2 *xfile, off2, lim2 int, kvdf, kvdb []int, koff int) {
+func recsCmp(f1 *xfile, off1, lim1 int, f2 *xfile, off2, lim2 int, kvdf, kvdb []int, koff int, needMin bool, mxcost int) {
 	ha1, ha2 := f1.rha, f2.rha
 	for off1 < lim1 && off2 < lim2 && ha1[off1] == ha2[off2] {
 		off1++
@@ -211,16 +216,25 @@ func recsCmp(f1 *xfile, off1, lim1 int, f2 *xfile, off2, lim2 int, kvdf, kvdb []
 			f1.set(f1.rindex[off1], true)
 		}
 	default:
-		s1, s2 := split(ha1, off1, lim1, ha2, off2, lim2, kvdf, kvdb, koff)
-		recsCmp(f1, off1, s1, f2, off2, s2, kvdf, kvdb, koff)
-		recsCmp(f1, s1, lim1, f2, s2, lim2, kvdf, kvdb, koff)
+		sp := split(ha1, off1, lim1, ha2, off2, lim2, kvdf, kvdb, koff, needMin, mxcost)
+		recsCmp(f1, off1, sp.i1, f2, off2, sp.i2, kvdf, kvdb, koff, sp.minLo, mxcost)
+		recsCmp(f1, sp.i1, lim1, f2, sp.i2, lim2, kvdf, kvdb, koff, sp.minHi, mxcost)
 	}
 }
 
-// split is xdl_split without the cost-cutting heuristics: it finds the
-// middle snake of the box, searching forward and backward in turns.
-// kvdf[d+koff] is the furthest i1 reached on diagonal d = i1-i2.
-func split(ha1 []int, off1, lim1 int, ha2 []int, off2, lim2 int, kvdf, kvdb []int, koff int) (int, int) {
+// splitPoint is where split cuts the box; minLo and minHi say whether the
+// halves must be diffed minimally (xdpsplit_t).
+type splitPoint struct {
+	i1, i2       int
+	minLo, minHi bool
+}
+
+// split is xdl_split: it finds the middle snake of the box, searching
+// forward and backward in turns. kvdf[d+koff] is the furthest i1 reached on
+// diagonal d = i1-i2. Unless needMin, an expensive search is cut short the
+// way xdiff does it (a long snake far along, or the furthest-reaching path
+// once the cost passes mxcost), so big diffs line up as git's do.
+func split(ha1 []int, off1, lim1 int, ha2 []int, off2, lim2 int, kvdf, kvdb []int, koff int, needMin bool, mxcost int) splitPoint {
 	dmin, dmax := off1-lim2, lim1-off2
 	fmid, bmid := off1-off2, lim1-lim2
 	odd := (fmid-bmid)&1 != 0
@@ -228,7 +242,8 @@ func split(ha1 []int, off1, lim1 int, ha2 []int, off2, lim2 int, kvdf, kvdb []in
 	bmin, bmax := bmid, bmid
 	kvdf[fmid+koff] = off1
 	kvdb[bmid+koff] = lim1
-	for {
+	for ec := 1; ; ec++ {
+		gotSnake := false
 		if fmin > dmin {
 			fmin--
 			kvdf[fmin-1+koff] = -1
@@ -248,14 +263,18 @@ func split(ha1 []int, off1, lim1 int, ha2 []int, off2, lim2 int, kvdf, kvdb []in
 			} else {
 				i1 = kvdf[d+1+koff]
 			}
+			prev1 := i1
 			i2 := i1 - d
 			for i1 < lim1 && i2 < lim2 && ha1[i1] == ha2[i2] {
 				i1++
 				i2++
 			}
+			if i1-prev1 > snakeCnt {
+				gotSnake = true
+			}
 			kvdf[d+koff] = i1
 			if odd && bmin <= d && d <= bmax && kvdb[d+koff] <= i1 {
-				return i1, i2
+				return splitPoint{i1, i2, true, true}
 			}
 		}
 
@@ -278,17 +297,107 @@ func split(ha1 []int, off1, lim1 int, ha2 []int, off2, lim2 int, kvdf, kvdb []in
 			} else {
 				i1 = kvdb[d+1+koff] - 1
 			}
+			prev1 := i1
 			i2 := i1 - d
 			for i1 > off1 && i2 > off2 && ha1[i1-1] == ha2[i2-1] {
 				i1--
 				i2--
 			}
+			if prev1-i1 > snakeCnt {
+				gotSnake = true
+			}
 			kvdb[d+koff] = i1
 			if !odd && fmin <= d && d <= fmax && i1 <= kvdf[d+koff] {
-				return i1, i2
+				return splitPoint{i1, i2, true, true}
 			}
 		}
+
+		if needMin {
+			continue
+		}
+
+		// A long snake well along a diagonal is taken as the split.
+		if gotSnake && ec > heurMinCost {
+			best, sp := 0, splitPoint{}
+			for d := fmax; d >= fmin; d -= 2 {
+				dd := abs(d - fmid)
+				i1 := kvdf[d+koff]
+				i2 := i1 - d
+				v := (i1 - off1) + (i2 - off2) - dd
+				if v > kHeur*ec && v > best &&
+					off1+snakeCnt <= i1 && i1 < lim1 &&
+					off2+snakeCnt <= i2 && i2 < lim2 {
+					for k := 1; ha1[i1-k] == ha2[i2-k]; k++ {
+						if k == snakeCnt {
+							best, sp = v, splitPoint{i1: i1, i2: i2}
+							break
+						}
+					}
+				}
+			}
+			if best > 0 {
+				sp.minLo, sp.minHi = true, false
+				return sp
+			}
+			for d := bmax; d >= bmin; d -= 2 {
+				dd := abs(d - bmid)
+				i1 := kvdb[d+koff]
+				i2 := i1 - d
+				v := (lim1 - i1) + (lim2 - i2) - dd
+				if v > kHeur*ec && v > best &&
+					off1 < i1 && i1 <= lim1-snakeCnt &&
+					off2 < i2 && i2 <= lim2-snakeCnt {
+					for k := 0; ha1[i1+k] == ha2[i2+k]; k++ {
+						if k == snakeCnt-1 {
+							best, sp = v, splitPoint{i1: i1, i2: i2}
+							break
+						}
+					}
+				}
+			}
+			if best > 0 {
+				sp.minLo, sp.minHi = false, true
+				return sp
+			}
+		}
+
+		// Too expensive: take the furthest-reaching path.
+		if ec >= mxcost {
+			fbest, fbest1 := -1, -1
+			for d := fmax; d >= fmin; d -= 2 {
+				i1 := min(kvdf[d+koff], lim1)
+				i2 := i1 - d
+				if lim2 < i2 {
+					i1, i2 = lim2+d, lim2
+				}
+				if fbest < i1+i2 {
+					fbest, fbest1 = i1+i2, i1
+				}
+			}
+			bbest, bbest1 := math.MaxInt, math.MaxInt
+			for d := bmax; d >= bmin; d -= 2 {
+				i1 := max(off1, kvdb[d+koff])
+				i2 := i1 - d
+				if i2 < off2 {
+					i1, i2 = off2+d, off2
+				}
+				if i1+i2 < bbest {
+					bbest, bbest1 = i1+i2, i1
+				}
+			}
+			if (lim1+lim2)-bbest < fbest-(off1+off2) {
+				return splitPoint{fbest1, fbest - fbest1, true, false}
+			}
+			return splitPoint{bbest1, bbest - bbest1, false, true}
+		}
 	}
+}
+
+func abs(x int) int {
+	if x < 0 {
+		return -x
+	}
+	return x
 }
 
 // group is a run [start, end) of changed lines; empty between two lines.
