@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -384,4 +386,49 @@ func (c *Client) SetTopics(ctx context.Context, owner, repo string, topics []str
 		return fmt.Errorf("setting the topics of %s/%s: %w", owner, repo, classify(err))
 	}
 	return nil
+}
+
+// FileVersion is a file read with GetFileIfChanged: its bytes, blob SHA and
+// the ETag to send next time.
+type FileVersion struct {
+	Data []byte
+	SHA  string
+	ETag string
+}
+
+// GetFileIfChanged reads a file like GetFile, sending the ETag of an earlier
+// read: when nothing changed GitHub answers 304, which does not count against
+// the rate limit, and it returns (nil, false, nil). Made for periodic
+// reconciles that re-read the same files of many repositories. One request.
+func (c *Client) GetFileIfChanged(ctx context.Context, owner, repo, path, ref, etag string) (*FileVersion, bool, error) {
+	wrap := func(err error) error {
+		return fmt.Errorf("reading %s from %s/%s at %q: %w", path, owner, repo, ref, err)
+	}
+	u := fmt.Sprintf("repos/%s/%s/contents/%s", url.PathEscape(owner), url.PathEscape(repo), (&url.URL{Path: strings.Trim(path, "/")}).String())
+	if ref != "" {
+		u += "?ref=" + url.QueryEscape(ref)
+	}
+	req, err := c.gh.NewRequest(http.MethodGet, u, nil)
+	if err != nil {
+		return nil, false, wrap(err)
+	}
+	if etag != "" {
+		req.Header.Set("If-None-Match", etag)
+	}
+	var file gh.RepositoryContent
+	resp, err := c.gh.Do(ctx, req, &file)
+	if resp != nil && resp.StatusCode == http.StatusNotModified {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, wrap(classify(err))
+	}
+	if file.GetType() != "file" {
+		return nil, false, wrap(fmt.Errorf("%w: it is a %s, not a file", ErrNotFound, file.GetType()))
+	}
+	content, err := file.GetContent()
+	if err != nil {
+		return nil, false, wrap(err)
+	}
+	return &FileVersion{Data: []byte(content), SHA: file.GetSHA(), ETag: resp.Header.Get("ETag")}, true, nil
 }

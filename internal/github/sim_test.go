@@ -721,3 +721,69 @@ func TestPacingKeepsUnderSimulatedLimits(t *testing.T) {
 		t.Errorf("%d writes took %s, want between the floor %s and 1.3× it", writes, elapsed, floor)
 	}
 }
+
+func TestGetFileIfChanged(t *testing.T) {
+	e := newSimEnv(t, "acme", false)
+	ctx := context.Background()
+	if err := e.sim.CreateRepo("acme", "api", githubsim.RepoOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.sim.Push("acme", "api", "main", map[string][]byte{".goldenpath.yml": []byte("version: 1.0.0\n")}, "init", "alice"); err != nil {
+		t.Fatal(err)
+	}
+	f, changed, err := e.client.GetFileIfChanged(ctx, "acme", "api", ".goldenpath.yml", "", "")
+	if err != nil || !changed || string(f.Data) != "version: 1.0.0\n" || f.ETag == "" {
+		t.Fatalf("first read = %+v, %v, %v; want the file and an ETag", f, changed, err)
+	}
+	again, changed, err := e.client.GetFileIfChanged(ctx, "acme", "api", ".goldenpath.yml", "", f.ETag)
+	if err != nil || changed || again != nil {
+		t.Fatalf("unchanged read = %+v, %v, %v; want not modified", again, changed, err)
+	}
+	if _, err := e.sim.Push("acme", "api", "main", map[string][]byte{".goldenpath.yml": []byte("version: 1.1.0\n")}, "up", "alice"); err != nil {
+		t.Fatal(err)
+	}
+	f2, changed, err := e.client.GetFileIfChanged(ctx, "acme", "api", ".goldenpath.yml", "", f.ETag)
+	if err != nil || !changed || string(f2.Data) != "version: 1.1.0\n" {
+		t.Fatalf("changed read = %+v, %v, %v; want the new content", f2, changed, err)
+	}
+	if _, _, err := e.client.GetFileIfChanged(ctx, "acme", "api", "missing", "", ""); !errors.Is(err, ErrNotFound) {
+		t.Errorf("missing file: error = %v, want ErrNotFound", err)
+	}
+}
+
+func TestEnterpriseBaseURL(t *testing.T) {
+	e := newSimEnv(t, "acme", true)
+	ctx := context.Background()
+	repo, err := e.client.CreateRepoWithFiles(ctx, "acme", "svc", RepoOptions{}, someFiles(4), "first")
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, sha, err := e.client.ReadTree(ctx, "acme", "svc", "main")
+	if err != nil || sha != repo.HeadSHA || len(files) != 4 {
+		t.Fatalf("ReadTree over /api/v3 = %d files at %s, %v; want 4 at %s", len(files), sha, err, repo.HeadSHA)
+	}
+}
+
+func TestInstallationCacheBounded(t *testing.T) {
+	sim := githubsim.New(githubsim.Options{Limits: githubsim.Limits{Disabled: true}})
+	srv := httptest.NewServer(sim.Handler())
+	defer srv.Close()
+	app, err := NewApp(AppConfig{AppID: sim.AppID(), PrivateKeyPEM: sim.AppPrivateKeyPEM(), BaseURL: srv.URL, MaxClients: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b, c := sim.Install("a"), sim.Install("b"), sim.Install("c")
+	first := app.Installation(a)
+	app.Installation(b)
+	app.Installation(c) // evicts a, the least recently used
+	if len(app.clients) != 2 {
+		t.Errorf("%d cached clients, want 2", len(app.clients))
+	}
+	again := app.Installation(a)
+	if again == first {
+		t.Error("evicted client returned from the cache")
+	}
+	if again.limiter != first.limiter {
+		t.Error("a rebuilt client got a new pacer: writes of one installation must share one")
+	}
+}
