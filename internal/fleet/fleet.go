@@ -1,0 +1,219 @@
+// Package fleet is the fleet index: which repository came from which
+// template, at which version, plus the state of each repository's upgrade
+// pull request and the ETags of conditional GitHub reads. It lives in the
+// same database as the job queue (SQLite or PostgreSQL, through database/sql
+// from the store package) in its own goldenpath_* tables.
+//
+// The index is a cache of what the repositories' .goldenpath.yml files say;
+// it is rebuilt by the periodic reconcile, so losing it loses nothing.
+package fleet
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/goldenpath-dev/goldenpath/internal/store"
+)
+
+// ErrNotFound is returned when the index holds no such repository or PR.
+var ErrNotFound = errors.New("not in the fleet index")
+
+// Repo is one repository made from (or adopted by) a template.
+type Repo struct {
+	InstallationID int64
+	Owner, Name    string
+	Template       string
+	Version        string
+	DefaultBranch  string
+	Request        string // URL of the issue that asked for it; "" when adopted
+	UpdatedAt      time.Time
+}
+
+// UpgradePR states.
+const (
+	PROpen    = "open"
+	PRClosed  = "closed" // closed unmerged: not reopened for TargetVersion
+	PRMerged  = "merged"
+	PRBlocked = "blocked" // someone else pushed to the branch
+)
+
+// UpgradePR is the upgrade pull request of one repository for one template.
+type UpgradePR struct {
+	Owner, Name   string
+	Template      string
+	TargetVersion string
+	Number        int
+	State         string
+	Conflicts     int
+	LastError     string
+	UpdatedAt     time.Time
+}
+
+// Index is the fleet index.
+type Index struct {
+	db  *store.DB
+	now func() time.Time
+}
+
+// schema is idempotent DDL valid on SQLite and PostgreSQL. Names are keyed
+// in lower case because GitHub's are case-insensitive; the display case is
+// kept beside. Times are Unix microseconds, one representation for both.
+var schema = []string{
+	`CREATE TABLE IF NOT EXISTS goldenpath_fleet_repo (
+		owner_key TEXT NOT NULL,
+		name_key TEXT NOT NULL,
+		owner TEXT NOT NULL,
+		name TEXT NOT NULL,
+		installation_id BIGINT NOT NULL,
+		template TEXT NOT NULL,
+		version TEXT NOT NULL,
+		default_branch TEXT NOT NULL,
+		request TEXT NOT NULL,
+		updated_at BIGINT NOT NULL,
+		PRIMARY KEY (owner_key, name_key)
+	)`,
+	`CREATE INDEX IF NOT EXISTS goldenpath_fleet_repo_template ON goldenpath_fleet_repo (template)`,
+	`CREATE TABLE IF NOT EXISTS goldenpath_upgrade_pr (
+		owner_key TEXT NOT NULL,
+		name_key TEXT NOT NULL,
+		template TEXT NOT NULL,
+		owner TEXT NOT NULL,
+		name TEXT NOT NULL,
+		target_version TEXT NOT NULL,
+		number INTEGER NOT NULL,
+		state TEXT NOT NULL,
+		conflicts INTEGER NOT NULL,
+		last_error TEXT NOT NULL,
+		updated_at BIGINT NOT NULL,
+		PRIMARY KEY (owner_key, name_key, template)
+	)`,
+	`CREATE TABLE IF NOT EXISTS goldenpath_etag (
+		cache_key TEXT PRIMARY KEY,
+		etag TEXT NOT NULL,
+		body BYTEA,
+		updated_at BIGINT NOT NULL
+	)`,
+}
+
+// Open creates the index's tables if needed (under the store's migration
+// lock) and returns the index.
+func Open(ctx context.Context, db *store.DB) (*Index, error) {
+	err := db.WithMigrationLock(ctx, func(ctx context.Context) error {
+		for _, stmt := range schema {
+			if db.Dialect == store.SQLite {
+				stmt = strings.ReplaceAll(stmt, "BYTEA", "BLOB")
+			}
+			if _, err := db.SQL.ExecContext(ctx, stmt); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("creating the fleet index tables: %w", err)
+	}
+	return &Index{db: db, now: time.Now}, nil
+}
+
+func key(s string) string { return strings.ToLower(s) }
+
+func micros(t time.Time) int64 { return t.UnixMicro() }
+
+func fromMicros(us int64) time.Time { return time.UnixMicro(us).UTC() }
+
+// Upsert records a repository (UpdatedAt is set to now).
+func (x *Index) Upsert(ctx context.Context, r Repo) error {
+	if r.Owner == "" || r.Name == "" || r.Template == "" {
+		return fmt.Errorf("recording %s/%s in the fleet index: owner, name and template are required", r.Owner, r.Name)
+	}
+	_, err := x.db.SQL.ExecContext(ctx, x.db.Rebind(`
+		INSERT INTO goldenpath_fleet_repo (owner_key, name_key, owner, name, installation_id, template, version, default_branch, request, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (owner_key, name_key) DO UPDATE SET
+			owner = excluded.owner, name = excluded.name, installation_id = excluded.installation_id,
+			template = excluded.template, version = excluded.version, default_branch = excluded.default_branch,
+			request = excluded.request, updated_at = excluded.updated_at`),
+		key(r.Owner), key(r.Name), r.Owner, r.Name, r.InstallationID, r.Template, r.Version, r.DefaultBranch, r.Request, micros(x.now()))
+	if err != nil {
+		return fmt.Errorf("recording %s/%s in the fleet index: %w", r.Owner, r.Name, err)
+	}
+	return nil
+}
+
+const repoColumns = `owner, name, installation_id, template, version, default_branch, request, updated_at`
+
+func scanRepo(s interface{ Scan(...any) error }) (Repo, error) {
+	var r Repo
+	var us int64
+	err := s.Scan(&r.Owner, &r.Name, &r.InstallationID, &r.Template, &r.Version, &r.DefaultBranch, &r.Request, &us)
+	r.UpdatedAt = fromMicros(us)
+	return r, err
+}
+
+// Get returns one repository, or ErrNotFound.
+func (x *Index) Get(ctx context.Context, owner, name string) (Repo, error) {
+	row := x.db.SQL.QueryRowContext(ctx, x.db.Rebind(`SELECT `+repoColumns+` FROM goldenpath_fleet_repo WHERE owner_key = ? AND name_key = ?`), key(owner), key(name))
+	r, err := scanRepo(row)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Repo{}, fmt.Errorf("looking up %s/%s: %w", owner, name, ErrNotFound)
+	}
+	if err != nil {
+		return Repo{}, fmt.Errorf("looking up %s/%s in the fleet index: %w", owner, name, err)
+	}
+	return r, nil
+}
+
+// ListByTemplate returns the repositories made from a template, by owner
+// and name.
+func (x *Index) ListByTemplate(ctx context.Context, template string) ([]Repo, error) {
+	return x.list(ctx, `WHERE template = ?`, template)
+}
+
+// List returns the whole fleet, by template, owner and name.
+func (x *Index) List(ctx context.Context) ([]Repo, error) {
+	return x.list(ctx, ``)
+}
+
+func (x *Index) list(ctx context.Context, where string, args ...any) ([]Repo, error) {
+	rows, err := x.db.SQL.QueryContext(ctx, x.db.Rebind(`SELECT `+repoColumns+` FROM goldenpath_fleet_repo `+where+` ORDER BY template, owner_key, name_key`), args...)
+	if err != nil {
+		return nil, fmt.Errorf("listing the fleet: %w", err)
+	}
+	defer rows.Close()
+	var out []Repo
+	for rows.Next() {
+		r, err := scanRepo(rows)
+		if err != nil {
+			return nil, fmt.Errorf("listing the fleet: %w", err)
+		}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("listing the fleet: %w", err)
+	}
+	return out, nil
+}
+
+// Delete forgets a repository (deleted, transferred, or no longer carrying
+// .goldenpath.yml) and its upgrade PR records. Deleting an unknown
+// repository is not an error.
+func (x *Index) Delete(ctx context.Context, owner, name string) error {
+	tx, err := x.db.SQL.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("removing %s/%s from the fleet index: %w", owner, name, err)
+	}
+	defer tx.Rollback()
+	for _, table := range []string{"goldenpath_fleet_repo", "goldenpath_upgrade_pr"} {
+		if _, err := tx.ExecContext(ctx, x.db.Rebind(`DELETE FROM `+table+` WHERE owner_key = ? AND name_key = ?`), key(owner), key(name)); err != nil {
+			return fmt.Errorf("removing %s/%s from the fleet index: %w", owner, name, err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("removing %s/%s from the fleet index: %w", owner, name, err)
+	}
+	return nil
+}
