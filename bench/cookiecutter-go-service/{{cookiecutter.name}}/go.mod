@@ -1,0 +1,3 @@
+module github.com/{{ cookiecutter.org }}/{{ cookiecutter.name }}
+
+go 1.26
