@@ -125,10 +125,10 @@ func (w *Workflow) HandleComment(ctx context.Context, ev CommentEvent) error {
 	if ev.Action != "created" || is.SenderIsBot || is.IsPullRequest || !w.inTemplatesRepo(is.Repo) || is.State == "closed" {
 		return nil
 	}
-	cmd := command(ev.Comment)
-	if cmd != "/approve" && cmd != "/retry" {
+	if !isCommand(ev.Comment) {
 		return nil
 	}
+	cmd := command(ev.Comment)
 	log := w.cfg.Logger.With("org", is.Org, "repo", is.Repo, "issue", is.Number, "command", cmd, "commenter", ev.Commenter)
 	r := &request{ref: is.Ref(), url: is.URL, body: is.Body, author: is.Author, labels: is.Labels, log: log}
 	if cmd == "/approve" {
@@ -151,24 +151,39 @@ func command(body string) string {
 // (the job was discarded after its retries) and how to try again. ev is the
 // job's IssueEvent or CommentEvent.
 func (w *Workflow) ExplainFailure(ctx context.Context, ev any, cause error) error {
-	var ref IssueRef
+	var is IssueEvent
+	command := false
 	switch e := ev.(type) {
 	case IssueEvent:
-		if e.SenderIsBot || !w.inTemplatesRepo(e.Repo) {
-			return nil
-		}
-		ref = e.Ref()
+		is = e
 	case CommentEvent:
-		if e.Issue.SenderIsBot || !w.inTemplatesRepo(e.Issue.Repo) {
+		is, command = e.Issue, e.Action == "created" && isCommand(e.Comment)
+		if !command {
 			return nil
 		}
-		ref = e.Ref()
 	default:
 		return fmt.Errorf("explaining a failure: unknown event type %T", ev)
 	}
+	if is.SenderIsBot || is.IsPullRequest || !w.inTemplatesRepo(is.Repo) || is.State == "closed" {
+		return nil
+	}
+	ref := is.Ref()
 	gh, err := w.cfg.Client(ctx, ref.InstallationID)
 	if err != nil {
 		return fmt.Errorf("explaining a failure: getting a client for installation %d: %w", ref.InstallationID, err)
+	}
+	if !command && templateFromLabels(is.Labels) == "" {
+		// An issue without a template label is explained only if it reads
+		// as a request: the bot stays silent on ordinary issues.
+		r := &request{ref: ref, body: is.Body, log: w.cfg.Logger}
+		tags, err := w.listTags(ctx, gh, ref.Org, ref.Repo, false)
+		if err != nil {
+			return fmt.Errorf("explaining a failure: %w", err)
+		}
+		l, err := w.recognise(ctx, gh, r, tags)
+		if err != nil || l == nil {
+			return err
+		}
 	}
 	p := problem{
 		headline: "goldenpath could not finish this request",
@@ -179,6 +194,11 @@ func (w *Workflow) ExplainFailure(ctx context.Context, ev any, cause error) erro
 		return fmt.Errorf("explaining a failure on %s/%s#%d: %w", ref.Org, ref.Repo, ref.Number, err)
 	}
 	return nil
+}
+
+func isCommand(body string) bool {
+	c := command(body)
+	return c == "/approve" || c == "/retry"
 }
 
 func oneLine(err error) string {
@@ -426,12 +446,20 @@ func (w *Workflow) process(ctx context.Context, gh GitHub, r *request) error {
 			return gh.CreateRepoWithFiles(ctx, org, newName, opts, out, msg)
 		}
 		var p *problem
-		if created, recovering, p, err = w.claim(ctx, gh, r, m, newName, created, adopt); err != nil {
+		if created, recovering, p, err = w.claim(ctx, gh, r, m, newName, created, opts.Description, adopt); err != nil {
 			return err
 		}
 		if p != nil {
 			return w.reply(ctx, gh, r, name, *p)
 		}
+	case errors.Is(err, github.ErrValidation):
+		// GitHub refused the repository's settings (such as internal
+		// visibility outside an enterprise): retrying cannot help.
+		return w.reply(ctx, gh, r, name, problem{
+			headline: "GitHub refused to create the repository",
+			text: fmt.Sprintf("GitHub refused to create %s/%s:\n\n```\n%s\n```\n\nIf this is about the repository settings in `%s`, the maintainers of %s/%s must fix them; then comment `/retry`.",
+				org, newName, oneLine(err), PolicyFileName, org, repo),
+		})
 	default:
 		return fmt.Errorf("creating repository %s/%s: %w", org, newName, err)
 	}
@@ -504,11 +532,12 @@ func visibility(p policy) string {
 
 func description(a template.Answers) string {
 	d, _ := a["description"].(string)
-	d = strings.Join(strings.Fields(d), " ")
-	if len(d) > 350 {
-		d = d[:350]
+	// GitHub wants one line of at most 350 characters.
+	r := []rune(strings.Join(strings.Fields(d), " "))
+	if len(r) > 350 {
+		r = append(r[:349], '…')
 	}
-	return d
+	return string(r)
 }
 
 // topics are the repository's topics: goldenpath, template-<name> and the
@@ -747,7 +776,7 @@ const (
 // attempt created and the files are written into it; or it belongs to
 // someone else and stays untouched (a problem for the requester).
 func (w *Workflow) claim(ctx context.Context, gh GitHub, r *request, m *template.Manifest, name string,
-	existing *github.Repo, adopt func() (*github.Repo, error)) (repo *github.Repo, resumed bool, p *problem, err error) {
+	existing *github.Repo, description string, adopt func() (*github.Repo, error)) (repo *github.Repo, resumed bool, p *problem, err error) {
 	org := r.ref.Org
 	data, _, err := gh.GetFile(ctx, org, name, template.AnswersFileName, "")
 	switch {
@@ -772,8 +801,10 @@ func (w *Workflow) claim(ctx context.Context, gh GitHub, r *request, m *template
 		case age < inProgressWindow:
 			return nil, false, nil, fmt.Errorf("repository %s/%s was created %s ago and has no %s yet: checking again later",
 				org, name, age.Round(time.Second), template.AnswersFileName)
-		case age < claimWindow:
-			// Written only if it still holds nothing but GitHub's initial commit.
+		case age < claimWindow && existing.Description == description:
+			// Written only if it still holds nothing but GitHub's initial
+			// commit: an empty repository created minutes ago with this
+			// request's description is an earlier attempt's, not a person's.
 			repo, err := adopt()
 			switch {
 			case err == nil:
