@@ -226,3 +226,39 @@ func TestRenderedProjectsPass(t *testing.T) {
 		})
 	}
 }
+
+// TestGoldenForms compares the issue forms of the built-in templates with
+// testdata/golden/forms/ (the files `goldenpath forms` writes into a
+// templates repository). Run with -update to accept a change.
+func TestGoldenForms(t *testing.T) {
+	repo, err := template.LoadRepo(templates.FS())
+	if err != nil {
+		t.Fatal(err)
+	}
+	forms, err := lint.Forms(repo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(forms) != len(templates.Names()) {
+		t.Fatalf("%d forms for %d templates", len(forms), len(templates.Names()))
+	}
+	dir := filepath.Join(testenv.ModuleRoot(t), "testdata", "golden", "forms")
+	for p, data := range forms {
+		golden := filepath.Join(dir, path.Base(p)+goldenSuffix)
+		if *update {
+			if err := os.MkdirAll(dir, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(golden, data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		want, err := os.ReadFile(golden)
+		if err != nil {
+			t.Fatalf("%s: no golden file (run go test ./templates -update): %v", p, err)
+		}
+		if !bytes.Equal(data, want) {
+			t.Errorf("%s differs from %s (run go test ./templates -update to accept):\n--- got\n%s\n--- want\n%s", p, golden, data, want)
+		}
+	}
+}
