@@ -45,6 +45,14 @@ func (q *Queue) Enqueue(ctx context.Context, args WebhookArgs) (duplicate bool, 
 	select {
 	case r := <-p.done:
 		return r.duplicate, r.err
+	case <-q.intakeDone:
+		// Handed over just as the intake loop finished its last drain.
+		select {
+		case r := <-p.done:
+			return r.duplicate, r.err
+		default:
+			return false, ErrStopped
+		}
 	case <-ctx.Done():
 		// The insert may still commit; a redelivery is then deduplicated.
 		return false, fmt.Errorf("enqueueing delivery %s: %w", args.DeliveryID, ctx.Err())
