@@ -15,6 +15,8 @@ import (
 
 	"github.com/Masterminds/semver/v3"
 
+	"github.com/goldenpath-dev/goldenpath/internal/config"
+	"github.com/goldenpath-dev/goldenpath/internal/fleet"
 	"github.com/goldenpath-dev/goldenpath/internal/github"
 	"github.com/goldenpath-dev/goldenpath/internal/issueform"
 	"github.com/goldenpath-dev/goldenpath/internal/template"
@@ -24,7 +26,7 @@ import (
 const DefaultTemplatesRepo = "golden-paths"
 
 // PolicyFileName is the org policy at the templates repository's root.
-const PolicyFileName = "goldenpath.yaml"
+const PolicyFileName = config.PolicyFile
 
 // Config holds the workflow's dependencies.
 type Config struct {
@@ -312,7 +314,7 @@ type loaded struct {
 	tmpl    *template.Template
 	tag     string
 	version *semver.Version
-	policy  policy
+	policy  config.Policy
 }
 
 // process is the request flow (SPEC §5). Problems the requester must act
@@ -473,7 +475,7 @@ func (w *Workflow) process(ctx context.Context, gh GitHub, r *request) error {
 			return fmt.Errorf("setting topics of %s/%s: %w", org, newName, err)
 		}
 	}
-	if err := w.cfg.Fleet.Upsert(ctx, FleetRepo{
+	if err := w.cfg.Fleet.Upsert(ctx, fleet.Repo{
 		InstallationID: r.ref.InstallationID, Owner: org, Name: newName, Template: name, Version: version,
 		DefaultBranch: created.DefaultBranch, Request: r.url,
 	}); err != nil {
@@ -523,11 +525,11 @@ func templateFromLabels(labels []string) string {
 	return names[0]
 }
 
-func visibility(p policy) string {
-	if p.Visibility == "" {
-		return "private"
+func visibility(p config.Policy) string {
+	if p.Repository.Visibility == "" {
+		return config.VisibilityPrivate
 	}
-	return p.Visibility
+	return p.Repository.Visibility
 }
 
 func description(a template.Answers) string {
@@ -542,10 +544,10 @@ func description(a template.Answers) string {
 
 // topics are the repository's topics: goldenpath, template-<name> and the
 // policy's, deduplicated and in a stable order.
-func topics(name string, p policy) []string {
+func topics(name string, p config.Policy) []string {
 	seen := map[string]bool{}
 	var out []string
-	for _, t := range append([]string{"goldenpath", "template-" + name}, p.Topics...) {
+	for _, t := range append([]string{"goldenpath", "template-" + name}, p.Repository.Topics...) {
 		t = strings.ToLower(strings.TrimSpace(t))
 		if t != "" && !seen[t] {
 			seen[t] = true
@@ -706,11 +708,11 @@ func headingScore(m *template.Manifest, body string) int {
 
 // authorise applies the policy: requester teams and approval. It returns
 // the problem to show when the request may not go ahead (yet).
-func (w *Workflow) authorise(ctx context.Context, gh GitHub, r *request, pol policy) (*problem, error) {
+func (w *Workflow) authorise(ctx context.Context, gh GitHub, r *request, pol config.Policy) (*problem, error) {
 	org := r.ref.Org
-	if len(pol.RequesterTeams) > 0 {
+	if len(pol.Requesters.Teams) > 0 {
 		allowed := false
-		for _, t := range pol.RequesterTeams {
+		for _, t := range pol.Requesters.Teams {
 			ok, err := gh.IsTeamMember(ctx, org, t, r.author)
 			if err != nil {
 				return nil, fmt.Errorf("checking that %s is in team %s/%s: %w", r.author, org, t, err)
@@ -724,14 +726,14 @@ func (w *Workflow) authorise(ctx context.Context, gh GitHub, r *request, pol pol
 			return &problem{
 				headline: "You may not request repositories",
 				text: fmt.Sprintf("The policy of %s (`%s`) lets only members of %s request repositories, and @%s is in none of them.",
-					org, PolicyFileName, teamList(org, pol.RequesterTeams), r.author),
+					org, PolicyFileName, teamList(org, pol.Requesters.Teams), r.author),
 			}, nil
 		}
 	}
-	if !pol.ApprovalRequired {
+	if !pol.Approval.Required {
 		return nil, nil
 	}
-	team := pol.ApproversTeam
+	team := pol.Approval.Approvers
 	waiting := fmt.Sprintf("The policy of %s (`%s`) requires an approval: a member of %s comments `/approve` on this issue, and goldenpath then creates the repository.",
 		org, PolicyFileName, teamList(org, []string{team}))
 	if r.approver == "" {

@@ -322,7 +322,7 @@ func TestCreatedRepository(t *testing.T) {
 	if strings.Join(r.Topics, ",") != "goldenpath,template-go-service,payments" {
 		t.Errorf("topics %v", r.Topics)
 	}
-	fr, ok := w.fleet.get("payments-api")
+	fr, ok := w.fleetRepo("payments-api")
 	if !ok || fr.Template != "go-service" || fr.Version != "1.2.0" || fr.DefaultBranch != "main" || fr.InstallationID != w.inst || fr.Request != ev.URL {
 		t.Errorf("fleet record %+v, %v", fr, ok)
 	}
@@ -453,7 +453,7 @@ func TestIdempotency(t *testing.T) {
 			if r, _ := w.sim.Repo(testOrg, "payments-api"); r.TeamPerms["team-payments"] != "maintain" || len(r.Topics) != 2 {
 				t.Errorf("access or topics missing: %+v", r)
 			}
-			if _, ok := w.fleet.get("payments-api"); !ok {
+			if _, ok := w.fleetRepo("payments-api"); !ok {
 				t.Error("not recorded in the fleet index")
 			}
 		})

@@ -2,7 +2,6 @@ package request
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"io/fs"
 	"log/slog"
@@ -15,8 +14,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/goldenpath-dev/goldenpath/internal/fleet"
 	"github.com/goldenpath-dev/goldenpath/internal/github"
 	"github.com/goldenpath-dev/goldenpath/internal/githubsim"
+	"github.com/goldenpath-dev/goldenpath/internal/store"
+	"github.com/goldenpath-dev/goldenpath/internal/store/storetest"
 	"github.com/goldenpath-dev/goldenpath/templates"
 )
 
@@ -33,7 +35,7 @@ type world struct {
 	sim   *githubsim.Sim
 	app   *github.App
 	inst  int64
-	fleet *memFleet
+	fleet *fleet.Index
 	wf    *Workflow
 
 	mu     sync.Mutex
@@ -125,7 +127,11 @@ func newWorld(t *testing.T, policyYAML string) *world {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := &world{t: t, sim: sim, app: app, inst: inst, fleet: &memFleet{}}
+	idx, err := fleet.Open(context.Background(), storetest.Open(t, store.SQLite))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := &world{t: t, sim: sim, app: app, inst: inst, fleet: idx}
 	w.wf = w.newWorkflow()
 	// As on installation: the labels the forms carry exist before anyone files one.
 	if err := w.wf.EnsureLabels(context.Background(), inst, testOrg); err != nil {
@@ -287,27 +293,13 @@ func (w *world) requests() (int, map[string]int) {
 	return n, routes
 }
 
-// memFleet is the fleet index in memory (the SQL store is tested in internal/fleet).
-type memFleet struct {
-	mu    sync.Mutex
-	repos map[string]FleetRepo
-}
-
-func (m *memFleet) Upsert(_ context.Context, r FleetRepo) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.repos == nil {
-		m.repos = map[string]FleetRepo{}
+// fleetRepo reads the fleet index (SQLite, as the server's default).
+func (w *world) fleetRepo(name string) (fleet.Repo, bool) {
+	r, err := w.fleet.Get(context.Background(), testOrg, name)
+	if err != nil {
+		return fleet.Repo{}, false
 	}
-	m.repos[r.Owner+"/"+r.Name] = r
-	return nil
-}
-
-func (m *memFleet) get(name string) (FleetRepo, bool) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	r, ok := m.repos[testOrg+"/"+name]
-	return r, ok
+	return r, true
 }
 
 func has(list []string, s string) bool {
@@ -334,5 +326,3 @@ func mustNil(t *testing.T, err error) {
 		t.Fatal(err)
 	}
 }
-
-var _ = fmt.Sprintf
