@@ -5,7 +5,24 @@
 // Tests wrap the GitHub simulator with (*Spec).Middleware, or a client with
 // (*Spec).Transport, and end with (*Spec).AssertClean: a simulator that
 // answers what GitHub would never answer, or a bot that sends what GitHub
-// would refuse, fails the test instead of passing against a lenient fake.
+// would refuse, fails the test instead of passing against a lenient fake:
+//
+//	spec := apispec.Load(t)                // parsed once per test binary
+//	spec.Exempt("/_codeload/", "/_sim/")   // the simulator's non-API paths
+//	srv := httptest.NewServer(spec.Middleware(sim.Handler()))
+//	defer srv.Close()
+//	... drive the bot against srv.URL ...
+//	spec.AssertClean(t)                    // every violation, and coverage
+//
+// What counts as a violation: a method and path GitHub does not serve
+// (after removing the GHES /api/v3 prefix); a request whose parameters or
+// JSON body do not match the operation; a 2xx or 3xx status the operation
+// does not declare; a 4xx/5xx that is neither declared nor one GitHub
+// answers anywhere (400, 401, 403, 404, 422, 429, 500, 502, 503); an error
+// body without GitHub's {"message", "documentation_url"} shape; a declared
+// response whose body does not match its schema; a redirect without
+// Location; 304 to anything but GET, or with a body. HEAD is checked as
+// GET without its body. Credentials are not checked.
 package apispec
 
 import (
