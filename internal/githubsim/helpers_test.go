@@ -26,7 +26,7 @@ type env struct {
 func newEnv(t *testing.T, opts githubsim.Options) *env {
 	t.Helper()
 	sim := githubsim.New(opts)
-	srv := httptest.NewServer(sim.Handler())
+	srv := httptest.NewServer(validating(t, sim.Handler()))
 	t.Cleanup(srv.Close)
 	sim.AddOrg("acme", "alice", "bob")
 	inst := sim.Install("acme")

@@ -9,7 +9,6 @@ import (
 	"io"
 	"math"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -238,12 +237,6 @@ func (s *Sim) serve(rt route, w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write(c.w.body.Bytes())
 }
 
-type discard struct{}
-
-func (discard) Header() http.Header         { return http.Header{} }
-func (discard) Write(b []byte) (int, error) { return len(b), nil }
-func (discard) WriteHeader(int)             {}
-
 func etagMatch(header, etag string) bool {
 	norm := func(s string) string { return strings.TrimPrefix(strings.TrimSpace(s), "W/") }
 	for _, part := range strings.Split(header, ",") {
@@ -357,5 +350,3 @@ func paginate[T any](c *call, items []T) {
 	}
 	c.json(http.StatusOK, out)
 }
-
-var _ = url.Parse

@@ -19,8 +19,6 @@ import (
 
 const maxBody = 65536
 
-var shaRE = regexp.MustCompile(`^[0-9a-f]{40}$`)
-
 // repo returns the repository of the path if the caller's installation may
 // see it; otherwise it answers 404 like GitHub (no existence leak).
 func (c *call) repo() *repo {
@@ -1093,5 +1091,3 @@ func (s *Sim) getCommit(c *call) {
 	j["stats"] = obj{"additions": add, "deletions": del, "total": add + del}
 	c.json(http.StatusOK, j)
 }
-
-var _ = shaRE

@@ -98,7 +98,7 @@ func (s *Sim) repoJSON(r *repo) obj {
 		"open_issues_count": open, "open_issues": open, "is_template": false, "topics": topics,
 		"has_issues": true, "has_projects": true, "has_wiki": true, "has_pages": false, "has_downloads": true,
 		"has_discussions": false, "archived": false, "disabled": false, "license": nil,
-		"pushed_at": ts(r.pushedAt), "created_at": ts(r.createdAt), "updated_at": ts(r.updatedAt),
+		"pushed_at": ts(firstNonZero(r.pushedAt, r.createdAt)), "created_at": ts(r.createdAt), "updated_at": ts(r.updatedAt),
 		"allow_forking": true, "web_commit_signoff_required": false,
 		"network_count": 0, "subscribers_count": 0,
 		"permissions": obj{"admin": true, "maintain": true, "push": true, "triage": true, "pull": true},
@@ -321,7 +321,7 @@ func (s *Sim) refJSON(r *repo, name, sha string) obj {
 
 func (s *Sim) installationJSON(in *installation) obj {
 	return obj{"id": in.id, "app_id": s.appID, "app_slug": s.appSlug, "target_id": in.account.id,
-		"target_type": in.account.typ, "account": s.userJSON(in.account), "single_file_name": nil,
+		"target_type": in.account.typ, "account": s.installationAccount(in.account), "single_file_name": nil,
 		"repository_selection": "all", "access_tokens_url": fmt.Sprintf("%s/app/installations/%d/access_tokens", s.base, in.id),
 		"repositories_url": s.base + "/installation/repositories",
 		"html_url":         fmt.Sprintf("%s/organizations/%s/settings/installations/%d", s.htmlBase(), in.account.login, in.id),
@@ -344,4 +344,27 @@ func (s *Sim) appJSON() obj {
 
 func pathEscape(p string) string {
 	return strings.ReplaceAll(strings.ReplaceAll(p, "%", "%25"), " ", "%20")
+}
+
+func firstNonZero(ts ...time.Time) time.Time {
+	for _, t := range ts {
+		if !t.IsZero() {
+			return t
+		}
+	}
+	return time.Time{}
+}
+
+// installationAccount is the account with the properties the API
+// description also requires there (it combines simple-user and enterprise
+// with allOf on some operations).
+func (s *Sim) installationAccount(a *account) obj {
+	u := s.userJSON(a).(obj)
+	u["name"] = a.name
+	u["slug"] = strings.ToLower(a.login)
+	u["created_at"] = ts(a.createdAt)
+	u["updated_at"] = ts(a.createdAt)
+	u["description"] = nil
+	u["website_url"] = nil
+	return u
 }

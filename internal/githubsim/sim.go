@@ -169,7 +169,6 @@ type repo struct {
 	issues        []*issue          // index number-1
 	labels        []*label
 	teamPerms     map[int64]string // team id -> permission
-	archives      map[string]string
 }
 
 func (r *repo) fullName() string { return r.owner.login + "/" + r.name }
