@@ -8,7 +8,7 @@
 // would refuse, fails the test instead of passing against a lenient fake:
 //
 //	spec := apispec.Load(t)                // parsed once per test binary
-//	spec.Exempt("/_codeload/", "/_sim/")   // the simulator's non-API paths
+//	spec.Exempt("/_codeload/")            // the simulator's archive downloads
 //	srv := httptest.NewServer(spec.Middleware(sim.Handler()))
 //	defer srv.Close()
 //	... drive the bot against srv.URL ...
