@@ -66,6 +66,14 @@ func (v *validator) entity(root *yaml.Node) {
 	} else if spec := get(fields, "spec"); spec != nil && deref(spec).Kind != yaml.MappingNode {
 		v.add(spec, "spec", "must be a mapping")
 	}
+	// What the field checks let through must still be plain JSON-like data
+	// (string keys, no self-referencing aliases), as Backstage stores it.
+	if len(v.problems) == 0 {
+		var e Entity
+		if err := root.Decode(&e); err != nil {
+			v.add(root, "", "cannot be read as an entity: %v", err)
+		}
+	}
 }
 
 // metadata checks the metadata block and returns the entity's namespace.
