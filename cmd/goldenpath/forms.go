@@ -18,7 +18,9 @@ import (
 // runForms writes (or with --check verifies) .github/ISSUE_TEMPLATE/new-<name>.yml
 // for every template of a templates repository.
 func runForms(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	flags := newFlagSet("forms", "[flags] [ROOT]", stderr)
+	flags := newFlagSet("forms", "[flags] [ROOT]\n\n"+rootHelp+
+		"\nWrites .github/ISSUE_TEMPLATE/new-<name>.yml for every template and removes\n"+
+		"new-<name>.yml forms whose template is gone.", stderr)
 	check := flags.Bool("check", false, "write nothing; exit 1 if a form is missing or out of date")
 	rest, err := parseInterspersed(flags, args)
 	if err != nil {

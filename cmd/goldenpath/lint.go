@@ -11,7 +11,11 @@ import (
 
 // runLint checks a templates repository; findings go to stderr, one per line.
 func runLint(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("lint", "[flags] [ROOT]", stderr)
+	fs := newFlagSet("lint", "[flags] [ROOT]\n\n"+rootHelp+
+		"\nChecks: manifests; every template renders with its examples (and with every\n"+
+		"boolean flipped); rendered catalog-info.yaml follows Backstage's rules;\n"+
+		"rendered workflows pass actionlint; rendered Dockerfiles parse; issue forms\n"+
+		"are in sync. Findings go to stderr as file:line: message; exit status 1 if any.", stderr)
 	org := fs.String("org", lint.DefaultOrg, "organisation the example renders pretend to live in")
 	rest, err := parseInterspersed(fs, args)
 	if err != nil {
@@ -39,6 +43,13 @@ func runLint(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fmt.Fprintf(stdout, "%s: ok%s\n", dir, note)
 	return nil
 }
+
+// rootHelp explains the ROOT argument of lint and forms.
+const rootHelp = `ROOT (default .) is a templates repository, holding ROOT/templates/<name>/template.yaml
+and ROOT/.github/ISSUE_TEMPLATE/, or a folder of templates, holding
+ROOT/<name>/template.yaml (then issue forms are checked only if the folder is
+named templates and its parent has .github/ISSUE_TEMPLATE/).
+`
 
 // oneRoot returns the optional ROOT argument, "." by default.
 func oneRoot(args []string) (string, error) {
