@@ -47,9 +47,10 @@ type Workflow struct {
 	cfg   Config
 	locks keyedMutex
 
-	mu   sync.Mutex
-	done map[string]time.Time // issue URL → when this process finished it
-	tags map[string]cachedTags
+	mu       sync.Mutex
+	done     map[string]time.Time // issue URL → when this process finished it
+	tags     map[string]cachedTags
+	policies map[string]cachedPolicy
 }
 
 // New checks cfg and returns a Workflow.
@@ -69,7 +70,7 @@ func New(cfg Config) (*Workflow, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &Workflow{cfg: cfg, done: map[string]time.Time{}, tags: map[string]cachedTags{}}, nil
+	return &Workflow{cfg: cfg, done: map[string]time.Time{}, tags: map[string]cachedTags{}, policies: map[string]cachedPolicy{}}, nil
 }
 
 // request is one attempt at a request, from an issue event or a comment.
@@ -219,8 +220,10 @@ func oneLine(err error) string {
 // labels and template:<name> for every template with a published tag (only
 // those can be requested; a tag push is a push, so a new template gets its
 // label when it is first published). Call it on installation and on pushes
-// to the templates repository. Requests: the tags, the labels, one per
-// missing label.
+// to the templates repository: it also rereads the tags and goldenpath.yaml
+// and loads every template's published version into the client's cache, so
+// requests stay cheap. Requests: the tags, the policy, the labels, one per
+// missing label, two per template version not cached yet.
 func (w *Workflow) EnsureLabels(ctx context.Context, installationID int64, org string) error {
 	gh, err := w.cfg.Client(ctx, installationID)
 	if err != nil {
@@ -230,6 +233,9 @@ func (w *Workflow) EnsureLabels(ctx context.Context, installationID int64, org s
 	names := map[string]bool{}
 	tags, err := w.listTags(ctx, gh, org, repo, true)
 	if err != nil {
+		return fmt.Errorf("ensuring labels: %w", err)
+	}
+	if _, err := w.policy(ctx, gh, org, repo, true); err != nil {
 		return fmt.Errorf("ensuring labels: %w", err)
 	}
 	tagNames := make([]string, len(tags))
@@ -314,7 +320,6 @@ type loaded struct {
 	tmpl    *template.Template
 	tag     string
 	version *semver.Version
-	policy  config.Policy
 }
 
 // process is the request flow (SPEC §5). Problems the requester must act
@@ -393,7 +398,18 @@ func (w *Workflow) process(ctx context.Context, gh GitHub, r *request) error {
 	newName, _ := answers["name"].(string)
 	owner, _ := answers["owner"].(string)
 
-	if p, err := w.authorise(ctx, gh, r, l.policy); err != nil || p != nil {
+	pol, err := w.policy(ctx, gh, org, repo, false)
+	if err != nil {
+		return err
+	}
+	if pol.err != nil {
+		return w.reply(ctx, gh, r, name, problem{
+			headline: "The organization policy is broken",
+			text: fmt.Sprintf("goldenpath could not read `%s` in %s/%s, so it creates no repository until it is fixed:\n\n```\n%s\n```\n\nThe maintainers of the templates repository must fix it; then comment `/retry`.",
+				PolicyFileName, org, repo, oneLine(pol.err)),
+		})
+	}
+	if p, err := w.authorise(ctx, gh, r, pol.policy); err != nil || p != nil {
 		if err != nil {
 			return err
 		}
@@ -432,9 +448,9 @@ func (w *Workflow) process(ctx context.Context, gh GitHub, r *request) error {
 	// The answers file is goldenpath's to write, whatever the skeleton holds.
 	out[template.AnswersFileName] = github.File{Data: af.Marshal(), Mode: 0o644}
 	opts := github.RepoOptions{
-		Visibility:  visibility(l.policy),
+		Visibility:  visibility(pol.policy),
 		Description: description(answers),
-		Topics:      topics(name, l.policy),
+		Topics:      topics(name, pol.policy),
 	}
 	msg := fmt.Sprintf("Create %s from the %s template v%s\n\nRequested in %s", newName, name, version, r.url)
 	created, err := gh.CreateRepoWithFiles(ctx, org, newName, opts, out, msg)
@@ -599,6 +615,45 @@ func (w *Workflow) listTags(ctx context.Context, gh GitHub, org, repo string, fr
 	return tags, nil
 }
 
+// policyTTL bounds how long a replica trusts its copy of goldenpath.yaml.
+// It is short because the policy guards who may create repositories; the
+// replica that works a push to the templates repository rereads it at once.
+const policyTTL = time.Minute
+
+type cachedPolicy struct {
+	policy config.Policy
+	err    error // the file does not parse: requests wait until it is fixed
+	at     time.Time
+}
+
+// policy reads goldenpath.yaml from the default branch of the templates
+// repository (where its maintainers edit it: a change applies at once, not
+// at the next template tag), through a short cache.
+func (w *Workflow) policy(ctx context.Context, gh GitHub, org, repo string, fresh bool) (cachedPolicy, error) {
+	key := strings.ToLower(org + "/" + repo)
+	w.mu.Lock()
+	c, ok := w.policies[key]
+	w.mu.Unlock()
+	if ok && !fresh && w.cfg.Now().Sub(c.at) < policyTTL {
+		return c, nil
+	}
+	data, _, err := gh.GetFile(ctx, org, repo, PolicyFileName, "")
+	switch {
+	case errors.Is(err, github.ErrNotFound):
+		c = cachedPolicy{policy: config.DefaultPolicy()}
+	case err != nil:
+		return cachedPolicy{}, fmt.Errorf("reading %s of %s/%s: %w", PolicyFileName, org, repo, err)
+	default:
+		c = cachedPolicy{}
+		c.policy, c.err = config.ParsePolicy(data)
+	}
+	c.at = w.cfg.Now()
+	w.mu.Lock()
+	w.policies[key] = c
+	w.mu.Unlock()
+	return c, nil
+}
+
 // load reads the templates repository at the template's highest published
 // tag: the template and the org policy from one archive.
 func (w *Workflow) load(ctx context.Context, gh GitHub, org, repo, name string, tags []github.Tag) (*loaded, *problem, error) {
@@ -624,14 +679,6 @@ func (w *Workflow) load(ctx context.Context, gh GitHub, org, repo, name string, 
 
 func (w *Workflow) fromTree(files map[string]github.File, org, repo, name, tag string, v *semver.Version) (*loaded, *problem, error) {
 	fsys := treeFS(files)
-	pol, perr := parsePolicy(files)
-	if perr != nil {
-		return nil, &problem{
-			headline: "The organization policy is broken",
-			text: fmt.Sprintf("goldenpath could not read `%s` in %s/%s at %s:\n\n```\n%s\n```\n\nThe maintainers of the templates repository must fix it; then comment `/retry`.",
-				PolicyFileName, org, repo, tag, oneLine(perr)),
-		}, nil
-	}
 	sub, err := fs.Sub(fsys, path.Join(template.TemplatesDir, name))
 	if err != nil {
 		return nil, nil, fmt.Errorf("opening template %s: %w", name, err)
@@ -645,7 +692,7 @@ func (w *Workflow) fromTree(files map[string]github.File, org, repo, name, tag s
 				name, tag, oneLine(err), org, repo),
 		}, nil
 	}
-	return &loaded{tmpl: t, tag: tag, version: v, policy: pol}, nil, nil
+	return &loaded{tmpl: t, tag: tag, version: v}, nil, nil
 }
 
 // recognise finds the template whose form headings the body carries, among

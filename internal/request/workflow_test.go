@@ -202,6 +202,28 @@ func TestRequestFlow(t *testing.T) {
 			wantClosed:  "completed",
 		},
 		{
+			name: "a policy change on the default branch applies without a new tag",
+			run: func(t *testing.T, w *world) int {
+				_, err := w.sim.Push(testOrg, templRepo, "main", map[string][]byte{PolicyFileName: []byte(approvalPolicy)}, "Require approval", "bob")
+				mustNil(t, err)
+				mustNil(t, w.wf.EnsureLabels(ctx, w.inst, testOrg)) // the push event
+				ev := w.open("alice", valid, "template:go-service")
+				mustNil(t, w.wf.HandleIssue(ctx, ev))
+				return ev.Number
+			},
+			wantComment: []string{"Waiting for approval"},
+		},
+		{
+			name:   "a broken policy stops requests with a clear comment",
+			policy: "aproval:\n  required: true\n",
+			run: func(t *testing.T, w *world) int {
+				ev := w.open("alice", valid, "template:go-service")
+				mustNil(t, w.wf.HandleIssue(ctx, ev))
+				return ev.Number
+			},
+			wantComment: []string{"policy is broken", "aproval", "/retry"},
+		},
+		{
 			name: "an issue that is not a request is left alone",
 			run: func(t *testing.T, w *world) int {
 				ev := w.open("alice", readBody(t, "not-a-request.md"))
