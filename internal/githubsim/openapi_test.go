@@ -123,12 +123,18 @@ func findRoute(router routers.Router, req *http.Request) (*routers.Route, map[st
 		return route, params, nil
 	}
 	p := req.URL.Path
+	if strings.HasSuffix(p, "/tarball") || strings.HasSuffix(p, "/zipball") || strings.HasSuffix(p, "/contents") || strings.HasSuffix(p, "/contents/") {
+		p = strings.TrimSuffix(p, "/") + "/"
+	}
 	for _, tail := range slashTails {
 		i := strings.Index(p, tail)
 		if i < 0 || !strings.HasPrefix(p, "/repos/") {
 			continue
 		}
 		rest := p[i+len(tail):]
+		if rest == "" {
+			rest = "placeholder" // the optional trailing parameter (default ref, root directory)
+		}
 		r2 := req.Clone(req.Context())
 		u := *req.URL
 		u.Path = p[:i+len(tail)] + "placeholder"

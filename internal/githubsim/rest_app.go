@@ -154,7 +154,8 @@ func (s *Sim) rateLimit(c *call) {
 	b := s.bucket(c.inst.id)
 	core := obj{"limit": s.limits.PrimaryPerHour, "used": b.used, "remaining": max(0, s.limits.PrimaryPerHour-b.used),
 		"reset": b.start.Add(s.limits.HourWindow).Unix()}
-	c.json(http.StatusOK, obj{"resources": obj{"core": core}, "rate": core})
+	search := obj{"limit": 30, "used": 0, "remaining": 30, "reset": b.start.Add(time.Minute).Unix()}
+	c.json(http.StatusOK, obj{"resources": obj{"core": core, "search": search}, "rate": core})
 }
 
 func (s *Sim) installationRepos(c *call) {
@@ -214,7 +215,7 @@ func (s *Sim) getOrg(c *call) {
 	j := s.orgJSON(o)
 	extra := obj{"html_url": s.htmlBase() + "/" + o.login, "type": "Organization", "created_at": ts(o.createdAt),
 		"updated_at": ts(o.createdAt), "public_repos": 0, "public_gists": 0, "followers": 0, "following": 0,
-		"has_organization_projects": true, "has_repository_projects": true}
+		"has_organization_projects": true, "has_repository_projects": true, "archived_at": nil}
 	for k, v := range extra {
 		j[k] = v
 	}

@@ -51,7 +51,7 @@ func (s *Sim) userJSON(a *account) any {
 func (s *Sim) publicUserJSON(a *account) obj {
 	u := s.userJSON(a).(obj)
 	extra := obj{"name": a.name, "company": nil, "blog": "", "location": nil, "email": nil,
-		"hireable": nil, "bio": nil, "public_repos": 0, "public_gists": 0, "followers": 0, "following": 0,
+		"hireable": nil, "bio": nil, "user_view_type": "public", "public_repos": 0, "public_gists": 0, "followers": 0, "following": 0,
 		"created_at": ts(a.createdAt), "updated_at": ts(a.createdAt)}
 	for k, v := range extra {
 		u[k] = v
