@@ -18,7 +18,7 @@ type Label struct {
 // it is found and edited rather than posted twice.
 func Marker(name string) string { return "<!-- goldenpath:" + name + " -->" }
 
-// UpsertComment keeps exactly one comment carrying the marker on issue (or
+// UpsertComment keeps exactly one bot comment carrying the marker on issue (or
 // pull request) number: edited if found (not at all if already equal),
 // created otherwise. The marker is appended to body if body lacks it.
 // Requests: the comment pages, plus one write unless nothing changed.
@@ -37,7 +37,9 @@ func (c *Client) UpsertComment(ctx context.Context, owner, repo string, number i
 			return 0, wrap(fmt.Errorf("listing comments: %w", classify(err)))
 		}
 		for _, cm := range comments {
-			if !strings.Contains(cm.GetBody(), tag) {
+			// Only a bot's comment: a person quoting the marker does not own the thread,
+			// and the App could not edit their comment anyway.
+			if !strings.Contains(cm.GetBody(), tag) || !strings.EqualFold(cm.GetUser().GetType(), "Bot") {
 				continue
 			}
 			if cm.GetBody() == body {

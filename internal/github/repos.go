@@ -309,10 +309,28 @@ func (c *Client) setRef(ctx context.Context, owner, repo, branch, sha string, fo
 		}
 	}
 	ref.Ref = gh.String("heads/" + branch)
-	if _, _, err := c.gh.Git.UpdateRef(ctx, owner, repo, ref, force); err != nil {
-		return fmt.Errorf("moving branch %s to %s: %w", branch, sha, classify(err))
+	_, _, err := c.gh.Git.UpdateRef(ctx, owner, repo, ref, force)
+	err = classify(err)
+	if !createFirst && refMissing(err) {
+		// An auto-init branch GitHub has not written yet: create it instead.
+		ref.Ref = gh.String("refs/heads/" + branch)
+		if _, _, cerr := c.gh.Git.CreateRef(ctx, owner, repo, ref); cerr != nil {
+			return fmt.Errorf("creating branch %s: %w", branch, classify(cerr))
+		}
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("moving branch %s to %s: %w", branch, sha, err)
 	}
 	return nil
+}
+
+// refMissing: GitHub answers 422 "Reference does not exist" (or 404) when
+// updating a ref that is not there.
+func refMissing(err error) bool {
+	var ae *APIError
+	return errors.Is(err, ErrNotFound) ||
+		errors.As(err, &ae) && ae.StatusCode == http.StatusUnprocessableEntity && strings.Contains(strings.ToLower(ae.Message), "does not exist")
 }
 
 // GetFile reads one file through the Contents API: its bytes and blob SHA.

@@ -478,7 +478,7 @@ func TestIssueOperations(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.sim.Comment("acme", "golden-paths", n, "alice", "hello"); err != nil {
+	if _, err := e.sim.Comment("acme", "golden-paths", n, "alice", "hello, pasting "+Marker("request")); err != nil {
 		t.Fatal(err)
 	}
 
@@ -508,7 +508,7 @@ func TestIssueOperations(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(comments) != 2 || !strings.HasPrefix(comments[1].GetBody(), "Created acme/payments") || !strings.Contains(comments[1].GetBody(), Marker("request")) {
+	if len(comments) != 2 || comments[0].GetUser().GetLogin() != "alice" || !strings.HasPrefix(comments[1].GetBody(), "Created acme/payments") || !strings.Contains(comments[1].GetBody(), Marker("request")) {
 		t.Errorf("comments = %d, last %q", len(comments), comments[len(comments)-1].GetBody())
 	}
 
@@ -785,5 +785,25 @@ func TestInstallationCacheBounded(t *testing.T) {
 	}
 	if again.limiter != first.limiter {
 		t.Error("a rebuilt client got a new pacer: writes of one installation must share one")
+	}
+}
+
+func TestCreateRepoWhenTheBranchIsMissing(t *testing.T) {
+	// An adopted empty repository whose first commit went to a branch other
+	// than the default one: the default branch ref is created, not updated.
+	e := newSimEnv(t, "acme", false)
+	ctx := context.Background()
+	if err := e.sim.CreateRepo("acme", "svc", githubsim.RepoOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.sim.Push("acme", "svc", "other", map[string][]byte{"x": []byte("x")}, "x", "alice"); err != nil {
+		t.Fatal(err)
+	}
+	err := e.client.setRef(ctx, "acme", "svc", "fresh", e.sim.Head("acme", "svc", "other"), true, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.sim.Head("acme", "svc", "fresh") == "" {
+		t.Error("branch not created")
 	}
 }

@@ -32,9 +32,11 @@ type Policy struct {
 	// MaxRateLimitWait is the longest single wait for a retry-after or a primary
 	// limit reset; a longer one fails at once with ErrRateLimited. Default 2m.
 	MaxRateLimitWait time.Duration
-	// EventualWindow: a 404 (or 409 "empty repository") for a repository this
-	// installation wrote to within the window is taken for GitHub's replication lag
-	// and retried, EventualRetries times, EventualBackoff apart (doubling).
+	// EventualWindow: a GET answered 404 (or a retry-safe write answered 409
+	// "Git Repository is empty.") for a repository this installation created
+	// within the window is taken for GitHub's replication lag and retried,
+	// EventualRetries times, EventualBackoff apart (doubling). Other 404s are
+	// answers: nothing is retried for a repository not just created.
 	// Defaults 10s, 3, 250ms.
 	EventualWindow  time.Duration
 	EventualRetries int
@@ -102,7 +104,7 @@ func retrySafe(ctx context.Context) context.Context {
 
 // limiter is the state one installation's requests share, whichever goroutine
 // or *Client sends them: the write pacer, the primary rate-limit state and the
-// repositories recently written (for eventual-consistency retries).
+// repositories recently created (for eventual-consistency retries).
 type limiter struct {
 	sem chan struct{} // one write in flight
 
@@ -118,7 +120,7 @@ func newLimiter() *limiter {
 	return &limiter{sem: make(chan struct{}, 1), fresh: map[string]time.Time{}}
 }
 
-// touch records a write to a repository ("/repos/o/r").
+// touch records that this installation just created a repository ("/repos/o/r").
 func (l *limiter) touch(repoPath string) {
 	if repoPath == "" {
 		return
@@ -322,9 +324,6 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		var reason string
 		switch {
 		case resp.StatusCode < 300:
-			if write && repo != "" {
-				t.limiter.touch(repo)
-			}
 			if resp.Header.Get("X-RateLimit-Remaining") == "0" {
 				// The limiter now waits for the reset before the next request (within its
 				// bound). go-github would instead refuse the next call itself, at once;
@@ -348,9 +347,9 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			}
 			serverRetries++
 			wait, reason = t.backoffDelay(serverRetries), "server_error"
-		case (resp.StatusCode == http.StatusNotFound || resp.StatusCode == http.StatusConflict) &&
-			safe && canResend(req) && eventualRetries < t.policy.EventualRetries &&
-			t.limiter.isFresh(repo, t.policy.EventualWindow):
+		case (resp.StatusCode == http.StatusNotFound && req.Method == http.MethodGet ||
+			resp.StatusCode == http.StatusConflict && safe && canResend(req)) &&
+			eventualRetries < t.policy.EventualRetries && t.limiter.isFresh(repo, t.policy.EventualWindow):
 			eventualRetries++
 			wait = t.policy.EventualBackoff << (eventualRetries - 1)
 			reason = "eventual_consistency"
