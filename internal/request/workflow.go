@@ -103,7 +103,7 @@ func (w *Workflow) inTemplatesRepo(repo string) bool {
 func (w *Workflow) HandleIssue(ctx context.Context, ev IssueEvent) error {
 	log := w.cfg.Logger.With("org", ev.Org, "repo", ev.Repo, "issue", ev.Number, "action", ev.Action)
 	switch {
-	case ev.SenderIsBot, ev.IsPullRequest, !w.inTemplatesRepo(ev.Repo), ev.State == "closed":
+	case ev.SenderIsBot, ev.IsPullRequest, !w.inTemplatesRepo(ev.Repo), ev.State == "closed", done(ev.Labels):
 		return nil
 	case ev.Action == "opened", ev.Action == "reopened":
 	case ev.Action == "edited" && ev.BodyChanged:
@@ -125,7 +125,7 @@ func (w *Workflow) HandleIssue(ctx context.Context, ev IssueEvent) error {
 // again (after a failure, a fixed template or a new owner team).
 func (w *Workflow) HandleComment(ctx context.Context, ev CommentEvent) error {
 	is := ev.Issue
-	if ev.Action != "created" || is.SenderIsBot || is.IsPullRequest || !w.inTemplatesRepo(is.Repo) || is.State == "closed" {
+	if ev.Action != "created" || is.SenderIsBot || is.IsPullRequest || !w.inTemplatesRepo(is.Repo) || is.State == "closed" || done(is.Labels) {
 		return nil
 	}
 	if !isCommand(ev.Comment) {
@@ -138,6 +138,17 @@ func (w *Workflow) HandleComment(ctx context.Context, ev CommentEvent) error {
 		r.approver = ev.Commenter
 	}
 	return w.run(ctx, r)
+}
+
+// done reports whether the labels say the request was completed: reopening
+// or commenting on it does not run it again.
+func done(labels []string) bool {
+	for _, l := range labels {
+		if strings.EqualFold(l, LabelCreated) {
+			return true
+		}
+	}
+	return false
 }
 
 // command returns the slash command a comment starts with, if any.
@@ -293,7 +304,8 @@ func (w *Workflow) markFinished(url string) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if len(w.done) >= maxDone {
-		// Forget the oldest half: the memo is an optimisation only.
+		// Forget entries older than an hour, and more if still full: the
+		// memo only spares requests, correctness never depends on it.
 		cut := w.cfg.Now().Add(-time.Hour)
 		for k, t := range w.done {
 			if t.Before(cut) || len(w.done) >= maxDone {

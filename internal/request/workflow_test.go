@@ -224,6 +224,24 @@ func TestRequestFlow(t *testing.T) {
 			wantComment: []string{"policy is broken", "aproval", "/retry"},
 		},
 		{
+			name: "reopening a created request does not run it again",
+			run: func(t *testing.T, w *world) int {
+				ev := w.open("alice", valid, "template:go-service")
+				mustNil(t, w.wf.HandleIssue(ctx, ev))
+				mustNil(t, w.sim.SetIssueState(testOrg, templRepo, ev.Number, "alice", "open", ""))
+				w.sim.ResetCounts()
+				mustNil(t, w.newWorkflow().HandleIssue(ctx, w.issueEvent("reopened", ev.Number)))
+				if n, routes := w.requests(); n != 0 {
+					t.Errorf("GitHub requests: %v", routes)
+				}
+				mustNil(t, w.sim.SetIssueState(testOrg, templRepo, ev.Number, "alice", "closed", "completed"))
+				return ev.Number
+			},
+			wantRepo:    "payments-api",
+			wantComment: []string{"Created acme/payments-api"},
+			wantClosed:  "completed",
+		},
+		{
 			name: "an issue that is not a request is left alone",
 			run: func(t *testing.T, w *world) int {
 				ev := w.open("alice", readBody(t, "not-a-request.md"))
