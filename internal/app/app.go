@@ -1,0 +1,174 @@
+// Package app assembles one goldenpath process: the database, the durable
+// queue, the fleet index, the GitHub App clients, the workflows and the HTTP
+// server. `goldenpath serve`, `goldenpath demo` and the end-to-end tests all
+// build the process here, so what the tests prove is what production runs.
+package app
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/goldenpath-dev/goldenpath/internal/config"
+	"github.com/goldenpath-dev/goldenpath/internal/fleet"
+	"github.com/goldenpath-dev/goldenpath/internal/github"
+	"github.com/goldenpath-dev/goldenpath/internal/queue"
+	"github.com/goldenpath-dev/goldenpath/internal/request"
+	"github.com/goldenpath-dev/goldenpath/internal/server"
+	"github.com/goldenpath-dev/goldenpath/internal/store"
+	"github.com/goldenpath-dev/goldenpath/internal/webhook"
+)
+
+// Options configure one process. Config is required; the rest have defaults.
+type Options struct {
+	Config config.Server
+	Logger *slog.Logger
+	// GitHubTransport carries every request to GitHub (default
+	// http.DefaultTransport). The demo and the tests hand it the simulator.
+	GitHubTransport http.RoundTripper
+	// GitHubPolicy bounds timeouts, retries and write pacing (zero: GitHub's
+	// published limits).
+	GitHubPolicy github.Policy
+	// Queue tunes the job queue; its Logger and Registerer are set here.
+	Queue queue.Options
+}
+
+// App is one assembled goldenpath process.
+type App struct {
+	Config   config.Server
+	Log      *slog.Logger
+	Registry *prometheus.Registry
+	DB       *store.DB
+	Queue    *queue.Queue
+	Fleet    *fleet.Index
+	GitHub   *github.App
+	Requests *request.Workflow
+	Server   *server.Server
+}
+
+// New opens the database (running migrations) and wires every part. It starts
+// nothing: call Start, or Run.
+func New(ctx context.Context, opts Options) (*App, error) {
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.NewJSONHandler(nopWriter{}, nil))
+	}
+	cfg := opts.Config
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+
+	db, err := store.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return nil, fmt.Errorf("opening the database: %w", err)
+	}
+	a := &App{Config: cfg, Log: log, Registry: reg, DB: db}
+	fail := func(err error) (*App, error) {
+		a.DB.Close()
+		return nil, err
+	}
+
+	qopts := opts.Queue
+	qopts.Logger = log
+	qopts.Registerer = reg
+	if a.Queue, err = queue.Open(ctx, db, qopts); err != nil {
+		return fail(fmt.Errorf("opening the job queue: %w", err))
+	}
+	if a.Fleet, err = fleet.Open(ctx, db); err != nil {
+		return fail(fmt.Errorf("opening the fleet index: %w", err))
+	}
+	a.GitHub, err = github.NewApp(github.AppConfig{
+		AppID:         cfg.AppID,
+		PrivateKeyPEM: cfg.PrivateKeyPEM,
+		BaseURL:       cfg.GitHubAPIURL,
+		Logger:        log,
+		Metrics:       github.NewMetrics(reg),
+		Transport:     opts.GitHubTransport,
+		Policy:        opts.GitHubPolicy,
+	})
+	if err != nil {
+		return fail(fmt.Errorf("setting up the GitHub App client: %w", err))
+	}
+	a.Requests, err = request.New(request.Config{
+		Client:        a.requestClient,
+		Fleet:         a.Fleet,
+		TemplatesRepo: cfg.TemplatesRepo,
+		Logger:        log,
+	})
+	if err != nil {
+		return fail(fmt.Errorf("setting up the request workflow: %w", err))
+	}
+	a.route()
+
+	hook, err := webhook.New(cfg.WebhookSecret, a.Queue, log)
+	if err != nil {
+		return fail(fmt.Errorf("setting up the webhook handler: %w", err))
+	}
+	a.Server, err = server.New(server.Options{
+		WebhookPath: cfg.WebhookPath,
+		Webhook:     hook,
+		DB:          db,
+		Metrics:     reg,
+		Queue:       a.Queue,
+		Logger:      log,
+	})
+	if err != nil {
+		return fail(fmt.Errorf("setting up the HTTP server: %w", err))
+	}
+	return a, nil
+}
+
+func (a *App) requestClient(_ context.Context, installationID int64) (request.GitHub, error) {
+	return a.GitHub.Installation(installationID), nil
+}
+
+// Start checks the App's credentials with GitHub (GET /app), failing fast on a
+// wrong key or id, then starts the job workers.
+func (a *App) Start(ctx context.Context) error {
+	checkCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	info, err := a.GitHub.CheckCredentials(checkCtx)
+	if err != nil {
+		return fmt.Errorf("checking the App's credentials with GitHub (GET /app): %w", err)
+	}
+	a.Log.Info("authenticated as GitHub App", "app", info.Slug, "app_id", a.Config.AppID)
+	if err := a.Queue.Start(ctx); err != nil {
+		return fmt.Errorf("starting the job workers: %w", err)
+	}
+	return nil
+}
+
+// Run starts the workers and serves HTTP on the configured address until ctx
+// is cancelled, then drains HTTP and the in-flight jobs.
+func (a *App) Run(ctx context.Context) error {
+	if err := a.Start(ctx); err != nil {
+		return err
+	}
+	return a.Server.Run(ctx, a.Config.Addr())
+}
+
+// Serve is Run on a listener the caller opened (tests, the demo).
+func (a *App) Serve(ctx context.Context, ln net.Listener) error {
+	if err := a.Start(ctx); err != nil {
+		return err
+	}
+	return a.Server.Serve(ctx, ln)
+}
+
+// Close releases the database. Call it after Run or Serve returned.
+func (a *App) Close() error {
+	if a.DB == nil {
+		return nil
+	}
+	return a.DB.Close()
+}
+
+type nopWriter struct{}
+
+func (nopWriter) Write(p []byte) (int, error) { return len(p), nil }
+

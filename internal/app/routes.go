@@ -1,0 +1,116 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/goldenpath-dev/goldenpath/internal/queue"
+	"github.com/goldenpath-dev/goldenpath/internal/request"
+)
+
+// route registers one handler per webhook event. Handlers stay thin: decode,
+// then hand the event to a workflow (ARCHITECTURE.md, habit 1).
+func (a *App) route() {
+	q := a.Queue
+	q.HandleWebhook("issues", a.onIssues)
+	q.HandleWebhook("issue_comment", a.onIssueComment)
+	q.HandleWebhook("installation", a.onInstallation)
+	q.HandleWebhook("installation_repositories", a.onInstallation)
+	q.HandleWebhook("push", a.onPush)
+	q.OnWebhookDiscard(a.onDiscard)
+}
+
+func (a *App) onIssues(ctx context.Context, d queue.WebhookArgs) error {
+	ev, err := request.DecodeIssueEvent(d.Payload)
+	if err != nil {
+		return queue.Permanent(err)
+	}
+	return a.Requests.HandleIssue(ctx, ev)
+}
+
+func (a *App) onIssueComment(ctx context.Context, d queue.WebhookArgs) error {
+	ev, err := request.DecodeCommentEvent(d.Payload)
+	if err != nil {
+		return queue.Permanent(err)
+	}
+	return a.Requests.HandleComment(ctx, ev)
+}
+
+// accountEvent is the part of installation, installation_repositories and
+// push deliveries the routing needs.
+type accountEvent struct {
+	Action       string `json:"action"`
+	Ref          string `json:"ref"`
+	Installation struct {
+		ID      int64 `json:"id"`
+		Account struct {
+			Login string `json:"login"`
+		} `json:"account"`
+	} `json:"installation"`
+	Repository struct {
+		Name  string `json:"name"`
+		Owner struct {
+			Login string `json:"login"`
+		} `json:"owner"`
+	} `json:"repository"`
+}
+
+func decodeAccount(d queue.WebhookArgs) (accountEvent, error) {
+	var ev accountEvent
+	if err := json.Unmarshal(d.Payload, &ev); err != nil {
+		return ev, queue.Permanent(fmt.Errorf("decoding %s event: %w", d.Event, err))
+	}
+	return ev, nil
+}
+
+// onInstallation keeps the request labels present in the templates
+// repository of a new installation (GitHub drops form labels that do not
+// exist).
+func (a *App) onInstallation(ctx context.Context, d queue.WebhookArgs) error {
+	ev, err := decodeAccount(d)
+	if err != nil {
+		return err
+	}
+	if ev.Action == "deleted" || ev.Action == "suspend" || ev.Action == "removed" {
+		return nil
+	}
+	org := ev.Installation.Account.Login
+	if org == "" || ev.Installation.ID == 0 {
+		return nil
+	}
+	return a.Requests.EnsureLabels(ctx, ev.Installation.ID, org)
+}
+
+// onPush: a push to the templates repository may add a template, so its
+// labels are ensured again.
+func (a *App) onPush(ctx context.Context, d queue.WebhookArgs) error {
+	ev, err := decodeAccount(d)
+	if err != nil {
+		return err
+	}
+	if ev.Repository.Name != a.Config.TemplatesRepo || ev.Installation.ID == 0 {
+		return nil
+	}
+	return a.Requests.EnsureLabels(ctx, ev.Installation.ID, ev.Repository.Owner.Login)
+}
+
+// onDiscard explains on the issue a request whose job ran out of attempts.
+func (a *App) onDiscard(ctx context.Context, d queue.WebhookArgs, cause error) {
+	var ev any
+	var err error
+	switch d.Event {
+	case "issues":
+		ev, err = request.DecodeIssueEvent(d.Payload)
+	case "issue_comment":
+		ev, err = request.DecodeCommentEvent(d.Payload)
+	default:
+		return
+	}
+	if err == nil {
+		err = a.Requests.ExplainFailure(ctx, ev, cause)
+	}
+	if err != nil {
+		a.Log.Error("explaining a failed delivery on its issue", "delivery", d.DeliveryID, "event", d.Event, "err", err)
+	}
+}
