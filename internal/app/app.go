@@ -171,4 +171,3 @@ func (a *App) Close() error {
 type nopWriter struct{}
 
 func (nopWriter) Write(p []byte) (int, error) { return len(p), nil }
-
