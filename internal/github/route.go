@@ -8,6 +8,13 @@ import "strings"
 // label values.
 func route(path string) string {
 	segs := strings.Split(strings.Trim(path, "/"), "/")
+	switch segs[0] {
+	case "repos", "orgs", "users", "user", "app", "installation", "teams", "rate_limit", "meta", "search":
+	default:
+		// Not the REST API: an archive download (codeload) whose path names
+		// repositories and refs.
+		return "/{download}"
+	}
 	out := make([]string, 0, len(segs))
 	params := 0 // how many following segments are names, not literals
 	for i, s := range segs {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/goldenpath-dev/goldenpath/internal/githubsim"
+	gh "github.com/google/go-github/v62/github"
 )
 
 // simEnv is the simulator over real HTTP and one installation's client.
@@ -805,5 +806,112 @@ func TestCreateRepoWhenTheBranchIsMissing(t *testing.T) {
 	}
 	if e.sim.Head("acme", "svc", "fresh") == "" {
 		t.Error("branch not created")
+	}
+}
+
+// TestWritesAfter502 pins down what each write guarantees when GitHub applies
+// it and then answers 502: either the op recovers by itself, or it fails and
+// the caller's next attempt (which re-reads first) finds the write, so a
+// retry never duplicates anything.
+func TestWritesAfter502(t *testing.T) {
+	ctx := context.Background()
+	type world struct {
+		e     *simEnv
+		issue int
+		base  string
+	}
+	tests := []struct {
+		name     string
+		fault    githubsim.Fault
+		op       func(w world) error
+		recovers bool // the op itself succeeds despite the 502
+		check    func(t *testing.T, w world)
+	}{
+		{name: "comment: fails, the retry finds it",
+			fault: githubsim.Fault{Method: "POST", Pattern: "/repos/{owner}/{repo}/issues/{issue_number}/comments", Nth: 1, Kind: githubsim.AfterWrite502},
+			op: func(w world) error {
+				_, err := w.e.client.UpsertComment(ctx, "acme", "r", w.issue, "m", "hello")
+				return err
+			},
+			check: func(t *testing.T, w world) {
+				cs, _, err := w.e.client.gh.Issues.ListComments(ctx, "acme", "r", w.issue, nil)
+				if err != nil || len(cs) != 1 {
+					t.Errorf("%d comments (%v), want 1", len(cs), err)
+				}
+			}},
+		{name: "labels: re-sent, tolerated",
+			fault: githubsim.Fault{Method: "POST", Pattern: "/repos/{owner}/{repo}/labels", Nth: 1, Kind: githubsim.AfterWrite502},
+			op: func(w world) error {
+				return w.e.client.EnsureLabels(ctx, "acme", "r", []Label{{Name: "goldenpath", Color: "ededed"}})
+			},
+			recovers: true},
+		{name: "issue labels: re-sent",
+			fault: githubsim.Fault{Method: "POST", Pattern: "/repos/{owner}/{repo}/issues/{issue_number}/labels", Nth: 1, Kind: githubsim.AfterWrite502},
+			op: func(w world) error {
+				return w.e.client.AddLabels(ctx, "acme", "r", w.issue, []string{"goldenpath:created"})
+			},
+			recovers: true},
+		{name: "close: re-sent",
+			fault: githubsim.Fault{Method: "PATCH", Pattern: "/repos/{owner}/{repo}/issues/{issue_number}", Nth: 1, Kind: githubsim.AfterWrite502},
+			op: func(w world) error {
+				return w.e.client.CloseIssue(ctx, "acme", "r", w.issue, "completed")
+			},
+			recovers: true},
+		{name: "topics: re-sent",
+			fault: githubsim.Fault{Method: "PUT", Pattern: "/repos/{owner}/{repo}/topics", Nth: 1, Kind: githubsim.AfterWrite502},
+			op: func(w world) error {
+				return w.e.client.SetTopics(ctx, "acme", "r", []string{"goldenpath"})
+			},
+			recovers: true},
+		{name: "pull request: fails, FindPR finds it",
+			fault: githubsim.Fault{Method: "POST", Pattern: "/repos/{owner}/{repo}/pulls", Nth: 1, Kind: githubsim.AfterWrite502},
+			op: func(w world) error {
+				// As the upgrade workflow does: look first, open only if missing.
+				if pr, err := w.e.client.FindPR(ctx, "acme", "r", "feature"); err != nil || pr != nil {
+					return err
+				}
+				_, err := w.e.client.CreatePR(ctx, "acme", "r", NewPR{Title: "t", Head: "feature", Base: "main"})
+				return err
+			},
+			check: func(t *testing.T, w world) {
+				prs, _, err := w.e.client.gh.PullRequests.List(ctx, "acme", "r", &gh.PullRequestListOptions{State: "all"})
+				if err != nil || len(prs) != 1 {
+					t.Errorf("%d pull requests (%v), want 1", len(prs), err)
+				}
+			}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newSimEnv(t, "acme", false)
+			e.sim.AddUser("alice")
+			if err := e.sim.CreateRepo("acme", "r", githubsim.RepoOptions{}); err != nil {
+				t.Fatal(err)
+			}
+			base, _ := e.sim.Push("acme", "r", "main", map[string][]byte{"a": []byte("a\n")}, "init", "alice")
+			if _, err := e.sim.Push("acme", "r", "feature", map[string][]byte{"a": []byte("b\n")}, "change", "alice"); err != nil {
+				t.Fatal(err)
+			}
+			n, err := e.sim.OpenIssue("acme", "r", "alice", "t", "b", nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			w := world{e: e, issue: n, base: base}
+			e.sim.SetFaults([]githubsim.Fault{tc.fault})
+			err = tc.op(w)
+			if tc.recovers && err != nil {
+				t.Fatalf("op failed: %v", err)
+			}
+			if !tc.recovers {
+				if err == nil {
+					t.Fatal("op hid a 502 it cannot know the outcome of")
+				}
+				if err := tc.op(w); err != nil && !errors.Is(err, ErrAlreadyExists) {
+					t.Errorf("the caller's retry: %v", err)
+				}
+			}
+			if tc.check != nil {
+				tc.check(t, w)
+			}
+		})
 	}
 }

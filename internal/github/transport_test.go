@@ -430,6 +430,8 @@ func TestRoute(t *testing.T) {
 		"/app/installations/42/access_tokens":                              "/app/installations/{}/access_tokens",
 		"/repos/acme/api/issues/4/labels/goldenpath:created":               "/repos/{}/{}/issues/{}/labels/{}",
 		"/app": "/app",
+		"/acme/api/legacy.tar.gz/refs/heads/main": "/{download}",
+		"/_codeload/k3y": "/{download}",
 	}
 	for in, want := range tests {
 		if got := route(in); got != want {
