@@ -274,7 +274,7 @@ func (s *Sim) AddInstallationRepos(acct string, names ...string) error {
 		}
 		added = append(added, obj{"id": r.id, "node_id": nodeID("Repository", r.id), "name": r.name, "full_name": r.fullName(), "private": r.private})
 	}
-	s.fireFor(in, "installation_repositories", "added", in.account, obj{"repository_selection": "selected",
+	s.fireFor(in, "installation_repositories", "added", in.account, obj{"installation": s.installationJSON(in), "repository_selection": "selected",
 		"repositories_added": added, "repositories_removed": []any{}, "requester": nil})
 	return nil
 }
