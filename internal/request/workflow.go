@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -81,6 +82,7 @@ type request struct {
 	author   string
 	labels   []string
 	approver string // who commented /approve, when that is the trigger
+	repeat   bool   // the trigger repeats one this process may have finished
 	log      *slog.Logger
 }
 
@@ -111,12 +113,10 @@ func (w *Workflow) HandleIssue(ctx context.Context, ev IssueEvent) error {
 	default:
 		return nil
 	}
-	if ev.Action != "reopened" && ev.Action != "edited" && w.finished(ev.URL) {
-		log.Debug("request already finished by this process")
-		return nil
-	}
 	return w.run(ctx, &request{
 		ref: ev.Ref(), url: ev.URL, body: ev.Body, author: ev.Author, labels: ev.Labels, log: log,
+		// A redelivery, or the labeled events GitHub sends beside opened.
+		repeat: ev.Action == "opened" || ev.Action == "labeled",
 	})
 }
 
@@ -320,6 +320,10 @@ func (w *Workflow) markFinished(url string) {
 func (w *Workflow) run(ctx context.Context, r *request) error {
 	unlock := w.locks.lock(r.url)
 	defer unlock()
+	if r.repeat && w.finished(r.url) {
+		r.log.Debug("request already finished by this process")
+		return nil
+	}
 	gh, err := w.cfg.Client(ctx, r.ref.InstallationID)
 	if err != nil {
 		return fmt.Errorf("getting a client for installation %d: %w", r.ref.InstallationID, err)
@@ -476,11 +480,21 @@ func (w *Workflow) process(ctx context.Context, gh GitHub, r *request) error {
 			return gh.CreateRepoWithFiles(ctx, org, newName, opts, out, msg)
 		}
 		var p *problem
-		if created, recovering, p, err = w.claim(ctx, gh, r, m, newName, created, opts.Description, adopt); err != nil {
+		var prev *template.AnswersFile
+		if created, prev, p, err = w.claim(ctx, gh, r, m, newName, created, opts.Description, adopt); err != nil {
 			return err
 		}
 		if p != nil {
 			return w.reply(ctx, gh, r, name, *p)
+		}
+		if prev != nil {
+			// Finish what the repository records, even if the issue was
+			// edited or a newer version was published since.
+			recovering = true
+			version = prev.Version
+			if o, ok := prev.Answers["owner"].(string); ok && o != "" {
+				owner = o
+			}
 		}
 	case errors.Is(err, github.ErrValidation):
 		// GitHub refused the repository's settings (such as internal
@@ -497,8 +511,8 @@ func (w *Workflow) process(ctx context.Context, gh GitHub, r *request) error {
 	if err := gh.GrantTeam(ctx, org, owner, org, newName, "maintain"); err != nil {
 		return fmt.Errorf("granting team %s access to %s/%s: %w", owner, org, newName, err)
 	}
-	if recovering {
-		// The crash may have come before the topics were set; a PUT is idempotent.
+	if recovering && !slices.Equal(created.Topics, opts.Topics) {
+		// The attempt may have stopped before the topics were set.
 		if err := gh.SetTopics(ctx, org, newName, opts.Topics); err != nil {
 			return fmt.Errorf("setting topics of %s/%s: %w", org, newName, err)
 		}
@@ -513,13 +527,13 @@ func (w *Workflow) process(ctx context.Context, gh GitHub, r *request) error {
 	if link == "" {
 		link = "https://github.com/" + org + "/" + newName
 	}
-	done := problem{
+	success := problem{
 		headline: "Created " + org + "/" + newName,
 		text: fmt.Sprintf("goldenpath created **[%s/%s](%s)** from the **%s** template v%s. The team %s can maintain it.\n\n"+
 			"Its first commit holds every file of the template and `%s`, which template upgrades read: when a new version of %s is published, goldenpath opens a pull request there.",
 			org, newName, link, name, version, code("@"+org+"/"+owner), template.AnswersFileName, name),
 	}
-	if _, err := gh.UpsertComment(ctx, org, repo, r.ref.Number, Marker, done.body()); err != nil {
+	if _, err := gh.UpsertComment(ctx, org, repo, r.ref.Number, Marker, success.body()); err != nil {
 		return fmt.Errorf("commenting on %s/%s#%d: %w", org, repo, r.ref.Number, err)
 	}
 	if err := w.setLabels(ctx, gh, r, name, LabelCreated); err != nil {
@@ -837,31 +851,33 @@ const (
 // attempt created and the files are written into it; or it belongs to
 // someone else and stays untouched (a problem for the requester).
 func (w *Workflow) claim(ctx context.Context, gh GitHub, r *request, m *template.Manifest, name string,
-	existing *github.Repo, description string, adopt func() (*github.Repo, error)) (repo *github.Repo, resumed bool, p *problem, err error) {
+	existing *github.Repo, description string, adopt func() (*github.Repo, error)) (repo *github.Repo, resumed *template.AnswersFile, p *problem, err error) {
 	org := r.ref.Org
+	if existing == nil {
+		if existing, err = gh.GetRepo(ctx, org, name); err != nil {
+			return nil, nil, nil, fmt.Errorf("reading repository %s/%s: %w", org, name, err)
+		}
+	}
+	age := w.cfg.Now().Sub(existing.CreatedAt)
+	// So young a repository may be another worker's, still writing it or
+	// about to comment: come back when it has surely finished or died, so
+	// that two workers never comment at once.
+	young := fmt.Errorf("repository %s/%s was created %s ago, perhaps by another attempt at this request still at work: checking again later",
+		org, name, age.Round(time.Second))
 	data, _, err := gh.GetFile(ctx, org, name, template.AnswersFileName, "")
 	switch {
 	case err == nil:
 		if af, perr := template.ParseAnswersFile(data); perr == nil && af.Request == r.url {
-			if existing == nil {
-				if existing, err = gh.GetRepo(ctx, org, name); err != nil {
-					return nil, false, nil, fmt.Errorf("reading repository %s/%s: %w", org, name, err)
-				}
+			if age < inProgressWindow {
+				return nil, nil, nil, young
 			}
 			r.log.Info("repository exists and names this request: finishing the remaining steps", "repository", org+"/"+name)
-			return existing, true, nil, nil
+			return existing, &af, nil, nil
 		}
 	case errors.Is(err, github.ErrNotFound), errors.Is(err, github.ErrConflict):
-		if existing == nil {
-			if existing, err = gh.GetRepo(ctx, org, name); err != nil {
-				return nil, false, nil, fmt.Errorf("reading repository %s/%s: %w", org, name, err)
-			}
-		}
-		age := w.cfg.Now().Sub(existing.CreatedAt)
 		switch {
 		case age < inProgressWindow:
-			return nil, false, nil, fmt.Errorf("repository %s/%s was created %s ago and has no %s yet: checking again later",
-				org, name, age.Round(time.Second), template.AnswersFileName)
+			return nil, nil, nil, young
 		case age < claimWindow && existing.Description == description:
 			// Written only if it still holds nothing but GitHub's initial
 			// commit: an empty repository created minutes ago with this
@@ -870,15 +886,15 @@ func (w *Workflow) claim(ctx context.Context, gh GitHub, r *request, m *template
 			switch {
 			case err == nil:
 				r.log.Info("wrote the files into the empty repository an earlier attempt created", "repository", org+"/"+name)
-				return repo, false, nil, nil
+				return repo, nil, nil, nil
 			case !errors.Is(err, github.ErrAlreadyExists):
-				return nil, false, nil, fmt.Errorf("writing the files into %s/%s: %w", org, name, err)
+				return nil, nil, nil, fmt.Errorf("writing the files into %s/%s: %w", org, name, err)
 			}
 		}
 	default:
-		return nil, false, nil, fmt.Errorf("reading %s of %s/%s: %w", template.AnswersFileName, org, name, err)
+		return nil, nil, nil, fmt.Errorf("reading %s of %s/%s: %w", template.AnswersFileName, org, name, err)
 	}
-	return nil, false, &problem{
+	return nil, nil, &problem{
 		headline: "This request needs changes",
 		text: fmt.Sprintf("- **%s**: the repository [%s/%s](https://github.com/%s/%s) already exists, and goldenpath leaves it untouched. Choose another name.\n\n%s",
 			mdEscape(titleOf(m, "name")), org, name, org, name, editHint),
