@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
+	"net/url"
 	"strings"
 
 	gh "github.com/google/go-github/v62/github"
@@ -71,9 +73,18 @@ func (c *Client) AddLabels(ctx context.Context, owner, repo string, number int, 
 	if len(labels) == 0 {
 		return nil
 	}
+	wrap := func(err error) error {
+		return fmt.Errorf("adding labels %s to %s/%s#%d: %w", strings.Join(labels, ", "), owner, repo, number, err)
+	}
+	// The {"labels": [...]} body GitHub recommends (go-github sends a bare array).
+	req, err := c.gh.NewRequest(http.MethodPost, fmt.Sprintf("repos/%s/%s/issues/%d/labels", url.PathEscape(owner), url.PathEscape(repo), number),
+		map[string][]string{"labels": labels})
+	if err != nil {
+		return wrap(err)
+	}
 	// Adding a label twice leaves it added once: safe to repeat.
-	if _, _, err := c.gh.Issues.AddLabelsToIssue(retrySafe(ctx), owner, repo, number, labels); err != nil {
-		return fmt.Errorf("adding labels %s to %s/%s#%d: %w", strings.Join(labels, ", "), owner, repo, number, classify(err))
+	if _, err := c.gh.Do(retrySafe(ctx), req, nil); err != nil {
+		return wrap(classify(err))
 	}
 	return nil
 }
