@@ -1,0 +1,265 @@
+package upgrade
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+
+	"github.com/goldenpath-dev/goldenpath/internal/fleet"
+	"github.com/goldenpath-dev/goldenpath/internal/github"
+	"github.com/goldenpath-dev/goldenpath/internal/template"
+)
+
+// Events lists the webhook events HandleEvent acts on (app.yml must
+// subscribe to them).
+var Events = []string{"push", "release", "pull_request"}
+
+type repoPayload struct {
+	Name          string `json:"name"`
+	DefaultBranch string `json:"default_branch"`
+	Owner         struct {
+		Login string `json:"login"`
+		Name  string `json:"name"` // push events give name, not login
+	} `json:"owner"`
+}
+
+func (r repoPayload) owner() string {
+	if r.Owner.Login != "" {
+		return r.Owner.Login
+	}
+	return r.Owner.Name
+}
+
+type pushPayload struct {
+	Ref     string `json:"ref"`
+	After   string `json:"after"`
+	Deleted bool   `json:"deleted"`
+	Commits []struct {
+		Added    []string `json:"added"`
+		Modified []string `json:"modified"`
+		Removed  []string `json:"removed"`
+	} `json:"commits"`
+	HeadCommit *struct {
+		Added    []string `json:"added"`
+		Modified []string `json:"modified"`
+		Removed  []string `json:"removed"`
+	} `json:"head_commit"`
+	Repository repoPayload `json:"repository"`
+}
+
+type releasePayload struct {
+	Action  string `json:"action"`
+	Release struct {
+		TagName    string `json:"tag_name"`
+		Prerelease bool   `json:"prerelease"`
+		Draft      bool   `json:"draft"`
+	} `json:"release"`
+	Repository repoPayload `json:"repository"`
+}
+
+type prPayload struct {
+	Action      string `json:"action"`
+	Number      int    `json:"number"`
+	PullRequest struct {
+		Number int    `json:"number"`
+		Body   string `json:"body"`
+		Merged bool   `json:"merged"`
+		Head   struct {
+			Ref  string `json:"ref"`
+			Repo *struct {
+				FullName string `json:"full_name"`
+			} `json:"repo"`
+		} `json:"head"`
+	} `json:"pull_request"`
+	Repository repoPayload `json:"repository"`
+	Sender     struct {
+		Login string `json:"login"`
+	} `json:"sender"`
+}
+
+// HandleEvent works one webhook delivery of the events in Events; others
+// are ignored. deliveryID makes asks to rebuild unique jobs.
+func (w *Workflow) HandleEvent(ctx context.Context, event, deliveryID string, installationID int64, payload []byte) error {
+	switch event {
+	case "push":
+		var p pushPayload
+		if err := json.Unmarshal(payload, &p); err != nil {
+			return fmt.Errorf("decoding a push event: %w", err)
+		}
+		return w.handlePush(ctx, installationID, p)
+	case "release":
+		var p releasePayload
+		if err := json.Unmarshal(payload, &p); err != nil {
+			return fmt.Errorf("decoding a release event: %w", err)
+		}
+		if p.Action != "published" || p.Release.Prerelease || p.Release.Draft {
+			return nil
+		}
+		return w.HandleTagPush(ctx, installationID, p.Repository.owner(), p.Repository.Name, p.Release.TagName, "")
+	case "pull_request":
+		var p prPayload
+		if err := json.Unmarshal(payload, &p); err != nil {
+			return fmt.Errorf("decoding a pull_request event: %w", err)
+		}
+		return w.handlePullRequest(ctx, installationID, deliveryID, p)
+	}
+	return nil
+}
+
+func (w *Workflow) handlePush(ctx context.Context, installationID int64, p pushPayload) error {
+	owner, name := p.Repository.owner(), p.Repository.Name
+	if tag, ok := strings.CutPrefix(p.Ref, "refs/tags/"); ok {
+		if p.Deleted || !strings.EqualFold(name, w.cfg.TemplatesRepo) {
+			return nil
+		}
+		return w.HandleTagPush(ctx, installationID, owner, name, tag, p.After)
+	}
+	branch, ok := strings.CutPrefix(p.Ref, "refs/heads/")
+	if !ok || p.Deleted || branch != p.Repository.DefaultBranch || !touchesAnswers(p) {
+		return nil
+	}
+	return w.RefreshRepo(ctx, installationID, owner, name, branch, p.After)
+}
+
+func touchesAnswers(p pushPayload) bool {
+	lists := [][]string{}
+	for _, c := range p.Commits {
+		lists = append(lists, c.Added, c.Modified, c.Removed)
+	}
+	if p.HeadCommit != nil {
+		lists = append(lists, p.HeadCommit.Added, p.HeadCommit.Modified, p.HeadCommit.Removed)
+	}
+	for _, l := range lists {
+		for _, f := range l {
+			if f == template.AnswersFileName {
+				return true
+			}
+		}
+	}
+	// GitHub lists at most 20 commits (and none for a big push): look when unsure.
+	return len(p.Commits) >= 20 || (len(p.Commits) == 0 && p.HeadCommit == nil)
+}
+
+// RefreshRepo re-reads a repository's .goldenpath.yml at ref and keeps the
+// fleet index in step: a repository that gained a valid one joins (adopted
+// by hand), one that lost it leaves. One request.
+func (w *Workflow) RefreshRepo(ctx context.Context, installationID int64, owner, name, defaultBranch, ref string) error {
+	gh, err := w.cfg.Client(ctx, installationID)
+	if err != nil {
+		return err
+	}
+	data, _, err := gh.GetFile(ctx, owner, name, template.AnswersFileName, ref)
+	if errors.Is(err, github.ErrNotFound) {
+		return w.cfg.Fleet.Delete(ctx, owner, name)
+	}
+	if err != nil {
+		return err
+	}
+	return w.recordAnswers(ctx, installationID, owner, name, defaultBranch, data)
+}
+
+func (w *Workflow) recordAnswers(ctx context.Context, installationID int64, owner, name, defaultBranch string, data []byte) error {
+	af, err := template.ParseAnswersFile(data)
+	if err != nil {
+		w.cfg.Logger.Info("ignoring an invalid answers file", slog.String("repo", owner+"/"+name), slog.Any("error", err))
+		return nil
+	}
+	if _, ok := parseVersion(af.Version); !ok {
+		return nil
+	}
+	prev, err := w.cfg.Fleet.Get(ctx, owner, name)
+	if err != nil && !errors.Is(err, fleet.ErrNotFound) {
+		return err
+	}
+	next := fleet.Repo{InstallationID: installationID, Owner: owner, Name: name, Template: af.Template,
+		Version: af.Version, DefaultBranch: defaultBranch, Request: af.Request}
+	if err == nil && prev.InstallationID == next.InstallationID && prev.Template == next.Template &&
+		prev.Version == next.Version && prev.DefaultBranch == next.DefaultBranch && prev.Request == next.Request {
+		return nil
+	}
+	if err := w.cfg.Fleet.Upsert(ctx, next); err != nil {
+		return err
+	}
+	if org, _, ok := strings.Cut(af.Source, "/"); ok {
+		return w.cfg.Queue.EnqueueDashboard(ctx, DashboardArgs{InstallationID: installationID, Owner: org, TemplatesRepo: w.cfg.TemplatesRepo})
+	}
+	return nil
+}
+
+func (w *Workflow) handlePullRequest(ctx context.Context, installationID int64, deliveryID string, p prPayload) error {
+	pr := p.PullRequest
+	owner, repo := p.Repository.owner(), p.Repository.Name
+	if !strings.HasPrefix(pr.Head.Ref, BranchPrefix) || (pr.Head.Repo != nil && !strings.EqualFold(pr.Head.Repo.FullName, owner+"/"+repo)) {
+		return nil
+	}
+	meta, ok := ParseMeta(pr.Body)
+	if !ok || pr.Head.Ref != Branch(meta.Template) {
+		return nil
+	}
+	number := pr.Number
+	if number == 0 {
+		number = p.Number
+	}
+	org, trepo, _ := strings.Cut(meta.Source, "/")
+	a := RepoArgs{InstallationID: installationID, Owner: owner, Repo: repo, Tag: meta.Template + "/v" + meta.To,
+		TemplatesOwner: org, TemplatesRepo: trepo}
+	dashboard := func() error {
+		return w.cfg.Queue.EnqueueDashboard(ctx, DashboardArgs{InstallationID: installationID, Owner: org, TemplatesRepo: trepo})
+	}
+	switch p.Action {
+	case "closed":
+		if pr.Merged {
+			fr, err := w.cfg.Fleet.Get(ctx, owner, repo)
+			if err != nil && !errors.Is(err, fleet.ErrNotFound) {
+				return err
+			}
+			if errors.Is(err, fleet.ErrNotFound) {
+				fr = fleet.Repo{InstallationID: installationID, Owner: owner, Name: repo, Template: meta.Template, DefaultBranch: p.Repository.DefaultBranch}
+			}
+			if olderThan(fr.Version, mustVersion(meta.To)) {
+				fr.Version, fr.Template = meta.To, meta.Template
+				if err := w.cfg.Fleet.Upsert(ctx, fr); err != nil {
+					return err
+				}
+			}
+			if err := w.recordPR(ctx, a, meta.Template, meta.To, number, fleet.PRMerged, 0, ""); err != nil {
+				return err
+			}
+			return dashboard()
+		}
+		gh, err := w.cfg.Client(ctx, installationID)
+		if err != nil {
+			return err
+		}
+		body := fmt.Sprintf("Closed without merging, so goldenpath will not open the upgrade to **v%s** of `%s` again. The next version of the template opens a new pull request.\n\n"+
+			"To get this upgrade back now, reopen this pull request: goldenpath rebuilds it from the default branch. To upgrade on your own machine instead, run `goldenpath upgrade --to %s --source <clone of %s>` in a clean checkout.",
+			meta.To, meta.Template, meta.To, meta.Source)
+		if _, err := gh.UpsertComment(ctx, owner, repo, number, "upgrade-closed", body); err != nil {
+			return err
+		}
+		if err := w.recordPR(ctx, a, meta.Template, meta.To, number, fleet.PRClosed, -1, ""); err != nil {
+			return err
+		}
+		return dashboard()
+	case "reopened", "edited":
+		if p.Action == "edited" && (!RebuildRequested(pr.Body) || w.isBot(p.Sender.Login)) {
+			return nil
+		}
+		// Rebuild at the newest version known for the repository: a
+		// blocked pull request may have missed some.
+		version := meta.To
+		if rec, err := w.cfg.Fleet.UpgradePR(ctx, owner, repo, meta.Template); err == nil && mustVersion(version).LessThan(mustVersion(rec.TargetVersion)) {
+			version = rec.TargetVersion
+		}
+		if err := w.recordPR(ctx, a, meta.Template, version, number, fleet.PROpen, -1, ""); err != nil {
+			return err
+		}
+		a.Tag = meta.Template + "/v" + version
+		a.Rebuild, a.Cause = true, "rebuild:"+deliveryID
+		return w.cfg.Queue.EnqueueUpgrades(ctx, []RepoArgs{a})
+	}
+	return nil
+}

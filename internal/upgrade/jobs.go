@@ -1,0 +1,67 @@
+package upgrade
+
+import (
+	"github.com/riverqueue/river"
+)
+
+// Job kinds (River kinds) of the upgrade workflow.
+const (
+	RepoKind      = "goldenpath_upgrade_repo"
+	DashboardKind = "goldenpath_fleet_dashboard"
+	ReconcileKind = "goldenpath_fleet_reconcile"
+)
+
+// RepoArgs is the job that brings one repository to the template version of
+// Tag: one job per repository, so a rollout survives restarts and retries
+// one repository at a time.
+type RepoArgs struct {
+	InstallationID int64  `json:"installation_id" river:"unique"`
+	Owner          string `json:"owner" river:"unique"`
+	Repo           string `json:"repo" river:"unique"`
+	Tag            string `json:"tag" river:"unique"` // <template>/vX.Y.Z
+	// TagSHA is the commit the tag points at when the trigger knew it (a
+	// push event's "after"): one request fewer.
+	TagSHA string `json:"tag_sha,omitempty"`
+	// TemplatesOwner/TemplatesRepo: where the template lives (the org's
+	// templates repository).
+	TemplatesOwner string `json:"templates_owner"`
+	TemplatesRepo  string `json:"templates_repo"`
+	// Rebuild: a person asked (ticked the box, reopened the PR) to rebuild
+	// the branch from the default branch, over anyone's commits.
+	Rebuild bool `json:"rebuild,omitempty"`
+	// Cause makes a job unique: "tag" for a rollout (a redelivered push adds
+	// nothing), a delivery id for a rebuild (every ask runs).
+	Cause string `json:"cause" river:"unique"`
+	// Limits of goldenpath.yaml (upgrades:) read when the rollout started.
+	PRHourlyLimit     int `json:"pr_hourly_limit,omitempty"`
+	PRConcurrentLimit int `json:"pr_concurrent_limit,omitempty"`
+}
+
+// Kind implements river.JobArgs.
+func (RepoArgs) Kind() string { return RepoKind }
+
+// InsertOpts: unique by repository, tag and cause, in every state but
+// discarded and cancelled, so a redelivered tag push adds no job.
+func (RepoArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{MaxAttempts: 8, UniqueOpts: river.UniqueOpts{ByArgs: true}}
+}
+
+// DashboardArgs refreshes the fleet dashboard issue of one account.
+type DashboardArgs struct {
+	InstallationID int64  `json:"installation_id"`
+	Owner          string `json:"owner" river:"unique"`
+	TemplatesRepo  string `json:"templates_repo"`
+}
+
+// Kind implements river.JobArgs.
+func (DashboardArgs) Kind() string { return DashboardKind }
+
+// InsertOpts: a dashboard refresh is cheap to lose to a newer one.
+func (DashboardArgs) InsertOpts() river.InsertOpts { return river.InsertOpts{MaxAttempts: 5} }
+
+// ReconcileArgs is the periodic job that re-reads every fleet repository's
+// .goldenpath.yml (conditional requests) and rolls out versions it missed.
+type ReconcileArgs struct{}
+
+// Kind implements river.JobArgs.
+func (ReconcileArgs) Kind() string { return ReconcileKind }

@@ -1,0 +1,636 @@
+// Package upgrade is the rollout workflow: a template version tagged in an
+// organisation's templates repository becomes, for every repository of the
+// fleet on an older version, one upgrade pull request kept Renovate-style
+// (one branch per template, one commit on the default branch's head, the
+// same pull request updated by newer versions, a person's commits never
+// force-pushed over), plus the fleet dashboard issue.
+package upgrade
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/Masterminds/semver/v3"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/riverqueue/river"
+
+	"github.com/goldenpath-dev/goldenpath/internal/config"
+	"github.com/goldenpath-dev/goldenpath/internal/fleet"
+	"github.com/goldenpath-dev/goldenpath/internal/github"
+	"github.com/goldenpath-dev/goldenpath/internal/merge"
+	"github.com/goldenpath-dev/goldenpath/internal/template"
+	"github.com/goldenpath-dev/goldenpath/internal/upgrade/prepare"
+)
+
+type mergeEntry = merge.FileEntry
+
+// DefaultTemplatesRepo is the templates repository's name (SPEC §2).
+const DefaultTemplatesRepo = "golden-paths"
+
+// Extra fleet PR states beside fleet.PROpen and friends.
+const (
+	PRFailed = "failed" // the last attempt failed for good; LastError says why
+)
+
+// Config holds the workflow's dependencies.
+type Config struct {
+	// Client returns the GitHub client of an installation.
+	Client func(ctx context.Context, installationID int64) (GitHub, error)
+	Fleet  Fleet
+	Queue  Enqueuer
+	// TemplatesRepo is the templates repository's name in each account.
+	TemplatesRepo string
+	// BotLogin is the App's account ("<slug>[bot]"): commits by it on an
+	// upgrade branch are the bot's own. Empty: any "[bot]" account.
+	BotLogin string
+	Logger   *slog.Logger
+	// Registerer receives the workflow's metrics (nil: none).
+	Registerer prometheus.Registerer
+	// SnoozeConcurrent is how long a job over prConcurrentLimit waits
+	// before it looks again (default 15 minutes).
+	SnoozeConcurrent time.Duration
+	// Hour is the window of prHourlyLimit (default an hour; shrunk in tests).
+	Hour time.Duration
+	Now  func() time.Time
+}
+
+// Workflow runs upgrades. Safe for concurrent use.
+type Workflow struct {
+	cfg       Config
+	templates *templateCache
+	metrics   *metrics
+	locks     keyedMutex
+
+	mu      sync.Mutex
+	opened  map[string][]time.Time // account → when this process opened upgrade PRs (prHourlyLimit)
+	labeled map[string]bool        // templates repos whose labels exist
+}
+
+// New checks cfg and returns a Workflow.
+func New(cfg Config) (*Workflow, error) {
+	if cfg.Client == nil || cfg.Fleet == nil || cfg.Queue == nil {
+		return nil, errors.New("upgrade workflow: Config.Client, Fleet and Queue are required")
+	}
+	if cfg.TemplatesRepo == "" {
+		cfg.TemplatesRepo = DefaultTemplatesRepo
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.SnoozeConcurrent <= 0 {
+		cfg.SnoozeConcurrent = 15 * time.Minute
+	}
+	if cfg.Hour <= 0 {
+		cfg.Hour = time.Hour
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	m, err := newMetrics(cfg.Registerer)
+	if err != nil {
+		return nil, err
+	}
+	return &Workflow{cfg: cfg, templates: newTemplateCache(32), metrics: m,
+		opened: map[string][]time.Time{}, labeled: map[string]bool{}}, nil
+}
+
+func mustVersion(s string) *semver.Version {
+	v, err := semver.NewVersion(s)
+	if err != nil {
+		return semver.MustParse("0.0.0")
+	}
+	return v
+}
+
+func parseVersion(s string) (*semver.Version, bool) {
+	v, err := semver.NewVersion(s)
+	return v, err == nil
+}
+
+// olderThan reports whether version s is older than v (an unreadable s is
+// older: the upgrade will find out what the repository really holds).
+func olderThan(s string, v *semver.Version) bool {
+	cur, ok := parseVersion(s)
+	return !ok || cur.LessThan(v)
+}
+
+// HandleTagPush starts the rollout of tag (<template>/vX.Y.Z, a push of the
+// tag or a published release) from org's templates repository: one job per
+// fleet repository of that template, in that account, on an older version.
+// Prereleases are never rolled out. sha is the tagged commit if known.
+func (w *Workflow) HandleTagPush(ctx context.Context, installationID int64, org, templatesRepo, tag, sha string) error {
+	name, v, ok := template.ParseTag(tag)
+	if !ok {
+		return nil // not a template version tag
+	}
+	tag = template.Tag(name, v)
+	log := w.cfg.Logger.With(slog.String("tag", tag), slog.String("org", org))
+	if v.Prerelease() != "" {
+		log.Info("prerelease tag: not rolled out")
+		return nil
+	}
+	if !strings.EqualFold(templatesRepo, w.cfg.TemplatesRepo) {
+		return nil
+	}
+	repos, err := w.cfg.Fleet.ListByTemplate(ctx, name)
+	if err != nil {
+		return fmt.Errorf("rolling out %s: %w", tag, err)
+	}
+	var targets []fleet.Repo
+	for _, r := range repos {
+		if strings.EqualFold(r.Owner, org) && olderThan(r.Version, v) {
+			targets = append(targets, r)
+		}
+	}
+	if len(targets) == 0 {
+		log.Info("no repository to upgrade")
+		return w.cfg.Queue.EnqueueDashboard(ctx, DashboardArgs{InstallationID: installationID, Owner: org, TemplatesRepo: templatesRepo})
+	}
+	pol, err := w.policy(ctx, installationID, org, templatesRepo, sha)
+	if err != nil {
+		return fmt.Errorf("rolling out %s: %w", tag, err)
+	}
+	jobs := make([]RepoArgs, 0, len(targets))
+	for _, r := range targets {
+		inst := r.InstallationID
+		if inst == 0 {
+			inst = installationID
+		}
+		jobs = append(jobs, RepoArgs{InstallationID: inst, Owner: r.Owner, Repo: r.Name, Tag: tag, TagSHA: sha,
+			TemplatesOwner: org, TemplatesRepo: templatesRepo, Cause: "tag",
+			PRHourlyLimit: pol.Upgrades.PRHourlyLimit, PRConcurrentLimit: pol.Upgrades.PRConcurrentLimit})
+	}
+	log.Info("rolling out", slog.Int("repositories", len(jobs)))
+	w.metrics.rollouts.Inc()
+	w.metrics.queued.Add(float64(len(jobs)))
+	if err := w.cfg.Queue.EnqueueUpgrades(ctx, jobs); err != nil {
+		return fmt.Errorf("rolling out %s: %w", tag, err)
+	}
+	return nil
+}
+
+// policy reads goldenpath.yaml at the templates repository's ref (the
+// tagged commit, so the rollout uses the policy published with it).
+func (w *Workflow) policy(ctx context.Context, installationID int64, org, repo, ref string) (config.Policy, error) {
+	gh, err := w.cfg.Client(ctx, installationID)
+	if err != nil {
+		return config.Policy{}, err
+	}
+	data, _, err := gh.GetFile(ctx, org, repo, config.PolicyFile, ref)
+	if errors.Is(err, github.ErrNotFound) {
+		return config.DefaultPolicy(), nil
+	}
+	if err != nil {
+		return config.Policy{}, fmt.Errorf("reading %s: %w", config.PolicyFile, err)
+	}
+	p, err := config.ParsePolicy(data)
+	if err != nil {
+		// A broken policy must not stop upgrades: GitHub's own limits apply.
+		w.cfg.Logger.Warn("ignoring the upgrade limits of a broken policy", slog.Any("error", err))
+		return config.DefaultPolicy(), nil
+	}
+	return p, nil
+}
+
+// outcome is what one UpgradeRepo run did, for metrics and tests.
+type outcome string
+
+const (
+	outUpToDate outcome = "up_to_date"
+	outOpened   outcome = "opened"
+	outUpdated  outcome = "updated"
+	outSame     outcome = "unchanged"
+	outBlocked  outcome = "blocked"
+	outSkipped  outcome = "skipped" // closed for this version, left the fleet…
+	outSnoozed  outcome = "snoozed"
+)
+
+// UpgradeRepo is the job of one repository: bring it to args.Tag's version
+// with one upgrade pull request. It is idempotent: re-running it after any
+// failure or crash converges on the same branch and pull request.
+func (w *Workflow) UpgradeRepo(ctx context.Context, a RepoArgs) error {
+	unlock := w.locks.lock(strings.ToLower(a.Owner + "/" + a.Repo))
+	defer unlock()
+	out, err := w.upgradeRepo(ctx, a)
+	if err != nil {
+		var snooze *river.JobSnoozeError
+		if errors.As(err, &snooze) {
+			out = outSnoozed
+		} else {
+			w.metrics.jobs.WithLabelValues("error").Inc()
+			return err
+		}
+	}
+	w.metrics.jobs.WithLabelValues(string(out)).Inc()
+	if out != outSame && out != outSnoozed {
+		if derr := w.cfg.Queue.EnqueueDashboard(ctx, DashboardArgs{InstallationID: a.InstallationID, Owner: a.TemplatesOwner, TemplatesRepo: a.TemplatesRepo}); derr != nil {
+			w.cfg.Logger.Warn("asking for a dashboard refresh", slog.Any("error", derr))
+		}
+	}
+	return err
+}
+
+func (w *Workflow) upgradeRepo(ctx context.Context, a RepoArgs) (outcome, error) {
+	name, target, ok := template.ParseTag(a.Tag)
+	if !ok || target.Prerelease() != "" {
+		return outSkipped, nil
+	}
+	log := w.cfg.Logger.With(slog.String("repo", a.Owner+"/"+a.Repo), slog.String("tag", a.Tag))
+	fr, err := w.cfg.Fleet.Get(ctx, a.Owner, a.Repo)
+	if errors.Is(err, fleet.ErrNotFound) {
+		return outSkipped, nil // left the fleet since the rollout began
+	}
+	if err != nil {
+		return "", err
+	}
+	if fr.Template != name {
+		return outSkipped, nil
+	}
+	// The index says it is there already: not a single request.
+	if !a.Rebuild && !olderThan(fr.Version, target) {
+		return outUpToDate, nil
+	}
+	gh, err := w.cfg.Client(ctx, a.InstallationID)
+	if err != nil {
+		return "", err
+	}
+	branch := fr.DefaultBranch
+	if branch == "" {
+		r, err := gh.GetRepo(ctx, a.Owner, a.Repo)
+		if err != nil {
+			return "", err
+		}
+		branch = r.DefaultBranch
+	}
+	files, head, err := gh.ReadTree(ctx, a.Owner, a.Repo, branch)
+	if errors.Is(err, github.ErrNotFound) {
+		return outSkipped, w.cfg.Fleet.Delete(ctx, a.Owner, a.Repo)
+	}
+	if err != nil {
+		return "", err
+	}
+	afFile, ok := files[template.AnswersFileName]
+	if !ok {
+		log.Info("repository no longer has the answers file: left the fleet")
+		return outSkipped, w.cfg.Fleet.Delete(ctx, a.Owner, a.Repo)
+	}
+	af, err := template.ParseAnswersFile(afFile.Data)
+	if err != nil {
+		return "", w.fail(ctx, a, name, target, 0, fmt.Errorf("%s on %s: %w", template.AnswersFileName, branch, err))
+	}
+	fr.Version, fr.DefaultBranch = af.Version, branch
+	if af.Template != name {
+		fr.Template = af.Template
+		return outSkipped, w.cfg.Fleet.Upsert(ctx, fr)
+	}
+	from, ok := parseVersion(af.Version)
+	if !ok {
+		return "", w.fail(ctx, a, name, target, 0, fmt.Errorf("%s records version %q, which is not semver", template.AnswersFileName, af.Version))
+	}
+	if !from.LessThan(target) {
+		return outUpToDate, w.cfg.Fleet.Upsert(ctx, fr)
+	}
+
+	upBranch := Branch(name)
+	pr, err := gh.FindPR(ctx, a.Owner, a.Repo, upBranch)
+	if err != nil {
+		return "", err
+	}
+	var meta Meta
+	if pr != nil {
+		meta, _ = ParseMeta(pr.Body)
+	}
+	force, reuse := false, false
+	if pr != nil {
+		prTo, _ := parseVersion(meta.To)
+		switch {
+		case pr.State == "open":
+			reuse = true
+			if !a.Rebuild && prTo != nil && !prTo.LessThan(target) && meta.Base == head && pr.HeadSHA == meta.Commit {
+				return outSame, w.recordPR(ctx, a, name, meta.To, pr.Number, fleet.PROpen, -1, "")
+			}
+			if !a.Rebuild && pr.HeadSHA != meta.Commit {
+				owned, who, err := w.branchIsOurs(ctx, gh, a.Owner, a.Repo, head, upBranch)
+				if err != nil {
+					return "", err
+				}
+				if !owned {
+					return outBlocked, w.block(ctx, gh, a, name, target, pr, who)
+				}
+			}
+			force = true
+		case !pr.Merged && prTo != nil && !prTo.LessThan(target) && !a.Rebuild:
+			// Closed unmerged for this version (or a newer one): not reopened.
+			return outSkipped, w.recordPR(ctx, a, name, meta.To, pr.Number, fleet.PRClosed, -1, "")
+		}
+	}
+	if a.Rebuild && !reuse {
+		return outSkipped, nil // only an open pull request is rebuilt
+	}
+
+	// Limits apply to new pull requests only: updating one is free.
+	var release func(opened bool)
+	if !reuse {
+		release, err = w.reserve(ctx, a)
+		if err != nil {
+			return outSnoozed, err
+		}
+	}
+	opened := false
+	defer func() {
+		if release != nil {
+			release(opened)
+		}
+	}()
+
+	oldT, err := w.templates.load(ctx, gh, a.TemplatesOwner, a.TemplatesRepo, name, template.Tag(name, from), "")
+	if err != nil {
+		return "", w.maybeFail(ctx, a, name, target, err)
+	}
+	newT, err := w.templates.load(ctx, gh, a.TemplatesOwner, a.TemplatesRepo, name, a.Tag, a.TagSHA)
+	if err != nil {
+		return "", w.maybeFail(ctx, a, name, target, err)
+	}
+	ours := make(merge.Tree, len(files))
+	for p, f := range files {
+		if f.Mode&fs.ModeSymlink != 0 {
+			continue // links are the repository's own; the template has none
+		}
+		ours[p] = merge.FileEntry{Data: f.Data, Mode: f.Mode}
+	}
+	prep, err := prepare.Upgrade(prepare.Input{Old: oldT, New: newT, From: from, To: target, Answers: af, Org: a.Owner, Ours: ours})
+	if err != nil {
+		// Rendering failed: the template or the answers are broken; retrying
+		// cannot help, so say so on the dashboard.
+		return "", w.fail(ctx, a, name, target, 0, err)
+	}
+
+	msg := Title(name, target.String()) + "\n\nFrom " + from.String() + " to " + target.String() + " with a 3-way merge; see the pull request for conflicts."
+	sha, err := gh.CommitFiles(ctx, a.Owner, a.Repo, upBranch, head, toGitHub(prep.Changes), msg, force)
+	if errors.Is(err, github.ErrNotFastForward) && !force {
+		// The branch exists without an open pull request (an old merged or
+		// closed one, or a crash before the pull request was opened).
+		owned, who, cerr := w.branchIsOurs(ctx, gh, a.Owner, a.Repo, head, upBranch)
+		if cerr != nil {
+			return "", cerr
+		}
+		if !owned {
+			return outBlocked, w.fail(ctx, a, name, target, 0, fmt.Errorf("branch %s has commits by %s: it is never force-pushed; delete the branch to let goldenpath open the upgrade", upBranch, who))
+		}
+		sha, err = gh.CommitFiles(ctx, a.Owner, a.Repo, upBranch, head, toGitHub(prep.Changes), msg, true)
+	}
+	if err != nil {
+		return "", err
+	}
+
+	meta = Meta{Template: name, From: from.String(), To: target.String(), Source: a.TemplatesOwner + "/" + a.TemplatesRepo, Base: head, Commit: sha}
+	body := renderBody(bodyInput{Meta: meta, Changelog: prep.Changelog, Plan: prep.Plan})
+	title := Title(name, target.String())
+	conflicts := 0
+	for _, f := range prep.Plan.Conflicts() {
+		conflicts += f.Conflicts
+	}
+	out := outUpdated
+	if reuse {
+		if _, err := gh.UpdatePR(ctx, a.Owner, a.Repo, pr.Number, github.PRUpdate{Title: &title, Body: &body}); err != nil {
+			return "", err
+		}
+	} else {
+		made, err := gh.CreatePR(ctx, a.Owner, a.Repo, github.NewPR{Title: title, Body: body, Head: upBranch, Base: branch, Draft: conflicts > 0})
+		if errors.Is(err, github.ErrAlreadyExists) {
+			// Opened by an earlier attempt whose answer was lost.
+			if made, err = gh.FindPR(ctx, a.Owner, a.Repo, upBranch); err == nil && made != nil {
+				_, err = gh.UpdatePR(ctx, a.Owner, a.Repo, made.Number, github.PRUpdate{Title: &title, Body: &body})
+			}
+		}
+		if err != nil {
+			return "", err
+		}
+		if made == nil {
+			return "", fmt.Errorf("opening the upgrade pull request of %s/%s: not found after GitHub said it exists", a.Owner, a.Repo)
+		}
+		pr, opened, out = made, true, outOpened
+		if err := gh.AddLabels(ctx, a.Owner, a.Repo, pr.Number, []string{Label}); err != nil {
+			return "", err
+		}
+	}
+	log.Info("upgrade pull request written", slog.Int("pr", pr.Number), slog.String("outcome", string(out)), slog.Int("conflicts", conflicts))
+	return out, w.recordPR(ctx, a, name, target.String(), pr.Number, fleet.PROpen, conflicts, "")
+}
+
+// branchIsOurs tells whether every commit on branch that base lacks was
+// made by the bot; if not, who else made them.
+func (w *Workflow) branchIsOurs(ctx context.Context, gh GitHub, owner, repo, base, branch string) (bool, string, error) {
+	commits, err := gh.BranchCommits(ctx, owner, repo, base, branch)
+	if errors.Is(err, github.ErrNotFound) {
+		return true, "", nil // no such branch
+	}
+	if err != nil {
+		return false, "", err
+	}
+	var others []string
+	seen := map[string]bool{}
+	for _, c := range commits {
+		if w.isBot(c.AuthorLogin) && w.isBot(c.CommitterLogin) {
+			continue
+		}
+		who := c.AuthorLogin
+		if who == "" || w.isBot(who) {
+			who = c.CommitterLogin
+		}
+		if who == "" {
+			who = c.AuthorName
+		} else {
+			who = "@" + who
+		}
+		if !seen[who] {
+			seen[who] = true
+			others = append(others, who)
+		}
+	}
+	return len(others) == 0, strings.Join(others, ", "), nil
+}
+
+func (w *Workflow) isBot(login string) bool {
+	if w.cfg.BotLogin != "" {
+		return strings.EqualFold(login, w.cfg.BotLogin)
+	}
+	return strings.HasSuffix(login, "[bot]")
+}
+
+// block stops updating a pull request a person pushed to, and says so once.
+func (w *Workflow) block(ctx context.Context, gh GitHub, a RepoArgs, name string, target *semver.Version, pr *github.PR, who string) error {
+	prev, err := w.cfg.Fleet.UpgradePR(ctx, a.Owner, a.Repo, name)
+	if err != nil && !errors.Is(err, fleet.ErrNotFound) {
+		return err
+	}
+	if err == nil && prev.State == fleet.PRBlocked && prev.Number == pr.Number && prev.TargetVersion == target.String() {
+		return nil // already said
+	}
+	body := fmt.Sprintf("%s pushed to `%s`, so goldenpath no longer updates this pull request: it never force-pushes over a person's commits.\n\n"+
+		"Version **%s** of the `%s` template is available. To have goldenpath rebuild this branch from the default branch with it (dropping the commits on the branch), tick **Rebuild this branch** in the description.",
+		who, Branch(name), target, name)
+	if _, err := gh.UpsertComment(ctx, a.Owner, a.Repo, pr.Number, "upgrade-blocked", body); err != nil {
+		return err
+	}
+	return w.recordPR(ctx, a, name, target.String(), pr.Number, fleet.PRBlocked, -1, "")
+}
+
+// recordPR keeps the fleet index's view of the upgrade PR; conflicts < 0
+// keeps the recorded count.
+func (w *Workflow) recordPR(ctx context.Context, a RepoArgs, name, version string, number int, state string, conflicts int, lastErr string) error {
+	rec := fleet.UpgradePR{Owner: a.Owner, Name: a.Repo, Template: name, TargetVersion: version, Number: number, State: state, Conflicts: conflicts, LastError: lastErr}
+	if conflicts < 0 || number == 0 {
+		prev, err := w.cfg.Fleet.UpgradePR(ctx, a.Owner, a.Repo, name)
+		if err != nil && !errors.Is(err, fleet.ErrNotFound) {
+			return err
+		}
+		if conflicts < 0 {
+			rec.Conflicts = max(prev.Conflicts, 0)
+		}
+		if number == 0 {
+			rec.Number = prev.Number
+			if state == PRFailed && prev.State != "" && prev.State != PRFailed {
+				// Keep showing the pull request's state beside the error.
+				rec.State = prev.State
+			}
+		}
+		if err == nil && prev == rec {
+			return nil
+		}
+	}
+	return w.cfg.Fleet.SetUpgradePR(ctx, rec)
+}
+
+// fail records a failure that retrying cannot fix (shown on the dashboard)
+// and returns nil so the job ends.
+func (w *Workflow) fail(ctx context.Context, a RepoArgs, name string, target *semver.Version, number int, cause error) error {
+	w.cfg.Logger.Warn("upgrade failed", slog.String("repo", a.Owner+"/"+a.Repo), slog.String("tag", a.Tag), slog.Any("error", cause))
+	return w.recordPR(ctx, a, name, target.String(), number, PRFailed, -1, cause.Error())
+}
+
+// maybeFail turns final errors (a template that cannot load) into a
+// recorded failure and lets transient ones retry.
+func (w *Workflow) maybeFail(ctx context.Context, a RepoArgs, name string, target *semver.Version, err error) error {
+	if isTransient(err) {
+		return err
+	}
+	return w.fail(ctx, a, name, target, 0, err)
+}
+
+// isTransient: a GitHub answer other than "not there" or "invalid", or a
+// timeout, may go away on retry; a template that does not load will not.
+func isTransient(err error) bool {
+	var apiErr *github.APIError
+	if errors.As(err, &apiErr) {
+		return !errors.Is(err, github.ErrNotFound) && !errors.Is(err, github.ErrValidation)
+	}
+	return errors.Is(err, context.DeadlineExceeded)
+}
+
+// OnDiscard records a repository job's last error for the dashboard. Wire
+// it as the queue's discard callback of RepoKind.
+func (w *Workflow) OnDiscard(ctx context.Context, a RepoArgs, err error) {
+	name, v, ok := template.ParseTag(a.Tag)
+	if !ok {
+		return
+	}
+	if rerr := w.fail(ctx, a, name, v, 0, err); rerr != nil {
+		w.cfg.Logger.Error("recording an upgrade failure", slog.Any("error", rerr))
+	}
+	_ = w.cfg.Queue.EnqueueDashboard(ctx, DashboardArgs{InstallationID: a.InstallationID, Owner: a.TemplatesOwner, TemplatesRepo: a.TemplatesRepo})
+}
+
+// reserve applies prConcurrentLimit and prHourlyLimit before a new pull
+// request: over a limit it returns river.JobSnooze, so the job waits
+// rather than fails. The returned release records whether a pull request
+// was opened.
+func (w *Workflow) reserve(ctx context.Context, a RepoArgs) (func(opened bool), error) {
+	if a.PRConcurrentLimit <= 0 && a.PRHourlyLimit <= 0 {
+		return nil, nil
+	}
+	key := strings.ToLower(a.TemplatesOwner)
+	// One reservation at a time per account, so two workers cannot both
+	// take the last slot.
+	unlock := w.locks.lock("limits:" + key)
+	if a.PRConcurrentLimit > 0 {
+		open, err := w.cfg.Fleet.CountUpgradePRs(ctx, fleet.PROpen)
+		if err != nil {
+			unlock()
+			return nil, err
+		}
+		if open >= a.PRConcurrentLimit {
+			unlock()
+			return nil, river.JobSnooze(w.cfg.SnoozeConcurrent)
+		}
+	}
+	if a.PRHourlyLimit > 0 {
+		now := w.cfg.Now()
+		w.mu.Lock()
+		recent := w.opened[key][:0]
+		for _, t := range w.opened[key] {
+			if now.Sub(t) < w.cfg.Hour {
+				recent = append(recent, t)
+			}
+		}
+		w.opened[key] = recent
+		var wait time.Duration
+		if len(recent) >= a.PRHourlyLimit {
+			wait = recent[len(recent)-a.PRHourlyLimit].Add(w.cfg.Hour).Sub(now) + time.Second
+		}
+		w.mu.Unlock()
+		if wait > 0 {
+			unlock()
+			return nil, river.JobSnooze(wait)
+		}
+	}
+	return func(opened bool) {
+		if opened {
+			w.mu.Lock()
+			w.opened[key] = append(w.opened[key], w.cfg.Now())
+			w.mu.Unlock()
+		}
+		unlock()
+	}, nil
+}
+
+// keyedMutex serialises work per key (a repository) in this process.
+type keyedMutex struct {
+	mu sync.Mutex
+	m  map[string]*keyedEntry
+}
+
+type keyedEntry struct {
+	mu   sync.Mutex
+	refs int
+}
+
+func (k *keyedMutex) lock(key string) func() {
+	k.mu.Lock()
+	if k.m == nil {
+		k.m = map[string]*keyedEntry{}
+	}
+	e := k.m[key]
+	if e == nil {
+		e = &keyedEntry{}
+		k.m[key] = e
+	}
+	e.refs++
+	k.mu.Unlock()
+	e.mu.Lock()
+	return func() {
+		e.mu.Unlock()
+		k.mu.Lock()
+		e.refs--
+		if e.refs == 0 {
+			delete(k.m, key)
+		}
+		k.mu.Unlock()
+	}
+}
