@@ -168,4 +168,3 @@ func tree(files map[string][]byte) string {
 	}
 	return b.String()
 }
-
