@@ -237,3 +237,49 @@ type Client struct {
 
 // InstallationID is the installation this client acts as.
 func (c *Client) InstallationID() int64 { return c.inst }
+
+// InstallationInfo names one installation of the App.
+type InstallationInfo struct {
+	ID      int64
+	Account string
+}
+
+// Installations lists every installation of the App (GET /app/installations,
+// all pages), for periodic reconciles across accounts.
+func (a *App) Installations(ctx context.Context) ([]InstallationInfo, error) {
+	var out []InstallationInfo
+	opts := &gh.ListOptions{PerPage: 100}
+	for {
+		page, resp, err := a.gh.Apps.ListInstallations(ctx, opts)
+		if err != nil {
+			return nil, fmt.Errorf("listing the App's installations: %w", classify(err))
+		}
+		for _, in := range page {
+			out = append(out, InstallationInfo{ID: in.GetID(), Account: in.GetAccount().GetLogin()})
+		}
+		if resp.NextPage == 0 {
+			return out, nil
+		}
+		opts.Page = resp.NextPage
+	}
+}
+
+// Repos lists the repositories this installation can see (GET
+// /installation/repositories, all pages).
+func (c *Client) Repos(ctx context.Context) ([]*Repo, error) {
+	var out []*Repo
+	opts := &gh.ListOptions{PerPage: 100}
+	for {
+		page, resp, err := c.gh.Apps.ListRepos(ctx, opts)
+		if err != nil {
+			return nil, fmt.Errorf("listing the repositories of installation %d: %w", c.inst, classify(err))
+		}
+		for _, r := range page.Repositories {
+			out = append(out, repoFrom(r))
+		}
+		if resp.NextPage == 0 {
+			return out, nil
+		}
+		opts.Page = resp.NextPage
+	}
+}

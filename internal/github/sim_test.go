@@ -915,3 +915,36 @@ func TestWritesAfter502(t *testing.T) {
 		})
 	}
 }
+
+func TestListInstallationsAndRepos(t *testing.T) {
+	e := newSimEnv(t, "acme", false)
+	ctx := context.Background()
+	e.sim.Install("other")
+	ins, err := e.app.Installations(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var accounts []string
+	for _, in := range ins {
+		accounts = append(accounts, in.Account)
+	}
+	if fmt.Sprint(accounts) != "[acme other]" {
+		t.Errorf("installations = %+v, want acme and other", ins)
+	}
+	for _, name := range []string{"a", "b"} {
+		if _, err := e.client.CreateRepoWithFiles(ctx, "acme", name, RepoOptions{}, someFiles(3), "first"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	repos, err := e.client.Repos(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, r := range repos {
+		names = append(names, r.FullName)
+	}
+	if fmt.Sprint(names) != "[acme/a acme/b]" {
+		t.Errorf("repos = %v, want acme/a acme/b", names)
+	}
+}
