@@ -100,6 +100,10 @@ func (w *Workflow) inTemplatesRepo(repo string) bool {
 	return strings.EqualFold(repo, w.cfg.TemplatesRepo)
 }
 
+// IsTemplatesRepo tells whether repo (a name in any account) is the
+// templates repository: pushes to it call for EnsureLabels.
+func (w *Workflow) IsTemplatesRepo(repo string) bool { return w.inTemplatesRepo(repo) }
+
 // HandleIssue works an `issues` event: opened, edited (body), labeled (with
 // template:<name>) and reopened. Other events return nil at once.
 func (w *Workflow) HandleIssue(ctx context.Context, ev IssueEvent) error {
@@ -862,8 +866,10 @@ func (w *Workflow) claim(ctx context.Context, gh GitHub, r *request, m *template
 	// So young a repository may be another worker's, still writing it or
 	// about to comment: come back when it has surely finished or died, so
 	// that two workers never comment at once.
-	young := fmt.Errorf("repository %s/%s was created %s ago, perhaps by another attempt at this request still at work: checking again later",
-		org, name, age.Round(time.Second))
+	young := &RetryLaterError{
+		Wait:   inProgressWindow - age + time.Second,
+		Reason: fmt.Sprintf("repository %s/%s was created %s ago, perhaps by another attempt at this request still at work", org, name, age.Round(time.Second)),
+	}
 	data, _, err := gh.GetFile(ctx, org, name, template.AnswersFileName, "")
 	switch {
 	case err == nil:

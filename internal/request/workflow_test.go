@@ -412,8 +412,11 @@ func TestIdempotency(t *testing.T) {
 			if err == nil {
 				t.Fatal("a repository made a moment ago must be left to its maker for now")
 			}
-			mustContain(t, "error", err.Error(), "checking again later")
-			w.advance(time.Minute) // the queue's retry
+			wait, ok := RetryAfter(err)
+			if !ok || wait <= 0 || wait > inProgressWindow+time.Second {
+				t.Fatalf("want a RetryLaterError within %s, got %v (%v)", inProgressWindow, err, wait)
+			}
+			w.advance(wait) // the queue snoozes the job that long
 			mustNil(t, other.HandleIssue(ctx, ev))
 		}},
 		{"two replicas at once", func(t *testing.T, w *world, ev IssueEvent) {
