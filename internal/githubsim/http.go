@@ -25,6 +25,7 @@ type call struct {
 	r       *http.Request
 	pattern string // "METHOD /path/{pattern}"
 	inst    *installation
+	token   *token
 	actor   *account // the App's bot user for token calls
 }
 
@@ -116,7 +117,11 @@ func (s *Sim) serve(rt route, w http.ResponseWriter, r *http.Request) {
 	pattern := rt.name()
 	s.mu.Lock()
 	c := &call{s: s, w: &recorder{header: http.Header{}}, r: r, pattern: pattern}
-	s.counts[pattern]++
+	if rt.auth != "none" {
+		// The archive download is served by another host on GitHub
+		// (codeload), not the API: it is not counted.
+		s.counts[pattern]++
+	}
 
 	// Authentication.
 	switch rt.auth {
@@ -134,8 +139,15 @@ func (s *Sim) serve(rt route, w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		c.inst = tok.inst
+		c.token = tok
 		c.actor = s.accounts[strings.ToLower(s.BotLogin())]
 		s.countsByInst[tok.inst.id]++
+		_, route, _ := strings.Cut(pattern, " ")
+		if perm, level := requiredPermission(r.Method, route); !allows(s.perms, perm, level) {
+			s.mu.Unlock()
+			writeError(w, http.StatusForbidden, "Resource not accessible by integration", nil)
+			return
+		}
 	}
 	var instID int64
 	if c.inst != nil {

@@ -135,8 +135,14 @@ func (s *Sim) createToken(c *call) {
 		}
 	}
 	t := s.newToken(in)
+	if len(body.Repositories) > 0 {
+		t.repos = map[string]bool{}
+		for _, n := range body.Repositories {
+			t.repos[strings.ToLower(n)] = true
+		}
+	}
 	c.json(http.StatusCreated, obj{"token": t.value, "expires_at": t.expiresAt.Format(time.RFC3339),
-		"permissions": appPermissions, "repository_selection": "all"})
+		"permissions": s.permsJSON(), "repository_selection": "all"})
 }
 
 func (s *Sim) findInstallation(param string) func(*call) {

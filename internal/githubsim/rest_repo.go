@@ -23,7 +23,7 @@ const maxBody = 65536
 // see it; otherwise it answers 404 like GitHub (no existence leak).
 func (c *call) repo() *repo {
 	r := c.s.repos[strings.ToLower(c.path("owner")+"/"+c.path("repo"))]
-	if r == nil || (c.inst != nil && r.owner != c.inst.account) {
+	if r == nil || (c.inst != nil && r.owner != c.inst.account) || (c.token != nil && c.token.repos != nil && !c.token.repos[strings.ToLower(r.name)]) {
 		c.notFound()
 		return nil
 	}
@@ -611,6 +611,10 @@ func (s *Sim) createRef(c *call) {
 		writeError(c.w, http.StatusUnprocessableEntity, "Reference already exists", nil)
 		return
 	}
+	if p := s.workflowChange(r, r.refs["refs/heads/"+r.defaultBranch], body.SHA); p != "" && strings.HasPrefix(body.Ref, "refs/heads/") {
+		c.refuseWorkflow(p)
+		return
+	}
 	s.moveRef(r, body.Ref, body.SHA, c.actor, false)
 	c.w.header.Set("Location", s.base+"/repos/"+r.fullName()+"/git/"+body.Ref)
 	c.json(http.StatusCreated, s.refJSON(r, body.Ref, body.SHA))
@@ -644,6 +648,10 @@ func (s *Sim) updateRef(c *call) {
 	ff := r.objs.isAncestor(old, body.SHA)
 	if !body.Force && !ff {
 		writeError(c.w, http.StatusUnprocessableEntity, "Update is not a fast forward", nil)
+		return
+	}
+	if p := s.workflowChange(r, old, body.SHA); p != "" {
+		c.refuseWorkflow(p)
 		return
 	}
 	if old != body.SHA {
@@ -821,6 +829,9 @@ func (s *Sim) putContents(c *call) {
 		return
 	case existing == nil && body.SHA != "":
 		writeError(c.w, http.StatusUnprocessableEntity, "sha does not match", nil)
+		return
+	case strings.HasPrefix(p, ".github/workflows/") && s.perms["workflows"] != "write":
+		c.refuseWorkflow(p)
 		return
 	}
 	bot := s.sigFor(c.actor)

@@ -325,21 +325,18 @@ func (s *Sim) installationJSON(in *installation) obj {
 		"repository_selection": "all", "access_tokens_url": fmt.Sprintf("%s/app/installations/%d/access_tokens", s.base, in.id),
 		"repositories_url": s.base + "/installation/repositories",
 		"html_url":         fmt.Sprintf("%s/organizations/%s/settings/installations/%d", s.htmlBase(), in.account.login, in.id),
-		"events":           appEvents, "permissions": appPermissions, "created_at": ts(in.createdAt), "updated_at": ts(in.createdAt),
+		"events":           appEvents, "permissions": s.permsJSON(), "created_at": ts(in.createdAt), "updated_at": ts(in.createdAt),
 		"suspended_by": nil, "suspended_at": nil, "has_multiple_single_files": false, "single_file_paths": []string{}}
 }
 
 var appEvents = []string{"issues", "issue_comment", "push", "create", "pull_request", "installation_repositories"}
-
-var appPermissions = obj{"administration": "write", "contents": "write", "issues": "write", "pull_requests": "write",
-	"metadata": "read", "members": "read", "workflows": "write"}
 
 func (s *Sim) appJSON() obj {
 	owner := s.accounts[strings.ToLower(s.BotLogin())]
 	return obj{"id": s.appID, "slug": s.appSlug, "node_id": nodeID("Integration", s.appID), "owner": s.userJSON(owner),
 		"name": s.appSlug, "description": "Golden path scaffolder", "external_url": s.htmlBase(),
 		"html_url": s.htmlBase() + "/apps/" + s.appSlug, "created_at": ts(owner.createdAt), "updated_at": ts(owner.createdAt),
-		"permissions": appPermissions, "events": appEvents, "installations_count": len(s.installs)}
+		"permissions": s.permsJSON(), "events": appEvents, "installations_count": len(s.installs)}
 }
 
 func pathEscape(p string) string {

@@ -39,6 +39,8 @@ type Options struct {
 	AppSlug string
 	// Limits sets rate limits (zero fields take GitHub's defaults).
 	Limits Limits
+	// Permissions are the App's permissions (nil: DefaultPermissions).
+	Permissions map[string]string
 }
 
 // Limits are the rate limits the simulator enforces per installation.
@@ -104,6 +106,7 @@ type token struct {
 	value     string
 	inst      *installation
 	expiresAt time.Time
+	repos     map[string]bool // lower names; nil: every repository of the account
 }
 
 type label struct {
@@ -190,6 +193,7 @@ type Sim struct {
 	nextID  int64
 	base    string
 
+	perms     map[string]string
 	accounts  map[string]*account // lower login -> account
 	teams     map[string]*team    // "org/slug" lower
 	installs  map[int64]*installation
@@ -255,6 +259,7 @@ func New(opts Options) *Sim {
 		deliveryIndex: map[string]int{},
 		hooks:         newHookQueue(),
 	}
+	s.setPerms(opts.Permissions)
 	s.ensureAccount(s.appSlug+"[bot]", "Bot")
 	return s
 }
