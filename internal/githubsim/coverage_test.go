@@ -1,6 +1,8 @@
 package githubsim_test
 
 import (
+	"bytes"
+	"io"
 	"net/http"
 	"testing"
 
@@ -74,6 +76,22 @@ func TestReadEndpoints(t *testing.T) {
 	}
 	if resp, err := http.Get(u.String()); err != nil || resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "application/zip" {
 		t.Fatalf("zip download %v", err)
+	}
+
+	rc2, _, err := e.gh.Repositories.DownloadContents(c, "acme", "svc", "dir/b.txt", &github.RepositoryContentGetOptions{Ref: "v1.0.0"})
+	if err != nil {
+		t.Fatalf("download contents: %v", err)
+	}
+	raw, _ := io.ReadAll(rc2)
+	rc2.Close()
+	if string(raw) != "b\n" {
+		t.Fatalf("downloaded %q", raw)
+	}
+	req, _ := e.gh.NewRequest("GET", "repos/acme/svc/contents/a.txt", nil)
+	req.Header.Set("Accept", "application/vnd.github.raw+json")
+	var buf bytes.Buffer
+	if _, err := e.gh.Do(c, req, &buf); err != nil || buf.String() != "1\n2\n" {
+		t.Fatalf("raw contents %q %v", buf.String(), err)
 	}
 
 	comments, _, err := e.gh.Issues.ListComments(c, "acme", "svc", n, nil)

@@ -105,7 +105,7 @@ func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		r = r2
 	}
-	if r.Host != "" && !strings.HasPrefix(r.URL.Path, "/_codeload/") {
+	if r.Host != "" && !strings.HasPrefix(r.URL.Path, "/_") {
 		s.mu.Lock()
 		s.base = scheme + "://" + r.Host + prefix
 		s.mu.Unlock()

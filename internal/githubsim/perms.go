@@ -24,7 +24,7 @@ func requiredPermission(method, route string) (string, string) {
 	}
 	switch {
 	case strings.HasPrefix(route, "/app"), route == "/rate_limit", strings.HasPrefix(route, "/users/"),
-		route == "/orgs/{org}", strings.HasPrefix(route, "/_codeload/"):
+		route == "/orgs/{org}", strings.HasPrefix(route, "/_"):
 		return "", ""
 	case route == "/installation/repositories":
 		return "metadata", "read"

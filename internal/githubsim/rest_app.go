@@ -57,6 +57,7 @@ func (s *Sim) routeTable() []route {
 		{pattern: "GET /repos/{owner}/{repo}/zipball", gh: "/repos/{owner}/{repo}/zipball/{ref}", auth: "token", h: s.archive("zip")},
 		{pattern: "GET /repos/{owner}/{repo}/zipball/*", gh: "/repos/{owner}/{repo}/zipball/{ref}", auth: "token", h: s.archive("zip")},
 		{pattern: "GET /_codeload/{key}", auth: "none", h: s.codeloadGet},
+		{pattern: "GET /_raw/{owner}/{repo}/{ref}/*", gh: "/_raw/{owner}/{repo}/{ref}/{path}", auth: "none", h: s.rawGet},
 		{pattern: "GET /repos/{owner}/{repo}/tags", auth: "token", h: s.listTags},
 		{pattern: "GET /repos/{owner}/{repo}/branches", auth: "token", h: s.listBranches},
 		{pattern: "GET /repos/{owner}/{repo}/branches/*", gh: "/repos/{owner}/{repo}/branches/{branch}", auth: "token", h: s.getBranch},

@@ -693,7 +693,8 @@ func (s *Sim) contentJSON(r *repo, p, ref string, f fileEntry, withContent bool)
 	var download any
 	size := 0
 	if typ == "file" {
-		download = s.htmlBase() + "/" + r.fullName() + "/raw/" + ref + "/" + p
+		// raw.githubusercontent.com's role: served unauthenticated under /_raw/.
+		download = strings.TrimSuffix(s.base, "/api/v3") + "/_raw/" + r.fullName() + "/" + resolve(r, ref) + "/" + p
 		size = len(r.objs[f.SHA].data)
 	}
 	j := obj{"type": typ, "name": path.Base(p), "path": p, "sha": f.SHA, "size": size, "url": u, "git_url": git,
@@ -733,6 +734,12 @@ func (s *Sim) getContents(c *call) {
 			return
 		}
 		if e.typ() != "tree" {
+			if strings.Contains(c.r.Header.Get("Accept"), "raw") {
+				c.w.header.Set("Content-Type", "application/vnd.github.raw")
+				c.w.WriteHeader(http.StatusOK)
+				_, _ = c.w.Write(r.objs[e.SHA].data)
+				return
+			}
 			c.json(http.StatusOK, s.contentJSON(r, p, refName, fileEntry{Mode: e.Mode, SHA: e.SHA}, true))
 			return
 		}
@@ -1101,4 +1108,26 @@ func (s *Sim) getCommit(c *call) {
 	j["files"] = files
 	j["stats"] = obj{"additions": add, "deletions": del, "total": add + del}
 	c.json(http.StatusOK, j)
+}
+
+// rawGet serves a file the way raw.githubusercontent.com does.
+func (s *Sim) rawGet(c *call) {
+	r := s.repos[strings.ToLower(c.path("owner")+"/"+c.path("repo"))]
+	if r == nil {
+		c.notFound()
+		return
+	}
+	cd, ok := r.objs.commit(resolve(r, c.path("ref")))
+	if !ok {
+		c.notFound()
+		return
+	}
+	e, ok := s.lookup(r, cd.Tree, c.path("*"))
+	if !ok || e.typ() != "blob" {
+		c.notFound()
+		return
+	}
+	c.w.header.Set("Content-Type", "text/plain; charset=utf-8")
+	c.w.WriteHeader(http.StatusOK)
+	_, _ = c.w.Write(r.objs[e.SHA].data)
 }
