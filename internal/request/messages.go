@@ -59,6 +59,7 @@ func mdEscape(s string) string {
 	return r.Replace(s)
 }
 
+// code shows s as inline code (where mentions and markup do not apply).
 func code(s string) string {
-	return "`" + strings.ReplaceAll(mdEscape(s), "`", "'") + "`"
+	return "`" + strings.NewReplacer("`", "'", "\r", " ", "\n", " ").Replace(s) + "`"
 }

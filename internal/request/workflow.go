@@ -429,7 +429,7 @@ func (w *Workflow) process(ctx context.Context, gh GitHub, r *request) error {
 				PolicyFileName, org, repo, oneLine(pol.err)),
 		})
 	}
-	if p, err := w.authorise(ctx, gh, r, pol.policy); err != nil || p != nil {
+	if p, err := w.mayRequest(ctx, gh, r, pol.policy); err != nil || p != nil {
 		if err != nil {
 			return err
 		}
@@ -458,6 +458,14 @@ func (w *Workflow) process(ctx context.Context, gh GitHub, r *request) error {
 				mdEscape(titleOf(m, "owner")), code(owner), org, editHint),
 			needsChanges: true,
 		})
+	}
+
+	// Last, so approvers are asked only about a request that can go ahead.
+	if p, err := w.approved(ctx, gh, r, pol.policy); err != nil || p != nil {
+		if err != nil {
+			return err
+		}
+		return w.reply(ctx, gh, r, name, *p)
 	}
 
 	af := template.AnswersFile{Template: name, Version: version, Source: org + "/" + repo, Answers: answers, Request: r.url}
@@ -783,9 +791,9 @@ func headingScore(m *template.Manifest, body string) int {
 	return score
 }
 
-// authorise applies the policy: requester teams and approval. It returns
-// the problem to show when the request may not go ahead (yet).
-func (w *Workflow) authorise(ctx context.Context, gh GitHub, r *request, pol config.Policy) (*problem, error) {
+// mayRequest applies the policy's requester teams. It returns the problem
+// to show when the author may not request repositories.
+func (w *Workflow) mayRequest(ctx context.Context, gh GitHub, r *request, pol config.Policy) (*problem, error) {
 	org := r.ref.Org
 	if len(pol.Requesters.Teams) > 0 {
 		allowed := false
@@ -807,6 +815,14 @@ func (w *Workflow) authorise(ctx context.Context, gh GitHub, r *request, pol con
 			}, nil
 		}
 	}
+	return nil, nil
+}
+
+// approved applies the policy's approval: the request waits until a member
+// of the approvers team (not its author) comments /approve. It returns the
+// problem to show while it waits.
+func (w *Workflow) approved(ctx context.Context, gh GitHub, r *request, pol config.Policy) (*problem, error) {
+	org := r.ref.Org
 	if !pol.Approval.Required {
 		return nil, nil
 	}

@@ -46,7 +46,7 @@ func TestRequestFlow(t *testing.T) {
 				return ev.Number
 			},
 			wantRepo:    "payments-api",
-			wantComment: []string{"Created acme/payments-api", "/acme/payments-api)", "v1.2.0", "`@\u200bacme/team-payments`"},
+			wantComment: []string{"Created acme/payments-api", "/acme/payments-api)", "v1.2.0", "`@acme/team-payments`"},
 			wantLabels:  []string{LabelCreated, "goldenpath", "template:go-service"},
 			noLabels:    []string{LabelNeedsChanges},
 			wantClosed:  "completed",
@@ -200,6 +200,17 @@ func TestRequestFlow(t *testing.T) {
 			wantRepo:    "payments-api",
 			wantComment: []string{"Created acme/payments-api"},
 			wantClosed:  "completed",
+		},
+		{
+			name:   "approvers are not asked about a request that cannot go ahead",
+			policy: approvalPolicy,
+			run: func(t *testing.T, w *world) int {
+				ev := w.open("alice", readBody(t, "go-service-missing-team.md"), "template:go-service")
+				mustNil(t, w.wf.HandleIssue(ctx, ev))
+				return ev.Number
+			},
+			wantComment: []string{"no team `team-nobody`"},
+			wantLabels:  []string{LabelNeedsChanges},
 		},
 		{
 			name: "a policy change on the default branch applies without a new tag",
