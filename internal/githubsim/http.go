@@ -2,6 +2,7 @@ package githubsim
 
 import (
 	"bytes"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -115,6 +116,8 @@ func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 func (s *Sim) serve(rt route, w http.ResponseWriter, r *http.Request) {
 	pattern := rt.name()
+	w.Header().Set("X-GitHub-Request-Id", requestID())
+	w.Header().Set("X-GitHub-Api-Version-Selected", "2022-11-28")
 	s.mu.Lock()
 	c := &call{s: s, w: &recorder{header: http.Header{}}, r: r, pattern: pattern}
 	if rt.auth != "none" {
@@ -361,4 +364,10 @@ func paginate[T any](c *call, items []T) {
 		out = []T{}
 	}
 	c.json(http.StatusOK, out)
+}
+
+func requestID() string {
+	b := make([]byte, 8)
+	_, _ = rand.Read(b)
+	return strings.ToUpper(hex.EncodeToString(b[:2]) + ":" + hex.EncodeToString(b[2:5]) + ":" + hex.EncodeToString(b[5:]))
 }

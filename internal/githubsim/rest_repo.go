@@ -49,7 +49,10 @@ func resolve(r *repo, ref string) string {
 			return peel(r, sha)
 		}
 	}
-	if len(ref) >= 7 && len(ref) <= 40 {
+	if o, ok := r.objs[ref]; ok && o.typ == "commit" {
+		return ref
+	}
+	if len(ref) >= 7 && len(ref) < 40 {
 		for sha, o := range r.objs {
 			if o.typ == "commit" && strings.HasPrefix(sha, strings.ToLower(ref)) {
 				return sha

@@ -6,8 +6,27 @@
 // injection, and signed webhook deliveries. Tests and `goldenpath demo` serve
 // Handler() over HTTP and talk to it with go-github and ghinstallation.
 //
+// Typical use:
+//
+//	sim := githubsim.New(githubsim.Options{})
+//	srv := httptest.NewServer(sim.Handler()) // also served under /api/v3
+//	sim.AddOrg("acme", "alice")
+//	inst := sim.Install("acme")
+//	sim.SetWebhook(botURL+"/webhook", secret)
+//	// the bot: ghinstallation.New(tr, sim.AppID(), inst, sim.AppPrivateKeyPEM())
+//	// with BaseURL srv.URL+"/api/v3", go-github WithEnterpriseURLs(srv.URL, srv.URL)
+//	n, _ := sim.OpenIssue("acme", "templates", "alice", "New service", body, nil)
+//	sim.WaitDeliveries()
+//
 // Webhook deliveries are asynchronous (one ordered worker, as GitHub delivers
 // after the API call returns); call WaitDeliveries to wait for the queue.
+// Deliveries are logged only while a webhook URL is set, never retried
+// automatically; Redeliver resends one with the same X-GitHub-Delivery.
+//
+// Counts are keyed "METHOD /path/{template}" with GitHub's templates (as in
+// its OpenAPI description); the archive and raw download hosts (/_codeload/,
+// /_raw/) are not API requests and are not counted. Eventual-consistency
+// 404s can be injected with Fault{Kind: Error5xx, Status: 404, Nth: 1}.
 package githubsim
 
 import (
