@@ -28,3 +28,9 @@ type GitHub interface {
 }
 
 var _ GitHub = (*github.Client)(nil)
+
+// Clients adapts a GitHub App to Config.Client: one cached client per
+// installation.
+func Clients(app *github.App) func(context.Context, int64) (GitHub, error) {
+	return func(_ context.Context, id int64) (GitHub, error) { return app.Installation(id), nil }
+}

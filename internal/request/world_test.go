@@ -148,7 +148,7 @@ func discard() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, ni
 // GitHub and database, nothing in memory.
 func (w *world) newWorkflow() *Workflow {
 	wf, err := New(Config{
-		Client:        func(_ context.Context, id int64) (GitHub, error) { return w.app.Installation(id), nil },
+		Client:        Clients(w.app),
 		Fleet:         w.fleet,
 		TemplatesRepo: DefaultTemplatesRepo,
 		Logger:        discard(),
