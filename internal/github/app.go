@@ -120,17 +120,21 @@ func NewApp(cfg AppConfig) (*App, error) {
 	return a, nil
 }
 
-// newGitHubClient points go-github at base, which may be a GHES /api/v3 root.
+// newGitHubClient points go-github at base exactly as configured: GHES's
+// https://HOST/api/v3, or a simulator's root. (WithEnterpriseURLs would append
+// /api/v3 to any base that lacks it.)
 func newGitHubClient(hc *http.Client, base string) (*gh.Client, error) {
 	c := gh.NewClient(hc)
 	if base == DefaultBaseURL {
 		return c, nil
 	}
-	// The upload URL is unused; GHES serves it at /api/uploads.
-	c, err := c.WithEnterpriseURLs(base+"/", base+"/")
+	u, err := url.Parse(base + "/")
 	if err != nil {
 		return nil, fmt.Errorf("setting the GitHub base URL %q: %w", base, err)
 	}
+	c.BaseURL = u
+	// Unused by the bot; GHES serves uploads beside the API.
+	c.UploadURL, _ = url.Parse(strings.TrimSuffix(base, "/api/v3") + "/api/uploads/")
 	return c, nil
 }
 

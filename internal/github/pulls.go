@@ -3,6 +3,9 @@ package github
 import (
 	"context"
 	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
 	"time"
 
 	gh "github.com/google/go-github/v62/github"
@@ -113,9 +116,19 @@ type Commit struct {
 // base...head), oldest first: who pushed to a bot's branch. One request for up
 // to 250 commits, as GitHub's compare returns.
 func (c *Client) BranchCommits(ctx context.Context, owner, repo, base, head string) ([]Commit, error) {
-	cmp, _, err := c.gh.Repositories.CompareCommits(ctx, owner, repo, base, head, &gh.ListOptions{PerPage: 250})
+	wrap := func(err error) error {
+		return fmt.Errorf("comparing %s...%s in %s/%s: %w", base, head, owner, repo, err)
+	}
+	// Built here rather than by go-github, which escapes the slash of
+	// goldenpath/upgrade-x as %2F; GitHub's own URLs keep it.
+	u := fmt.Sprintf("repos/%s/%s/compare/%s...%s?per_page=250", url.PathEscape(owner), url.PathEscape(repo), escapeRef(base), escapeRef(head))
+	req, err := c.gh.NewRequest(http.MethodGet, u, nil)
 	if err != nil {
-		return nil, fmt.Errorf("comparing %s...%s in %s/%s: %w", base, head, owner, repo, classify(err))
+		return nil, wrap(err)
+	}
+	var cmp gh.CommitsComparison
+	if _, err := c.gh.Do(ctx, req, &cmp); err != nil {
+		return nil, wrap(classify(err))
 	}
 	out := make([]Commit, 0, len(cmp.Commits))
 	for _, rc := range cmp.Commits {
@@ -133,4 +146,13 @@ func (c *Client) BranchCommits(ctx context.Context, owner, repo, base, head stri
 		out = append(out, cm)
 	}
 	return out, nil
+}
+
+// escapeRef escapes each segment of a ref name, keeping its slashes.
+func escapeRef(ref string) string {
+	segs := strings.Split(ref, "/")
+	for i, s := range segs {
+		segs[i] = url.PathEscape(s)
+	}
+	return strings.Join(segs, "/")
 }

@@ -360,7 +360,11 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		if t.metrics != nil {
 			t.metrics.retries.WithLabelValues(reason).Inc()
 		}
-		t.logger.DebugContext(ctx, "retrying github request", "method", req.Method, "route", rt,
+		level := slog.LevelDebug
+		if strings.HasSuffix(reason, "rate_limit") {
+			level = slog.LevelWarn // an operator should see the App being throttled
+		}
+		t.logger.Log(ctx, level, "retrying github request", "method", req.Method, "route", rt,
 			"status", resp.StatusCode, "reason", reason, "wait", wait, "attempt", attempt, "installation", t.inst)
 		if err := t.wait(ctx, wait, reason); err != nil {
 			return nil, err
