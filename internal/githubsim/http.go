@@ -96,6 +96,10 @@ func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		scheme = "https"
 	}
 	prefix := ""
+	if r.URL.Path == "/api/graphql" { // GHES serves GraphQL beside /api/v3
+		r = r.Clone(r.Context())
+		r.URL.Path, r.URL.RawPath = "/graphql", ""
+	}
 	if strings.HasPrefix(r.URL.Path, "/api/v3/") || r.URL.Path == "/api/v3" {
 		prefix = "/api/v3"
 		r2 := r.Clone(r.Context())

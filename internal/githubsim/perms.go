@@ -26,6 +26,8 @@ func requiredPermission(method, route string) (string, string) {
 	case strings.HasPrefix(route, "/app"), route == "/rate_limit", strings.HasPrefix(route, "/users/"),
 		route == "/orgs/{org}", strings.HasPrefix(route, "/_"):
 		return "", ""
+	case route == "/graphql":
+		return "pull_requests", "write"
 	case route == "/installation/repositories":
 		return "metadata", "read"
 	case strings.HasPrefix(route, "/orgs/{org}/teams/{team_slug}/repos/"):

@@ -17,6 +17,7 @@ func (s *Sim) routeTable() []route {
 		{pattern: "GET /orgs/{org}/installation", auth: "jwt", h: s.findInstallation("org")},
 		{pattern: "GET /users/{username}/installation", auth: "jwt", h: s.findInstallation("username")},
 		{pattern: "GET /rate_limit", auth: "token", h: s.rateLimit},
+		{pattern: "POST /graphql", auth: "token", h: s.graphql},
 		{pattern: "GET /installation/repositories", auth: "token", h: s.installationRepos},
 
 		{pattern: "GET /users/{username}", auth: "token", h: s.getUser},

@@ -169,6 +169,38 @@ func TestPullRequestRules(t *testing.T) {
 	}
 }
 
+func TestDraftAndConflicts(t *testing.T) {
+	e := newEnv(t, githubsim.Options{})
+	if err := e.sim.CreateRepo("acme", "svc", githubsim.RepoOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	_, _ = e.sim.Push("acme", "svc", "main", map[string][]byte{"a": []byte("1\n")}, "one", "alice")
+	_, _ = e.sim.Push("acme", "svc", "upgrade", map[string][]byte{"a": []byte("template\n")}, "bot", "")
+	pr, _, err := e.gh.PullRequests.Create(ctx(t), "acme", "svc", &github.NewPullRequest{Title: github.String("Upgrade"), Head: github.String("upgrade"), Base: github.String("main")})
+	if err != nil || pr.GetMergeable() != true || pr.GetDraft() {
+		t.Fatalf("PR %v mergeable %v draft %v", err, pr.GetMergeable(), pr.GetDraft())
+	}
+	_, _ = e.sim.Push("acme", "svc", "main", map[string][]byte{"a": []byte("owner\n")}, "edit", "alice")
+	pr, _, _ = e.gh.PullRequests.Get(ctx(t), "acme", "svc", pr.GetNumber())
+	if pr.GetMergeable() || pr.GetMergeableState() != "dirty" {
+		t.Fatalf("conflicting PR: mergeable %v state %s", pr.GetMergeable(), pr.GetMergeableState())
+	}
+	if _, _, err := e.gh.PullRequests.Merge(ctx(t), "acme", "svc", pr.GetNumber(), "", nil); err == nil {
+		t.Fatal("a conflicting PR merged")
+	}
+	// GraphQL turns it into a draft (GHES path /api/graphql).
+	q := map[string]any{"query": "mutation($id: ID!) { convertPullRequestToDraft(input: {pullRequestId: $id}) { pullRequest { isDraft } } }",
+		"variables": map[string]any{"id": pr.GetNodeID(), "input": map[string]any{"pullRequestId": pr.GetNodeID()}}}
+	req, _ := e.gh.NewRequest("POST", e.srv.URL+"/api/graphql", q)
+	var out map[string]any
+	if _, err := e.gh.Do(ctx(t), req, &out); err != nil {
+		t.Fatal(err)
+	}
+	if info, _ := e.sim.Issue("acme", "svc", pr.GetNumber()); !info.Draft {
+		t.Fatalf("not a draft after convertPullRequestToDraft: %v", out)
+	}
+}
+
 func TestBodyTooLong(t *testing.T) {
 	e := newEnv(t, githubsim.Options{})
 	if err := e.sim.CreateRepo("acme", "svc", githubsim.RepoOptions{}); err != nil {

@@ -233,6 +233,9 @@ func (s *Sim) pullJSON(r *repo, is *issue, full bool) obj {
 		commits := len(r.objs.history(headSHA, r.objs.ancestors(baseSHA)))
 		var mergeable any = true
 		state := "clean"
+		if _, ok := s.mergeTrees(r, r.objs.mergeBase(headSHA, baseSHA), baseSHA, headSHA); !ok {
+			mergeable, state = false, "dirty"
+		}
 		if p.merged || is.state == "closed" {
 			mergeable = nil
 			state = "unknown"
