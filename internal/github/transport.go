@@ -333,7 +333,8 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			return resp, nil
 		case resp.StatusCode == http.StatusForbidden || resp.StatusCode == http.StatusTooManyRequests:
 			w, r, ok := t.rateLimitWait(resp, rateRetries)
-			if !ok || rateRetries >= t.policy.MaxRateLimitRetries || w > t.policy.MaxRateLimitWait {
+			// A request refused for a rate limit was not processed: any method may be re-sent.
+			if !ok || rateRetries >= t.policy.MaxRateLimitRetries || w > t.policy.MaxRateLimitWait || !canResend(req) {
 				return resp, nil
 			}
 			if r == "secondary_rate_limit" {
