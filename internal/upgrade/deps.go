@@ -12,6 +12,7 @@ import (
 type GitHub interface {
 	GetRepo(ctx context.Context, owner, repo string) (*github.Repo, error)
 	ReadTree(ctx context.Context, owner, repo, ref string) (map[string]github.File, string, error)
+	ResolveRef(ctx context.Context, owner, repo, ref string) (string, error)
 	GetFile(ctx context.Context, owner, repo, path, ref string) ([]byte, string, error)
 	CommitFiles(ctx context.Context, owner, repo, branch, baseSHA string, changes map[string]*github.File, message string, force bool) (string, error)
 	FindPR(ctx context.Context, owner, repo, headBranch string) (*github.PR, error)

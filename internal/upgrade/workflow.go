@@ -203,6 +203,7 @@ type outcome string
 
 const (
 	outUpToDate outcome = "up_to_date"
+	outCaughtUp outcome = "caught_up" // already there; the index was behind
 	outOpened   outcome = "opened"
 	outUpdated  outcome = "updated"
 	outSame     outcome = "unchanged"
@@ -228,7 +229,7 @@ func (w *Workflow) UpgradeRepo(ctx context.Context, a RepoArgs) error {
 		}
 	}
 	w.metrics.jobs.WithLabelValues(string(out)).Inc()
-	if out != outSame && out != outSnoozed {
+	if out != outSame && out != outSnoozed && out != outUpToDate {
 		if derr := w.cfg.Queue.EnqueueDashboard(ctx, DashboardArgs{InstallationID: a.InstallationID, Owner: a.TemplatesOwner, TemplatesRepo: a.TemplatesRepo}); derr != nil {
 			w.cfg.Logger.Warn("asking for a dashboard refresh", slog.Any("error", derr))
 		}
@@ -294,7 +295,7 @@ func (w *Workflow) upgradeRepo(ctx context.Context, a RepoArgs) (outcome, error)
 		return "", w.fail(ctx, a, name, target, 0, fmt.Errorf("%s records version %q, which is not semver", template.AnswersFileName, af.Version))
 	}
 	if !from.LessThan(target) {
-		return outUpToDate, w.cfg.Fleet.Upsert(ctx, fr)
+		return outCaughtUp, w.cfg.Fleet.Upsert(ctx, fr)
 	}
 
 	upBranch := Branch(name)
@@ -316,7 +317,7 @@ func (w *Workflow) upgradeRepo(ctx context.Context, a RepoArgs) (outcome, error)
 				return outSame, w.recordPR(ctx, a, name, meta.To, pr.Number, fleet.PROpen, -1, "")
 			}
 			if !a.Rebuild && pr.HeadSHA != meta.Commit {
-				owned, who, err := w.branchIsOurs(ctx, gh, a.Owner, a.Repo, head, upBranch)
+				owned, who, err := w.branchIsOurs(ctx, gh, a.Owner, a.Repo, head, pr.HeadSHA)
 				if err != nil {
 					return "", err
 				}
@@ -376,7 +377,11 @@ func (w *Workflow) upgradeRepo(ctx context.Context, a RepoArgs) (outcome, error)
 	if errors.Is(err, github.ErrNotFastForward) && !force {
 		// The branch exists without an open pull request (an old merged or
 		// closed one, or a crash before the pull request was opened).
-		owned, who, cerr := w.branchIsOurs(ctx, gh, a.Owner, a.Repo, head, upBranch)
+		tip, cerr := gh.ResolveRef(ctx, a.Owner, a.Repo, upBranch)
+		if cerr != nil {
+			return "", cerr
+		}
+		owned, who, cerr := w.branchIsOurs(ctx, gh, a.Owner, a.Repo, head, tip)
 		if cerr != nil {
 			return "", cerr
 		}
@@ -424,13 +429,12 @@ func (w *Workflow) upgradeRepo(ctx context.Context, a RepoArgs) (outcome, error)
 	return out, w.recordPR(ctx, a, name, target.String(), pr.Number, fleet.PROpen, conflicts, "")
 }
 
-// branchIsOurs tells whether every commit on branch that base lacks was
-// made by the bot; if not, who else made them.
-func (w *Workflow) branchIsOurs(ctx context.Context, gh GitHub, owner, repo, base, branch string) (bool, string, error) {
-	commits, err := gh.BranchCommits(ctx, owner, repo, base, branch)
-	if errors.Is(err, github.ErrNotFound) {
-		return true, "", nil // no such branch
-	}
+// branchIsOurs tells whether every commit of headSHA (the branch's head)
+// that base lacks was made by the bot; if not, who else made them.
+func (w *Workflow) branchIsOurs(ctx context.Context, gh GitHub, owner, repo, base, headSHA string) (bool, string, error) {
+	// Compared by SHA: a branch name with a slash is escaped differently
+	// by clients, and a wrong 404 here must never read as "no commits".
+	commits, err := gh.BranchCommits(ctx, owner, repo, base, headSHA)
 	if err != nil {
 		return false, "", err
 	}

@@ -1,0 +1,363 @@
+package upgrade
+
+import (
+	"context"
+	"errors"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"path"
+	"strings"
+	"sync"
+	"testing"
+	"testing/fstest"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/goldenpath-dev/goldenpath/internal/fleet"
+	"github.com/goldenpath-dev/goldenpath/internal/github"
+	"github.com/goldenpath-dev/goldenpath/internal/githubsim"
+	"github.com/goldenpath-dev/goldenpath/internal/store"
+	"github.com/goldenpath-dev/goldenpath/internal/store/storetest"
+	"github.com/goldenpath-dev/goldenpath/internal/template"
+)
+
+const testManifest = `name: svc
+title: Service
+description: A service.
+parameters:
+  - id: name
+    title: Service name
+    type: string
+    required: true
+    example: payments
+  - id: owner
+    title: Owning team
+    type: string
+    required: true
+    example: team-pay
+`
+
+// skeletonV1 is the first version of the test template; later versions
+// are edits of it.
+var skeletonV1 = map[string]string{
+	"README.md":  "# {{ .name }}\n\nOwned by {{ .owner }}.\n",
+	"main.go":    "package main\n\nfunc main() {\n\tprintln(\"{{ .name }}\")\n}\n",
+	"config.yml": "name: {{ .name }}\nport: 8080\n",
+}
+
+func edited(base map[string]string, edits map[string]string) map[string]string {
+	out := map[string]string{}
+	for k, v := range base {
+		out[k] = v
+	}
+	for k, v := range edits {
+		if v == "" {
+			delete(out, k)
+		} else {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// memQueue records jobs; world.run works them, so a test controls when.
+type memQueue struct {
+	mu         sync.Mutex
+	upgrades   []RepoArgs
+	dashboards []DashboardArgs
+}
+
+func (q *memQueue) EnqueueUpgrades(_ context.Context, jobs []RepoArgs) error {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.upgrades = append(q.upgrades, jobs...)
+	return nil
+}
+
+func (q *memQueue) EnqueueDashboard(_ context.Context, job DashboardArgs) error {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	for _, d := range q.dashboards {
+		if d == job {
+			return nil
+		}
+	}
+	q.dashboards = append(q.dashboards, job)
+	return nil
+}
+
+func (q *memQueue) take() ([]RepoArgs, []DashboardArgs) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	u, d := q.upgrades, q.dashboards
+	q.upgrades, q.dashboards = nil, nil
+	return u, d
+}
+
+// world is the simulator over HTTP, the real client, a SQLite fleet index
+// and the workflow.
+type world struct {
+	t     *testing.T
+	ctx   context.Context
+	sim   *githubsim.Sim
+	app   *github.App
+	inst  int64
+	fleet *fleet.Index
+	q     *memQueue
+	w     *Workflow
+	seen  int
+	// lastJobCounts are the requests of the repository jobs of the last run.
+	lastJobCounts githubsim.Counts
+	snoozed       []RepoArgs
+}
+
+const org = "acme"
+
+func testPolicy() github.Policy {
+	return github.Policy{
+		Timeout: 5 * time.Second, BaseBackoff: 5 * time.Millisecond, MaxBackoff: 20 * time.Millisecond,
+		MaxRateLimitWait: 3 * time.Second, EventualBackoff: 5 * time.Millisecond,
+		Pacing: github.Pacing{MinGap: time.Microsecond, Windows: []github.WindowLimit{{N: 1 << 20, Per: time.Minute}}},
+	}
+}
+
+func newWorld(t *testing.T, limits githubsim.Limits, policy github.Policy) *world {
+	t.Helper()
+	sim := githubsim.New(githubsim.Options{Limits: limits})
+	srv := httptest.NewServer(sim.Handler())
+	t.Cleanup(srv.Close)
+	// GitHub logs deliveries only for an App with a webhook: this one
+	// accepts and drops them; run reads the log and hands them over.
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusAccepted) }))
+	t.Cleanup(func() { sim.WaitDeliveries(); hook.Close() })
+	sim.SetWebhook(hook.URL, "test-secret")
+	app, err := github.NewApp(github.AppConfig{AppID: sim.AppID(), PrivateKeyPEM: sim.AppPrivateKeyPEM(), BaseURL: srv.URL, Policy: policy})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sim.AddOrg(org, "alice", "maintainer")
+	inst := sim.Install(org)
+	db := storetest.Open(t, store.SQLite)
+	idx, err := fleet.Open(context.Background(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := &memQueue{}
+	w, err := New(Config{
+		Client:   func(context.Context, int64) (GitHub, error) { return app.Installation(inst), nil },
+		Fleet:    idx,
+		Queue:    q,
+		BotLogin: sim.BotLogin(),
+		Logger:   slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelDebug})),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sim.CreateRepo(org, DefaultTemplatesRepo, githubsim.RepoOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	return &world{t: t, ctx: context.Background(), sim: sim, app: app, inst: inst, fleet: idx, q: q, w: w}
+}
+
+// publish pushes version of the template (skeleton and changelog) to the
+// templates repository and tags it; the tag push is delivered by run.
+func (wd *world) publish(version string, skel map[string]string, changelog string) {
+	wd.t.Helper()
+	files := map[string][]byte{}
+	dir := "templates/svc/"
+	if have, err := wd.sim.Files(org, DefaultTemplatesRepo, "main"); err == nil {
+		for p := range have {
+			if strings.HasPrefix(p, dir+"skeleton/") {
+				files[p] = nil
+			}
+		}
+	}
+	files[dir+"template.yaml"] = []byte(testManifest)
+	files[dir+"CHANGELOG.md"] = []byte(changelog)
+	for p, d := range skel {
+		files[dir+"skeleton/"+p] = []byte(d)
+	}
+	sha, err := wd.sim.Push(org, DefaultTemplatesRepo, "main", files, "svc "+version, "maintainer")
+	if err != nil {
+		wd.t.Fatal(err)
+	}
+	if err := wd.sim.Tag(org, DefaultTemplatesRepo, "svc/v"+version, sha); err != nil {
+		wd.t.Fatal(err)
+	}
+}
+
+// scaffold creates repository name rendered from skel at version, with its
+// .goldenpath.yml, plus the owner's edits on top, in one push (as the
+// request flow's first commit would, then the owner's).
+func (wd *world) scaffold(name, version string, skel map[string]string) {
+	wd.t.Helper()
+	fsys := fstest.MapFS{template.ManifestFileName: {Data: []byte(testManifest)}}
+	for p, d := range skel {
+		fsys[path.Join(template.SkeletonDir, p)] = &fstest.MapFile{Data: []byte(d), Mode: 0o644}
+	}
+	tpl, err := template.Load(fsys)
+	if err != nil {
+		wd.t.Fatal(err)
+	}
+	answers := template.Answers{"name": name, "owner": "team-" + name}
+	rendered, err := template.Render(tpl, answers, template.RenderContext{Org: org})
+	if err != nil {
+		wd.t.Fatal(err)
+	}
+	files := map[string][]byte{}
+	for _, f := range rendered {
+		files[f.Path] = f.Data
+	}
+	af := template.AnswersFile{Template: "svc", Version: version, Source: org + "/" + DefaultTemplatesRepo, Answers: answers,
+		Request: "https://github.com/acme/golden-paths/issues/1"}
+	files[template.AnswersFileName] = af.Marshal()
+	if err := wd.sim.CreateRepo(org, name, githubsim.RepoOptions{Private: true}); err != nil {
+		wd.t.Fatal(err)
+	}
+	if _, err := wd.sim.Push(org, name, "main", files, "Scaffold "+name, "goldenpath[bot]"); err != nil {
+		wd.t.Fatal(err)
+	}
+}
+
+func (wd *world) push(repo, branch string, files map[string]string, author string) string {
+	wd.t.Helper()
+	m := map[string][]byte{}
+	for p, d := range files {
+		m[p] = []byte(d)
+	}
+	sha, err := wd.sim.Push(org, repo, branch, m, "edit by "+author, author)
+	if err != nil {
+		wd.t.Fatal(err)
+	}
+	return sha
+}
+
+// run delivers the simulator's new webhook deliveries to the workflow and
+// works the queued jobs until nothing is left. Snoozed jobs are kept aside.
+func (wd *world) run() {
+	wd.t.Helper()
+	wd.lastJobCounts = githubsim.Counts{ByRoute: map[string]int{}}
+	for round := 0; ; round++ {
+		if round > 20 {
+			wd.t.Fatal("jobs keep coming")
+		}
+		ds := wd.sim.Deliveries()
+		for _, d := range ds[wd.seen:] {
+			if err := wd.w.HandleEvent(wd.ctx, d.Event, d.ID, d.Installation, d.Payload); err != nil {
+				wd.t.Fatalf("HandleEvent(%s.%s): %v", d.Event, d.Action, err)
+			}
+		}
+		wd.seen = len(ds)
+		ups, dashes := wd.q.take()
+		if len(ups) == 0 && len(dashes) == 0 {
+			return
+		}
+		for _, a := range ups {
+			before := wd.sim.Counts()
+			err := wd.w.UpgradeRepo(wd.ctx, a)
+			after := wd.sim.Counts()
+			for k, v := range after.ByRoute {
+				if d := v - before.ByRoute[k]; d > 0 && !strings.Contains(k, "access_tokens") {
+					wd.lastJobCounts.ByRoute[k] += d
+					wd.lastJobCounts.Total += d
+				}
+			}
+			var snooze *river.JobSnoozeError
+			if errors.As(err, &snooze) {
+				wd.snoozed = append(wd.snoozed, a)
+				continue
+			}
+			if err != nil {
+				wd.t.Fatalf("UpgradeRepo(%s/%s %s): %v", a.Owner, a.Repo, a.Tag, err)
+			}
+		}
+		for _, d := range dashes {
+			if err := wd.w.RefreshDashboard(wd.ctx, d); err != nil {
+				wd.t.Fatalf("RefreshDashboard: %v", err)
+			}
+		}
+	}
+}
+
+func (wd *world) openPRs(repo string) []githubsim.IssueInfo {
+	var out []githubsim.IssueInfo
+	for _, pr := range wd.sim.PullRequests(org, repo) {
+		if pr.State == "open" {
+			out = append(out, pr)
+		}
+	}
+	return out
+}
+
+func (wd *world) onlyOpenPR(repo string) githubsim.IssueInfo {
+	wd.t.Helper()
+	prs := wd.openPRs(repo)
+	if len(prs) != 1 {
+		wd.t.Fatalf("%s has %d open pull requests, want 1: %+v", repo, len(prs), prs)
+	}
+	return prs[0]
+}
+
+func (wd *world) files(repo, ref string) map[string]string {
+	wd.t.Helper()
+	fs, err := wd.sim.Files(org, repo, ref)
+	if err != nil {
+		wd.t.Fatal(err)
+	}
+	out := map[string]string{}
+	for p, d := range fs {
+		out[p] = string(d)
+	}
+	return out
+}
+
+func (wd *world) dashboard() string {
+	wd.t.Helper()
+	var found []githubsim.IssueInfo
+	for _, is := range wd.sim.Issues(org, DefaultTemplatesRepo) {
+		if is.Title == DashboardTitle && !is.IsPR {
+			found = append(found, is)
+		}
+	}
+	if len(found) != 1 {
+		wd.t.Fatalf("%d dashboard issues, want 1", len(found))
+	}
+	return found[0].Body
+}
+
+func (wd *world) fleetVersion(repo string) string {
+	wd.t.Helper()
+	r, err := wd.fleet.Get(wd.ctx, org, repo)
+	if err != nil {
+		wd.t.Fatalf("fleet: %v", err)
+	}
+	return r.Version
+}
+
+func (wd *world) wantDashboard(substrings ...string) {
+	wd.t.Helper()
+	body := wd.dashboard()
+	for _, s := range substrings {
+		if !strings.Contains(body, s) {
+			wd.t.Errorf("dashboard lacks %q:\n%s", s, body)
+		}
+	}
+}
+
+func answersVersion(t *testing.T, files map[string]string) string {
+	t.Helper()
+	af, err := template.ParseAnswersFile([]byte(files[template.AnswersFileName]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return af.Version
+}
+
+var _ = fs.ModePerm
+
+type testWriter struct{ t *testing.T }
+
+func (w testWriter) Write(p []byte) (int, error) { w.t.Log(strings.TrimSpace(string(p))); return len(p), nil }
