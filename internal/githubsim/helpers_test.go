@@ -47,7 +47,7 @@ func appClient(t *testing.T, sim *githubsim.Sim, url string) *github.Client {
 	return c
 }
 
-func instClient(t *testing.T, sim *githubsim.Sim, url string, inst int64) *github.Client {
+func instClient(t testing.TB, sim *githubsim.Sim, url string, inst int64) *github.Client {
 	t.Helper()
 	itr, err := ghinstallation.New(http.DefaultTransport, sim.AppID(), inst, sim.AppPrivateKeyPEM())
 	if err != nil {

@@ -181,6 +181,13 @@ func (s *Sim) moveRef(r *repo, ref, sha string, sender *account, forced bool) {
 	}
 	if before != "" && sha == "" {
 		s.fire("delete", "", r, sender, obj{"ref": short, "ref_type": refType, "pusher_type": "user"})
+		// Deleting a head branch closes its open pull requests.
+		for _, is := range r.issues {
+			if refType == "branch" && is.pr != nil && is.state == "open" && is.pr.head == short {
+				is.pr.headSHA = before
+				s.setState(r, is, "closed", "", sender)
+			}
+		}
 	}
 	if refType == "branch" && sha != "" && before != "" {
 		for _, is := range r.issues {
