@@ -31,6 +31,18 @@ func TestReadEndpoints(t *testing.T) {
 	n, _ := e.sim.OpenIssue("acme", "svc", "alice", "Issue", "body", []string{"bug"})
 	cid, _ := e.sim.Comment("acme", "svc", n, "bob", "hello")
 	c := ctx(t)
+	if _, err := e.sim.PublishRelease("acme", "svc", "v1.0.0", "First", "notes", "alice", false); err != nil {
+		t.Fatal(err)
+	}
+	if rels, _, err := e.gh.Repositories.ListReleases(c, "acme", "svc", nil); err != nil || len(rels) != 1 {
+		t.Fatalf("releases %v %v", rels, err)
+	}
+	if rel, _, err := e.gh.Repositories.GetLatestRelease(c, "acme", "svc"); err != nil || rel.GetTagName() != "v1.0.0" {
+		t.Fatalf("latest release %v %v", rel, err)
+	}
+	if rel, _, err := e.gh.Repositories.GetReleaseByTag(c, "acme", "svc", "v1.0.0"); err != nil || rel.GetBody() != "notes" {
+		t.Fatalf("release by tag %v %v", rel, err)
+	}
 
 	br, _, err := e.gh.Repositories.GetBranch(c, "acme", "svc", "main", 0)
 	if err != nil || br.GetCommit().GetSHA() != c1 {

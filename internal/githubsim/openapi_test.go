@@ -116,7 +116,7 @@ func validating(t *testing.T, h http.Handler) http.Handler {
 
 // slashTails are the operations whose last parameter may hold slashes,
 // which the router cannot match; it is routed with a placeholder.
-var slashTails = []string{"/git/ref/", "/git/refs/", "/git/matching-refs/", "/contents/", "/tarball/", "/zipball/", "/branches/", "/compare/", "/commits/"}
+var slashTails = []string{"/releases/tags/", "/git/ref/", "/git/refs/", "/git/matching-refs/", "/contents/", "/tarball/", "/zipball/", "/branches/", "/compare/", "/commits/"}
 
 func findRoute(router routers.Router, req *http.Request) (*routers.Route, map[string]string, error) {
 	route, params, err := router.FindRoute(req)

@@ -55,6 +55,8 @@ func requiredPermission(method, route string) (string, string) {
 			return "contents", "write"
 		}
 		return "pull_requests", level
+	case strings.HasPrefix(route, "/repos/{owner}/{repo}/releases"):
+		return "contents", level
 	case strings.HasSuffix(route, "/tags"), strings.HasPrefix(route, "/repos/{owner}/{repo}/branches"):
 		return "metadata", "read"
 	case strings.HasPrefix(route, "/repos/{owner}/{repo}/"):

@@ -191,6 +191,7 @@ type repo struct {
 	issues        []*issue          // index number-1
 	labels        []*label
 	teamPerms     map[int64]string // team id -> permission
+	releases      []*release
 }
 
 func (r *repo) fullName() string { return r.owner.login + "/" + r.name }

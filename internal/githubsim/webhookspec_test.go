@@ -185,6 +185,9 @@ func TestWebhookPayloadsMatchGitHubsDescription(t *testing.T) {
 	_ = sim.AddInstallationRepos("acme", "svc")
 	base, _ := sim.Push("acme", "svc", "main", map[string][]byte{"a": []byte("1\n")}, "one", "alice")
 	_ = sim.Tag("acme", "svc", "v1.0.0", base)
+	if _, err := sim.PublishRelease("acme", "svc", "v1.0.0", "v1.0.0", "notes", "alice", false); err != nil {
+		t.Fatal(err)
+	}
 	_, _ = sim.Push("acme", "svc", "feature", map[string][]byte{"b": []byte("2\n")}, "two", "alice")
 	n, _ := sim.OpenIssue("acme", "svc", "alice", "Issue", "body", []string{"bug"})
 	body := "edited"
