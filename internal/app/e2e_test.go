@@ -250,7 +250,7 @@ func TestRequestsThatCreateNothing(t *testing.T) {
 		{
 			name:    "invalid answers, every problem in one comment",
 			author:  developer,
-			answers: func(a map[string]any) { a["name"] = "Payments_API"; a["system"] = ""; a["lifecycle"] = "" },
+			answers: func(a map[string]any) { a["name"] = "Payments_API"; a["system"] = ""; a["lifecycle"] = "sometimes" },
 			want:    []string{"Service name", "System", "Lifecycle"},
 			label:   "goldenpath:needs-changes",
 		},

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"github.com/riverqueue/river"
+
 	"github.com/goldenpath-dev/goldenpath/internal/queue"
 	"github.com/goldenpath-dev/goldenpath/internal/request"
 )
@@ -26,7 +28,16 @@ func (a *App) onIssues(ctx context.Context, d queue.WebhookArgs) error {
 	if err != nil {
 		return queue.Permanent(err)
 	}
-	return a.Requests.HandleIssue(ctx, ev)
+	return snoozeIfAsked(a.Requests.HandleIssue(ctx, ev))
+}
+
+// snoozeIfAsked turns a workflow's "come back later" (another attempt may
+// still be at work) into a River snooze, which costs no attempt.
+func snoozeIfAsked(err error) error {
+	if wait, ok := request.RetryAfter(err); ok {
+		return river.JobSnooze(wait)
+	}
+	return err
 }
 
 func (a *App) onIssueComment(ctx context.Context, d queue.WebhookArgs) error {
@@ -34,7 +45,7 @@ func (a *App) onIssueComment(ctx context.Context, d queue.WebhookArgs) error {
 	if err != nil {
 		return queue.Permanent(err)
 	}
-	return a.Requests.HandleComment(ctx, ev)
+	return snoozeIfAsked(a.Requests.HandleComment(ctx, ev))
 }
 
 // accountEvent is the part of installation, installation_repositories and
@@ -89,7 +100,7 @@ func (a *App) onPush(ctx context.Context, d queue.WebhookArgs) error {
 	if err != nil {
 		return err
 	}
-	if ev.Repository.Name != a.Config.TemplatesRepo || ev.Installation.ID == 0 {
+	if !a.Requests.IsTemplatesRepo(ev.Repository.Name) || ev.Installation.ID == 0 {
 		return nil
 	}
 	return a.Requests.EnsureLabels(ctx, ev.Installation.ID, ev.Repository.Owner.Login)

@@ -15,6 +15,9 @@ const (
 	OutcomeCompleted = "completed"
 	OutcomeRetried   = "retried"
 	OutcomeDiscarded = "discarded"
+	// OutcomeSnoozed: the handler asked to run again later (river.JobSnooze),
+	// e.g. while another attempt may still be at work; it costs no attempt.
+	OutcomeSnoozed = "snoozed"
 )
 
 type metrics struct {

@@ -85,6 +85,9 @@ func (q *Queue) run(ctx context.Context, log *slog.Logger, row *rivertype.JobRow
 		switch {
 		case err == nil:
 			q.metrics.outcomes.WithLabelValues(row.Kind, OutcomeCompleted).Inc()
+		case isSnooze(err):
+			q.metrics.outcomes.WithLabelValues(row.Kind, OutcomeSnoozed).Inc()
+			log.Info("job snoozed", slog.Any("reason", err))
 		case isFinal(row, err):
 			q.metrics.outcomes.WithLabelValues(row.Kind, OutcomeDiscarded).Inc()
 			log.Error("job discarded", slog.Int("attempt", row.Attempt), slog.Int("max_attempts", row.MaxAttempts), slog.Any("error", err))
@@ -106,6 +109,11 @@ func (q *Queue) run(ctx context.Context, log *slog.Logger, row *rivertype.JobRow
 func isFinal(row *rivertype.JobRow, err error) bool {
 	var cancel *rivertype.JobCancelError
 	return row.Attempt >= row.MaxAttempts || errors.As(err, &cancel)
+}
+
+func isSnooze(err error) bool {
+	var snooze *rivertype.JobSnoozeError
+	return errors.As(err, &snooze)
 }
 
 func unwrapCancel(err error) error {

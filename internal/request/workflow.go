@@ -897,10 +897,13 @@ func (w *Workflow) claim(ctx context.Context, gh GitHub, r *request, m *template
 			return existing, &af, nil, nil
 		}
 	case errors.Is(err, github.ErrNotFound), errors.Is(err, github.ErrConflict):
+		// Only a repository carrying this request's description can be an
+		// earlier attempt's; anyone else's is answered at once.
+		ours := existing.Description == description
 		switch {
-		case age < inProgressWindow:
+		case ours && age < inProgressWindow:
 			return nil, nil, nil, young
-		case age < claimWindow && existing.Description == description:
+		case ours && age < claimWindow:
 			// Written only if it still holds nothing but GitHub's initial
 			// commit: an empty repository created minutes ago with this
 			// request's description is an earlier attempt's, not a person's.
