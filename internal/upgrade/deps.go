@@ -14,6 +14,9 @@ type GitHub interface {
 	ReadTree(ctx context.Context, owner, repo, ref string) (map[string]github.File, string, error)
 	ResolveRef(ctx context.Context, owner, repo, ref string) (string, error)
 	GetFile(ctx context.Context, owner, repo, path, ref string) ([]byte, string, error)
+	GetFileIfChanged(ctx context.Context, owner, repo, path, ref, etag string) (*github.FileVersion, bool, error)
+	ListTags(ctx context.Context, owner, repo, prefix string) ([]github.Tag, error)
+	Repos(ctx context.Context) ([]*github.Repo, error)
 	CommitFiles(ctx context.Context, owner, repo, branch, baseSHA string, changes map[string]*github.File, message string, force bool) (string, error)
 	FindPR(ctx context.Context, owner, repo, headBranch string) (*github.PR, error)
 	CreatePR(ctx context.Context, owner, repo string, p github.NewPR) (*github.PR, error)
@@ -39,6 +42,8 @@ type Fleet interface {
 	UpgradePR(ctx context.Context, owner, name, template string) (fleet.UpgradePR, error)
 	UpgradePRs(ctx context.Context, template string) ([]fleet.UpgradePR, error)
 	CountUpgradePRs(ctx context.Context, state string) (int, error)
+	ETag(ctx context.Context, cacheKey string) (etag string, body []byte, err error)
+	SetETag(ctx context.Context, cacheKey, etag string, body []byte) error
 }
 
 var _ Fleet = (*fleet.Index)(nil)

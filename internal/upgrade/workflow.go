@@ -44,6 +44,9 @@ type Config struct {
 	Client func(ctx context.Context, installationID int64) (GitHub, error)
 	Fleet  Fleet
 	Queue  Enqueuer
+	// Installations lists the App's installations for the periodic
+	// reconcile (github.App.Installations); nil: reconcile does nothing.
+	Installations func(ctx context.Context) ([]github.InstallationInfo, error)
 	// TemplatesRepo is the templates repository's name in each account.
 	TemplatesRepo string
 	// BotLogin is the App's account ("<slug>[bot]"): commits by it on an
