@@ -266,6 +266,19 @@ func TestWebhooks(t *testing.T) {
 	if l := e.sim.Deliveries(); len(l) != 7 || !l[6].Redelivery || l[6].ID != opened.id || l[6].StatusCode != 202 {
 		t.Fatalf("log after redelivery: %d entries, last %s %v %d", len(l), l[len(l)-1].ID, l[len(l)-1].Redelivery, l[len(l)-1].StatusCode)
 	}
+	// Tests can post a logged delivery themselves, signed the same way.
+	req, err := e.sim.DeliveryRequest(ctx(t), opened.id, hook.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != http.StatusAccepted {
+		t.Fatalf("posting a delivery request: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	if last := received[len(received)-1]; last.id != opened.id {
+		t.Fatalf("posted delivery id %s", last.id)
+	}
 	// A wrong secret fails the receiver's check.
 	e.sim.SetWebhook(hook.URL, "other")
 	_, _ = e.sim.Comment("acme", "tpl", n, "bob", "hello")

@@ -170,20 +170,10 @@ func (s *Sim) drain(int) {
 func post(client *http.Client, job hookJob) (int, string, time.Duration) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, job.url, bytes.NewReader(job.d.Payload))
+	req, err := newHookRequest(ctx, job)
 	if err != nil {
 		return 0, err.Error(), 0
 	}
-	mac := hmac.New(sha256.New, []byte(job.secret))
-	mac.Write(job.d.Payload)
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("User-Agent", "GitHub-Hookshot/a1b2c3d")
-	req.Header.Set("X-GitHub-Event", job.d.Event)
-	req.Header.Set("X-GitHub-Delivery", job.d.ID)
-	req.Header.Set("X-GitHub-Hook-ID", strconv.FormatInt(job.hookID, 10))
-	req.Header.Set("X-GitHub-Hook-Installation-Target-Type", "integration")
-	req.Header.Set("X-GitHub-Hook-Installation-Target-ID", "314159")
-	req.Header.Set("X-Hub-Signature-256", "sha256="+hex.EncodeToString(mac.Sum(nil)))
 	start := time.Now()
 	resp, err := client.Do(req)
 	lat := time.Since(start)
@@ -277,4 +267,37 @@ func (s *Sim) AddInstallationRepos(acct string, names ...string) error {
 	s.fireFor(in, "installation_repositories", "added", in.account, obj{"installation": s.installationJSON(in), "repository_selection": "selected",
 		"repositories_added": added, "repositories_removed": []any{}, "requester": nil})
 	return nil
+}
+
+// DeliveryRequest builds the signed HTTP request of a logged delivery (same
+// id, headers and signature as the original, with the current secret), for
+// tests that post it themselves, e.g. concurrently.
+func (s *Sim) DeliveryRequest(ctx context.Context, id, url string) (*http.Request, error) {
+	s.mu.Lock()
+	i, ok := s.deliveryIndex[id]
+	if !ok {
+		s.mu.Unlock()
+		return nil, fmt.Errorf("no delivery %q", id)
+	}
+	job := hookJob{d: s.deliveries[i], url: url, secret: s.webhook.secret, hookID: s.webhook.hookID}
+	s.mu.Unlock()
+	return newHookRequest(ctx, job)
+}
+
+func newHookRequest(ctx context.Context, job hookJob) (*http.Request, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, job.url, bytes.NewReader(job.d.Payload))
+	if err != nil {
+		return nil, fmt.Errorf("building the delivery request: %w", err)
+	}
+	mac := hmac.New(sha256.New, []byte(job.secret))
+	mac.Write(job.d.Payload)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("User-Agent", "GitHub-Hookshot/a1b2c3d")
+	req.Header.Set("X-GitHub-Event", job.d.Event)
+	req.Header.Set("X-GitHub-Delivery", job.d.ID)
+	req.Header.Set("X-GitHub-Hook-ID", strconv.FormatInt(job.hookID, 10))
+	req.Header.Set("X-GitHub-Hook-Installation-Target-Type", "integration")
+	req.Header.Set("X-GitHub-Hook-Installation-Target-ID", "314159")
+	req.Header.Set("X-Hub-Signature-256", "sha256="+hex.EncodeToString(mac.Sum(nil)))
+	return req, nil
 }
