@@ -65,6 +65,15 @@ func (rt route) name() string {
 	return rt.pattern
 }
 
+// Routes lists the routes the simulator serves, as Counts names them.
+func (s *Sim) Routes() []string {
+	var out []string
+	for _, rt := range s.routeTable() {
+		out = append(out, rt.name())
+	}
+	return out
+}
+
 // Handler serves the REST API with and without the GHES /api/v3 prefix.
 func (s *Sim) Handler() http.Handler { return s }
 

@@ -13,9 +13,16 @@ var DefaultPermissions = map[string]string{
 	"metadata": "read", "members": "read", "workflows": "write",
 }
 
-// requiredPermission is the App permission GitHub requires for a route
-// ("" when none): the permission-to-endpoint table of GitHub's docs,
-// restricted to the routes the simulator serves.
+// RequiredPermission is the App permission (name, "read" or "write") GitHub
+// requires for a route as Counts names it ("METHOD /path/{template}"; "" when
+// none): the permission-to-endpoint table of GitHub's docs, restricted to the
+// routes the simulator serves. A test can derive the least permissions an
+// App needs from the routes it called.
+func RequiredPermission(routeKey string) (string, string) {
+	method, route, _ := strings.Cut(routeKey, " ")
+	return requiredPermission(method, route)
+}
+
 func requiredPermission(method, route string) (string, string) {
 	read := method == http.MethodGet
 	level := "write"
@@ -23,7 +30,7 @@ func requiredPermission(method, route string) (string, string) {
 		level = "read"
 	}
 	switch {
-	case strings.HasPrefix(route, "/app"), route == "/rate_limit", strings.HasPrefix(route, "/users/"),
+	case strings.HasPrefix(route, "/app"), route == "/rate_limit", strings.HasSuffix(route, "}/installation"), strings.HasPrefix(route, "/users/"),
 		route == "/orgs/{org}", strings.HasPrefix(route, "/_"):
 		return "", ""
 	case route == "/graphql":

@@ -56,3 +56,21 @@ func TestPermissions(t *testing.T) {
 		t.Fatalf("with the default permissions: %v", err)
 	}
 }
+
+func TestRequiredPermissionCoversEveryRoute(t *testing.T) {
+	sim := githubsim.New(githubsim.Options{})
+	for _, r := range sim.Routes() {
+		perm, level := githubsim.RequiredPermission(r)
+		free := strings.Contains(r, " /app") || strings.Contains(r, " /_") || strings.Contains(r, "/users/") || strings.HasSuffix(r, "}/installation") ||
+			strings.HasSuffix(r, " /orgs/{org}") || strings.HasSuffix(r, "/rate_limit")
+		if perm == "" && !free {
+			t.Errorf("%s needs no permission", r)
+		}
+		if perm != "" && level != "read" && level != "write" {
+			t.Errorf("%s: level %q", r, level)
+		}
+	}
+	if p, l := githubsim.RequiredPermission("POST /orgs/{org}/repos"); p != "administration" || l != "write" {
+		t.Fatalf("POST /orgs/{org}/repos: %s %s", p, l)
+	}
+}
