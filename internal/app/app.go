@@ -50,6 +50,8 @@ type App struct {
 	GitHub   *github.App
 	Requests *request.Workflow
 	Server   *server.Server
+
+	events map[string]queue.WebhookHandler
 }
 
 // New opens the database (running migrations) and wires every part. It starts

@@ -66,6 +66,7 @@ func newWorld(t *testing.T, d store.Dialect, policy []byte, opts ...func(*sandbo
 			t.Errorf("stopping goldenpath: %v", err)
 		}
 		spec.AssertClean(t)
+		recordCoverage(spec.Report().Covered(), sw.App.Events())
 		if v := sw.Sim.Violations(); len(v) > 0 {
 			t.Errorf("the bot violated GitHub's rate limits: %+v", v)
 		}
@@ -188,6 +189,7 @@ func (w *world) wantCreated(n int, name string) {
 			t.Errorf("%s/%s has no %s", org, name, p)
 		}
 	}
+	recordWorkflowWrite()
 	if !strings.Contains(string(files[".github/workflows/ci.yml"]), "${{") {
 		t.Errorf("ci.yml lost its GitHub Actions expressions:\n%s", files[".github/workflows/ci.yml"])
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"sort"
 
 	"github.com/riverqueue/river"
 
@@ -14,13 +15,28 @@ import (
 // route registers one handler per webhook event. Handlers stay thin: decode,
 // then hand the event to a workflow (ARCHITECTURE.md, habit 1).
 func (a *App) route() {
-	q := a.Queue
-	q.HandleWebhook("issues", a.onIssues)
-	q.HandleWebhook("issue_comment", a.onIssueComment)
-	q.HandleWebhook("installation", a.onInstallation)
-	q.HandleWebhook("installation_repositories", a.onInstallation)
-	q.HandleWebhook("push", a.onPush)
-	q.OnWebhookDiscard(a.onDiscard)
+	a.events = map[string]queue.WebhookHandler{
+		"issues":                    a.onIssues,
+		"issue_comment":             a.onIssueComment,
+		"installation":              a.onInstallation,
+		"installation_repositories": a.onInstallation,
+		"push":                      a.onPush,
+	}
+	for event, h := range a.events {
+		a.Queue.HandleWebhook(event, h)
+	}
+	a.Queue.OnWebhookDiscard(a.onDiscard)
+}
+
+// Events lists the webhook events this process works, sorted (app.yml must
+// subscribe to exactly these).
+func (a *App) Events() []string {
+	out := make([]string, 0, len(a.events))
+	for e := range a.events {
+		out = append(out, e)
+	}
+	sort.Strings(out)
+	return out
 }
 
 func (a *App) onIssues(ctx context.Context, d queue.WebhookArgs) error {
