@@ -242,6 +242,16 @@ func TestWebhooks(t *testing.T) {
 		t.Fatalf("issues event %+v", ie)
 	}
 	ce, _ := github.ParseWebHook("issue_comment", received[5].body)
+	var raw struct {
+		Comment struct {
+			Via struct {
+				ID int64 `json:"id"`
+			} `json:"performed_via_github_app"`
+		} `json:"comment"`
+	}
+	if json.Unmarshal(received[5].body, &raw) != nil || raw.Comment.Via.ID != e.sim.AppID() {
+		t.Fatal("the bot's comment does not name the App in performed_via_github_app")
+	}
 	if ce.(*github.IssueCommentEvent).GetSender().GetLogin() != e.sim.BotLogin() {
 		t.Fatal("the bot's own comment is not sent by the bot")
 	}

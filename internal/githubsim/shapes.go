@@ -184,7 +184,7 @@ func (s *Sim) commentJSON(r *repo, is *issue, c *comment) obj {
 		"html_url":  fmt.Sprintf("%s/%s/issues/%d#issuecomment-%d", s.htmlBase(), r.fullName(), is.number, c.id),
 		"issue_url": fmt.Sprintf("%s/repos/%s/issues/%d", s.base, r.fullName(), is.number),
 		"body":      c.body, "user": s.userJSON(c.user), "created_at": ts(c.createdAt), "updated_at": ts(c.updatedAt),
-		"author_association": s.association(r, c.user), "reactions": s.reactions(u), "performed_via_github_app": nil}
+		"author_association": s.association(r, c.user), "reactions": s.reactions(u), "performed_via_github_app": s.viaApp(c.user)}
 }
 
 func (s *Sim) pullJSON(r *repo, is *issue, full bool) obj {
@@ -367,4 +367,12 @@ func (s *Sim) installationAccount(a *account) obj {
 	u["description"] = nil
 	u["website_url"] = nil
 	return u
+}
+
+// viaApp is performed_via_github_app: the App for what its bot user did.
+func (s *Sim) viaApp(a *account) any {
+	if a == nil || !strings.EqualFold(a.login, s.BotLogin()) {
+		return nil
+	}
+	return s.appJSON()
 }
