@@ -100,7 +100,7 @@ func (q *memQueue) take() ([]RepoArgs, []DashboardArgs) {
 // world is the simulator over HTTP, the real client, a SQLite fleet index
 // and the workflow.
 type world struct {
-	t     *testing.T
+	t     testing.TB
 	ctx   context.Context
 	sim   *githubsim.Sim
 	app   *github.App
@@ -124,7 +124,7 @@ func testPolicy() github.Policy {
 	}
 }
 
-func newWorld(t *testing.T, limits githubsim.Limits, policy github.Policy) *world {
+func newWorld(t testing.TB, limits githubsim.Limits, policy github.Policy) *world {
 	t.Helper()
 	sim := githubsim.New(githubsim.Options{Limits: limits})
 	srv := httptest.NewServer(sim.Handler())
@@ -347,7 +347,7 @@ func (wd *world) wantDashboard(substrings ...string) {
 	}
 }
 
-func answersVersion(t *testing.T, files map[string]string) string {
+func answersVersion(t testing.TB, files map[string]string) string {
 	t.Helper()
 	af, err := template.ParseAnswersFile([]byte(files[template.AnswersFileName]))
 	if err != nil {
@@ -358,7 +358,7 @@ func answersVersion(t *testing.T, files map[string]string) string {
 
 var _ = fs.ModePerm
 
-type testWriter struct{ t *testing.T }
+type testWriter struct{ t testing.TB }
 
 func (w testWriter) Write(p []byte) (int, error) {
 	w.t.Log(strings.TrimSpace(string(p)))
