@@ -4,6 +4,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -130,5 +131,50 @@ func TestObjectsHashLikeGit(t *testing.T) {
 		"GIT_COMMITTER_NAME=Alice", "GIT_COMMITTER_EMAIL=alice@example.com", "GIT_COMMITTER_DATE=" + date, "TZ=UTC"}
 	if want := run("second", env2, "commit-tree", wantTree2, "-p", wantCommit); nc.GetSHA() != want {
 		t.Fatalf("commit with parent: sim %s, git %s", nc.GetSHA(), want)
+	}
+}
+
+// Annotated tags hash like git's and their refs point at the tag object.
+func TestAnnotatedTag(t *testing.T) {
+	gitBin := testenv.Tool(t, "git")
+	e := newEnv(t, githubsim.Options{})
+	if err := e.sim.CreateRepo("acme", "tpl", githubsim.RepoOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	sha, _ := e.sim.Push("acme", "tpl", "main", map[string][]byte{"a": []byte("1\n")}, "init", "alice")
+	tagSHA, err := e.sim.AnnotatedTag("acme", "tpl", "go-service/v1.2.0", sha, "Release 1.2.0\n", "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref, _, err := e.gh.Git.GetRef(ctx(t), "acme", "tpl", "tags/go-service/v1.2.0")
+	if err != nil || ref.Object.GetType() != "tag" || ref.Object.GetSHA() != tagSHA {
+		t.Fatalf("tag ref %v %v", ref, err)
+	}
+	tag, _, err := e.gh.Git.GetTag(ctx(t), "acme", "tpl", tagSHA)
+	if err != nil || tag.Object.GetSHA() != sha || tag.GetMessage() != "Release 1.2.0\n" {
+		t.Fatalf("tag %v %v", tag, err)
+	}
+	// Same object through git mktag.
+	dir := t.TempDir()
+	cmd := exec.Command(gitBin, "init", "-q", dir)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("%v %s", err, out)
+	}
+	date := tag.Tagger.GetDate().Unix()
+	text := "object " + sha + "\ntype commit\ntag go-service/v1.2.0\ntagger " + tag.Tagger.GetName() + " <" + tag.Tagger.GetEmail() + "> " +
+		strconv.FormatInt(date, 10) + " +0000\n\nRelease 1.2.0\n"
+	cmd = exec.Command(gitBin, "hash-object", "-t", "tag", "--stdin", "--literally")
+	cmd.Dir = dir
+	cmd.Stdin = strings.NewReader(text)
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.TrimSpace(string(out)); got != tagSHA {
+		t.Fatalf("tag object: sim %s, git %s", tagSHA, got)
+	}
+	tags, _, err := e.gh.Repositories.ListTags(ctx(t), "acme", "tpl", nil)
+	if err != nil || len(tags) != 1 || tags[0].GetCommit().GetSHA() != sha {
+		t.Fatalf("tags list peels to the commit: %v %v", tags, err)
 	}
 }

@@ -64,7 +64,7 @@ func requiredPermission(method, route string) (string, string) {
 		return "pull_requests", level
 	case strings.HasPrefix(route, "/repos/{owner}/{repo}/releases"):
 		return "contents", level
-	case strings.HasSuffix(route, "/tags"), strings.HasPrefix(route, "/repos/{owner}/{repo}/branches"):
+	case route == "/repos/{owner}/{repo}/tags", strings.HasPrefix(route, "/repos/{owner}/{repo}/branches"):
 		return "metadata", "read"
 	case strings.HasPrefix(route, "/repos/{owner}/{repo}/"):
 		return "contents", level

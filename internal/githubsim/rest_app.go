@@ -44,6 +44,8 @@ func (s *Sim) routeTable() []route {
 		{pattern: "POST /repos/{owner}/{repo}/git/trees", auth: "token", h: s.createTree},
 		{pattern: "GET /repos/{owner}/{repo}/git/commits/{commit_sha}", auth: "token", h: s.getGitCommit},
 		{pattern: "POST /repos/{owner}/{repo}/git/commits", auth: "token", h: s.createGitCommit},
+		{pattern: "GET /repos/{owner}/{repo}/git/tags/{tag_sha}", auth: "token", h: s.getGitTag},
+		{pattern: "POST /repos/{owner}/{repo}/git/tags", auth: "token", h: s.createGitTag},
 		{pattern: "GET /repos/{owner}/{repo}/git/ref/*", gh: "/repos/{owner}/{repo}/git/ref/{ref}", auth: "token", h: s.getRef},
 		{pattern: "GET /repos/{owner}/{repo}/git/matching-refs/*", gh: "/repos/{owner}/{repo}/git/matching-refs/{ref}", auth: "token", h: s.matchingRefs},
 		{pattern: "POST /repos/{owner}/{repo}/git/refs", auth: "token", h: s.createRef},
