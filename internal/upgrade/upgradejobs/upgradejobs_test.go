@@ -1,0 +1,202 @@
+package upgradejobs
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"path"
+	"strings"
+	"testing"
+	"testing/fstest"
+	"time"
+
+	"github.com/goldenpath-dev/goldenpath/internal/fleet"
+	"github.com/goldenpath-dev/goldenpath/internal/github"
+	"github.com/goldenpath-dev/goldenpath/internal/githubsim"
+	"github.com/goldenpath-dev/goldenpath/internal/queue"
+	"github.com/goldenpath-dev/goldenpath/internal/store"
+	"github.com/goldenpath-dev/goldenpath/internal/store/storetest"
+	"github.com/goldenpath-dev/goldenpath/internal/template"
+	"github.com/goldenpath-dev/goldenpath/internal/upgrade"
+)
+
+const manifest = "name: svc\ntitle: Service\ndescription: A service.\nparameters:\n" +
+	"  - {id: name, title: Service name, type: string, required: true, example: payments}\n" +
+	"  - {id: owner, title: Owning team, type: string, required: true, example: team-pay}\n"
+
+var skeleton = map[string]string{"README.md": "# {{ .name }}\n", "config.yml": "name: {{ .name }}\nport: 8080\n"}
+
+func publish(t *testing.T, sim *githubsim.Sim, version string, skel map[string]string) string {
+	t.Helper()
+	files := map[string][]byte{"templates/svc/template.yaml": []byte(manifest), "templates/svc/CHANGELOG.md": []byte("## " + version + "\n\n- Changes.\n")}
+	for p, d := range skel {
+		files["templates/svc/skeleton/"+p] = []byte(d)
+	}
+	sha, err := sim.Push("acme", "golden-paths", "main", files, "svc "+version, "maintainer")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sim.Tag("acme", "golden-paths", "svc/v"+version, sha); err != nil {
+		t.Fatal(err)
+	}
+	return sha
+}
+
+func scaffold(t *testing.T, sim *githubsim.Sim, idx *fleet.Index, inst int64, name string) {
+	t.Helper()
+	fsys := fstest.MapFS{template.ManifestFileName: {Data: []byte(manifest)}}
+	for p, d := range skeleton {
+		fsys[path.Join(template.SkeletonDir, p)] = &fstest.MapFile{Data: []byte(d), Mode: 0o644}
+	}
+	tpl, err := template.Load(fsys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	answers := template.Answers{"name": name, "owner": "team-x"}
+	rendered, err := template.Render(tpl, answers, template.RenderContext{Org: "acme"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := map[string][]byte{}
+	for _, f := range rendered {
+		files[f.Path] = f.Data
+	}
+	files[template.AnswersFileName] = template.AnswersFile{Template: "svc", Version: "1.0.0", Source: "acme/golden-paths", Answers: answers}.Marshal()
+	if err := sim.CreateRepo("acme", name, githubsim.RepoOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sim.Push("acme", name, "main", files, "scaffold", "alice"); err != nil {
+		t.Fatal(err)
+	}
+	if err := idx.Upsert(context.Background(), fleet.Repo{InstallationID: inst, Owner: "acme", Name: name, Template: "svc", Version: "1.0.0", DefaultBranch: "main"}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// bot is one process of the App: a queue on the shared database, the
+// workflow and its workers.
+func bot(t *testing.T, db *store.DB, idx *fleet.Index, app *github.App, inst int64, botLogin string) (*queue.Queue, *upgrade.Workflow) {
+	t.Helper()
+	q, err := queue.Open(context.Background(), db, queue.Options{MaxWorkers: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := upgrade.New(upgrade.Config{
+		Client:   func(context.Context, int64) (upgrade.GitHub, error) { return app.Installation(inst), nil },
+		Fleet:    idx,
+		Queue:    &Enqueuer{Q: q, DashboardEvery: time.Second},
+		BotLogin: botLogin,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := Register(q, w, 0); err != nil {
+		t.Fatal(err)
+	}
+	return q, w
+}
+
+// TestRolloutSurvivesRestart queues a rollout on River (SQLite), stops the
+// process part-way, starts another on the same database, and checks every
+// repository ends with exactly one upgrade pull request and the dashboard
+// counts them.
+func TestRolloutSurvivesRestart(t *testing.T) {
+	const repos = 12
+	ctx := context.Background()
+	sim := githubsim.New(githubsim.Options{Limits: githubsim.Limits{Disabled: true}})
+	srv := httptest.NewServer(sim.Handler())
+	t.Cleanup(srv.Close)
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusAccepted) }))
+	t.Cleanup(func() { sim.WaitDeliveries(); hook.Close() })
+	sim.SetWebhook(hook.URL, "s")
+	// Writes 15 ms apart, so the first process is stopped mid-rollout.
+	app, err := github.NewApp(github.AppConfig{AppID: sim.AppID(), PrivateKeyPEM: sim.AppPrivateKeyPEM(), BaseURL: srv.URL,
+		Policy: github.Policy{Timeout: 5 * time.Second, Pacing: github.Pacing{MinGap: 15 * time.Millisecond, Windows: []github.WindowLimit{{N: 1 << 20, Per: time.Minute}}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sim.AddOrg("acme", "alice", "maintainer")
+	inst := sim.Install("acme")
+	if err := sim.CreateRepo("acme", "golden-paths", githubsim.RepoOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	url := storetest.URL(t, store.SQLite)
+	db1, err := store.Open(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	idx, err := fleet.Open(ctx, db1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	publish(t, sim, "1.0.0", skeleton)
+	for i := range repos {
+		scaffold(t, sim, idx, inst, fmt.Sprintf("svc-%02d", i))
+	}
+	q1, w1 := bot(t, db1, idx, app, inst, sim.BotLogin())
+	sha := publish(t, sim, "1.1.0", map[string]string{"README.md": "# {{ .name }}\n\nMore.\n", "config.yml": skeleton["config.yml"]})
+	if err := w1.HandleTagPush(ctx, inst, "acme", "golden-paths", "svc/v1.1.0", sha); err != nil {
+		t.Fatal(err)
+	}
+	// A redelivered tag push queues nothing more.
+	if err := w1.HandleTagPush(ctx, inst, "acme", "golden-paths", "svc/v1.1.0", sha); err != nil {
+		t.Fatal(err)
+	}
+	opened := func() int {
+		n := 0
+		for i := range repos {
+			n += len(sim.PullRequests("acme", fmt.Sprintf("svc-%02d", i)))
+		}
+		return n
+	}
+	if err := q1.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for opened() < 2 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	stopCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	if err := q1.Stop(stopCtx); err != nil {
+		t.Fatal(err)
+	}
+	cancel()
+	mid := opened()
+	if mid >= repos {
+		t.Fatalf("the rollout finished before the restart (%d pull requests): nothing shown", mid)
+	}
+	t.Logf("%d of %d pull requests opened before the restart", mid, repos)
+
+	// A new process on the same database picks the rollout up.
+	q2, _ := bot(t, db1, idx, app, inst, sim.BotLogin())
+	if err := q2.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		c, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = q2.Stop(c)
+	})
+	deadline = time.Now().Add(60 * time.Second)
+	dashboardOK := func() bool {
+		for _, is := range sim.Issues("acme", "golden-paths") {
+			if is.Title == upgrade.DashboardTitle && strings.Contains(is.Body, fmt.Sprintf("%d open", repos)) {
+				return true
+			}
+		}
+		return false
+	}
+	for (opened() < repos || !dashboardOK()) && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	for i := range repos {
+		name := fmt.Sprintf("svc-%02d", i)
+		if prs := sim.PullRequests("acme", name); len(prs) != 1 {
+			t.Errorf("%s has %d pull requests, want 1", name, len(prs))
+		}
+	}
+	if !dashboardOK() {
+		t.Errorf("the dashboard does not show %d open upgrade pull requests", repos)
+	}
+}
