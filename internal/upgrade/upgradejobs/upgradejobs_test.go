@@ -11,6 +11,8 @@ import (
 	"testing/fstest"
 	"time"
 
+	"github.com/riverqueue/river"
+
 	"github.com/goldenpath-dev/goldenpath/internal/fleet"
 	"github.com/goldenpath-dev/goldenpath/internal/github"
 	"github.com/goldenpath-dev/goldenpath/internal/githubsim"
@@ -142,6 +144,13 @@ func TestRolloutSurvivesRestart(t *testing.T) {
 	// A redelivered tag push queues nothing more.
 	if err := w1.HandleTagPush(ctx, inst, "acme", "golden-paths", "svc/v1.1.0", sha); err != nil {
 		t.Fatal(err)
+	}
+	queued, err := q1.Jobs(ctx, river.NewJobListParams().Kinds(upgrade.RepoKind).First(1000))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(queued) != repos {
+		t.Fatalf("%d upgrade jobs queued for %d repositories (the redelivery must add none)", len(queued), repos)
 	}
 	opened := func() int {
 		n := 0
