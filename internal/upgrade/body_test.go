@@ -61,12 +61,12 @@ func TestMetaAndRebuildBox(t *testing.T) {
 		t.Errorf("round trip: %+v %v", got, ok)
 	}
 	for body, want := range map[string]bool{
-		"- [x] " + RebuildMarker + " Rebuild":   true,
-		"- [X] " + RebuildMarker + " Rebuild":   true,
-		"  * [x] " + RebuildMarker:              true,
-		"- [ ] " + RebuildMarker + " Rebuild":   false,
+		"- [x] " + RebuildMarker + " Rebuild":    true,
+		"- [X] " + RebuildMarker + " Rebuild":    true,
+		"  * [x] " + RebuildMarker:               true,
+		"- [ ] " + RebuildMarker + " Rebuild":    false,
 		"quoting: `- [x] " + RebuildMarker + "`": false,
-		"- [x] Rebuild this branch":             false,
+		"- [x] Rebuild this branch":              false,
 	} {
 		if RebuildRequested(body) != want {
 			t.Errorf("RebuildRequested(%q) = %v", body, !want)
