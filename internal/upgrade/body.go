@@ -35,6 +35,9 @@ type Meta struct {
 	Source   string `json:"source"` // owner/templates-repo
 	Base     string `json:"base"`   // default-branch commit the upgrade was built on
 	Commit   string `json:"commit"` // the bot's commit on the branch
+	// Conflicts is how many conflicts the bot's commit has: a draft the bot
+	// made for them is marked ready once an update has none.
+	Conflicts int `json:"conflicts,omitempty"`
 }
 
 const (

@@ -30,6 +30,15 @@ type GitHub interface {
 
 var _ GitHub = (*github.Client)(nil)
 
+// DraftSetter is implemented by clients that can turn a pull request into
+// a draft and back (GitHub allows it through GraphQL only). When the
+// client has it, an upgrade pull request that gains conflicts on an update
+// becomes a draft, and one the bot made a draft is marked ready when an
+// update has none; without it, only new pull requests are drafts.
+type DraftSetter interface {
+	SetPRDraft(ctx context.Context, owner, repo string, number int, draft bool) error
+}
+
 // Fleet is the part of the fleet index the workflow reads and keeps.
 // *fleet.Index satisfies it.
 type Fleet interface {

@@ -397,17 +397,29 @@ func (w *Workflow) upgradeRepo(ctx context.Context, a RepoArgs) (outcome, error)
 		return "", err
 	}
 
-	meta = Meta{Template: name, From: from.String(), To: target.String(), Source: a.TemplatesOwner + "/" + a.TemplatesRepo, Base: head, Commit: sha}
-	body := renderBody(bodyInput{Meta: meta, Changelog: prep.Changelog, Plan: prep.Plan})
-	title := Title(name, target.String())
 	conflicts := 0
 	for _, f := range prep.Plan.Conflicts() {
 		conflicts += f.Conflicts
 	}
+	prevConflicts := meta.Conflicts
+	meta = Meta{Template: name, From: from.String(), To: target.String(), Source: a.TemplatesOwner + "/" + a.TemplatesRepo, Base: head, Commit: sha, Conflicts: conflicts}
+	body := renderBody(bodyInput{Meta: meta, Changelog: prep.Changelog, Plan: prep.Plan})
+	title := Title(name, target.String())
 	out := outUpdated
 	if reuse {
 		if _, err := gh.UpdatePR(ctx, a.Owner, a.Repo, pr.Number, github.PRUpdate{Title: &title, Body: &body}); err != nil {
 			return "", err
+		}
+		if ds, ok := gh.(DraftSetter); ok {
+			switch {
+			case conflicts > 0 && !pr.Draft:
+				err = ds.SetPRDraft(ctx, a.Owner, a.Repo, pr.Number, true)
+			case conflicts == 0 && pr.Draft && prevConflicts > 0:
+				err = ds.SetPRDraft(ctx, a.Owner, a.Repo, pr.Number, false)
+			}
+			if err != nil {
+				return "", err
+			}
 		}
 	} else {
 		made, err := gh.CreatePR(ctx, a.Owner, a.Repo, github.NewPR{Title: title, Body: body, Head: upBranch, Base: branch, Draft: conflicts > 0})
