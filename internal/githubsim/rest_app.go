@@ -289,7 +289,9 @@ func (s *Sim) teamJSON(t *team, full bool) obj {
 			}
 		}
 		org := s.orgJSON(t.org)
-		extra := obj{"name": t.org.login, "company": nil, "blog": nil, "location": nil, "email": nil,
+		// GitHub's team-organization schema types company, blog, location
+		// and email as non-nullable strings: an org that has none omits them.
+		extra := obj{"name": t.org.login,
 			"has_organization_projects": true, "has_repository_projects": true, "is_verified": false,
 			"public_repos": 0, "public_gists": 0, "followers": 0, "following": 0, "html_url": s.htmlBase() + "/" + t.org.login,
 			"created_at": ts(t.org.createdAt), "updated_at": ts(t.org.createdAt), "type": "Organization", "archived_at": nil}
