@@ -27,14 +27,31 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 	if reg == nil {
 		return m, nil
 	}
-	for _, c := range []prometheus.Collector{m.rollouts, m.queued, m.jobs} {
-		if err := reg.Register(c); err != nil {
-			var are prometheus.AlreadyRegisteredError
-			if errors.As(err, &are) {
-				continue
-			}
+	// A second workflow on the same registry (tests, a restart in process)
+	// shares the collectors already there.
+	register := func(c prometheus.Collector) (prometheus.Collector, error) {
+		err := reg.Register(c)
+		var are prometheus.AlreadyRegisteredError
+		if errors.As(err, &are) {
+			return are.ExistingCollector, nil
+		}
+		if err != nil {
 			return nil, fmt.Errorf("registering the upgrade metrics: %w", err)
 		}
+		return c, nil
 	}
+	c, err := register(m.rollouts)
+	if err != nil {
+		return nil, err
+	}
+	m.rollouts = c.(prometheus.Counter)
+	if c, err = register(m.queued); err != nil {
+		return nil, err
+	}
+	m.queued = c.(prometheus.Counter)
+	if c, err = register(m.jobs); err != nil {
+		return nil, err
+	}
+	m.jobs = c.(*prometheus.CounterVec)
 	return m, nil
 }
