@@ -70,9 +70,10 @@ type Workflow struct {
 	metrics   *metrics
 	locks     keyedMutex
 
-	mu      sync.Mutex
-	opened  map[string][]time.Time // account → when this process opened upgrade PRs (prHourlyLimit)
-	labeled map[string]bool        // templates repos whose labels exist
+	mu       sync.Mutex
+	botLogin string
+	opened   map[string][]time.Time // account → when this process opened upgrade PRs (prHourlyLimit)
+	labeled  map[string]bool        // templates repos whose labels exist
 }
 
 // New checks cfg and returns a Workflow.
@@ -99,7 +100,7 @@ func New(cfg Config) (*Workflow, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Workflow{cfg: cfg, templates: newTemplateCache(32), metrics: m,
+	return &Workflow{cfg: cfg, templates: newTemplateCache(32), metrics: m, botLogin: cfg.BotLogin,
 		opened: map[string][]time.Time{}, labeled: map[string]bool{}}, nil
 }
 
@@ -155,7 +156,7 @@ func (w *Workflow) HandleTagPush(ctx context.Context, installationID int64, org,
 		log.Info("no repository to upgrade")
 		return w.cfg.Queue.EnqueueDashboard(ctx, DashboardArgs{InstallationID: installationID, Owner: org, TemplatesRepo: templatesRepo})
 	}
-	pol, err := w.policy(ctx, installationID, org, templatesRepo, sha)
+	pol, err := w.policy(ctx, installationID, org, templatesRepo, tag)
 	if err != nil {
 		return fmt.Errorf("rolling out %s: %w", tag, err)
 	}
@@ -179,7 +180,7 @@ func (w *Workflow) HandleTagPush(ctx context.Context, installationID int64, org,
 }
 
 // policy reads goldenpath.yaml at the templates repository's ref (the
-// tagged commit, so the rollout uses the policy published with it).
+// tag, so the rollout uses the policy published with it).
 func (w *Workflow) policy(ctx context.Context, installationID int64, org, repo, ref string) (config.Policy, error) {
 	gh, err := w.cfg.Client(ctx, installationID)
 	if err != nil {
@@ -357,7 +358,9 @@ func (w *Workflow) upgradeRepo(ctx context.Context, a RepoArgs) (outcome, error)
 	if err != nil {
 		return "", w.maybeFail(ctx, a, name, target, err)
 	}
-	newT, err := w.templates.load(ctx, gh, a.TemplatesOwner, a.TemplatesRepo, name, a.Tag, a.TagSHA)
+	// By tag name, not TagSHA: for an annotated tag a push event's "after" is
+	// the tag object, which not every endpoint takes for a commit.
+	newT, err := w.templates.load(ctx, gh, a.TemplatesOwner, a.TemplatesRepo, name, a.Tag, "")
 	if err != nil {
 		return "", w.maybeFail(ctx, a, name, target, err)
 	}
@@ -477,10 +480,21 @@ func (w *Workflow) branchIsOurs(ctx context.Context, gh GitHub, owner, repo, bas
 }
 
 func (w *Workflow) isBot(login string) bool {
-	if w.cfg.BotLogin != "" {
-		return strings.EqualFold(login, w.cfg.BotLogin)
+	w.mu.Lock()
+	bot := w.botLogin
+	w.mu.Unlock()
+	if bot != "" {
+		return strings.EqualFold(login, bot)
 	}
 	return strings.HasSuffix(login, "[bot]")
+}
+
+// SetBotLogin names the App's account ("<slug>[bot]") once it is known
+// (GET /app at start-up answers the slug).
+func (w *Workflow) SetBotLogin(login string) {
+	w.mu.Lock()
+	w.botLogin = login
+	w.mu.Unlock()
 }
 
 // block stops updating a pull request a person pushed to, and says so once.
