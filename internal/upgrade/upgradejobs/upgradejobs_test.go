@@ -104,6 +104,12 @@ func bot(t *testing.T, db *store.DB, idx *fleet.Index, app *github.App, inst int
 // repository ends with exactly one upgrade pull request and the dashboard
 // counts them.
 func TestRolloutSurvivesRestart(t *testing.T) {
+	for _, d := range storetest.Dialects {
+		t.Run(string(d), func(t *testing.T) { rolloutSurvivesRestart(t, d) })
+	}
+}
+
+func rolloutSurvivesRestart(t *testing.T, dialect store.Dialect) {
 	const repos = 12
 	ctx := context.Background()
 	sim := githubsim.New(githubsim.Options{Limits: githubsim.Limits{Disabled: true}})
@@ -123,11 +129,7 @@ func TestRolloutSurvivesRestart(t *testing.T) {
 	if err := sim.CreateRepo("acme", "golden-paths", githubsim.RepoOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	url := storetest.URL(t, store.SQLite)
-	db1, err := store.Open(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
+	db1 := storetest.Open(t, dialect)
 	idx, err := fleet.Open(ctx, db1)
 	if err != nil {
 		t.Fatal(err)
