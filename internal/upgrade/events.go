@@ -13,9 +13,38 @@ import (
 	"github.com/goldenpath-dev/goldenpath/internal/template"
 )
 
-// Events lists the webhook events HandleEvent acts on (app.yml must
-// subscribe to them).
-var Events = []string{"push", "release", "pull_request"}
+// Events lists the webhook events HandleEvent acts on. app.yml subscribes
+// to push, release, pull_request and repository; GitHub sends installation
+// and installation_repositories to every App.
+var Events = []string{"push", "release", "pull_request", "repository", "installation", "installation_repositories"}
+
+type installationPayload struct {
+	Action       string `json:"action"`
+	Installation struct {
+		ID      int64 `json:"id"`
+		Account struct {
+			Login string `json:"login"`
+		} `json:"account"`
+	} `json:"installation"`
+	RepositoriesAdded []struct {
+		FullName string `json:"full_name"`
+	} `json:"repositories_added"`
+	RepositoriesRemoved []struct {
+		FullName string `json:"full_name"`
+	} `json:"repositories_removed"`
+}
+
+type repositoryPayload struct {
+	Action  string `json:"action"`
+	Changes struct {
+		Repository struct {
+			Name struct {
+				From string `json:"from"`
+			} `json:"name"`
+		} `json:"repository"`
+	} `json:"changes"`
+	Repository repoPayload `json:"repository"`
+}
 
 type repoPayload struct {
 	Name          string `json:"name"`
@@ -99,12 +128,79 @@ func (w *Workflow) HandleEvent(ctx context.Context, event, deliveryID string, in
 			return nil
 		}
 		return w.HandleTagPush(ctx, installationID, p.Repository.owner(), p.Repository.Name, p.Release.TagName, "")
+	case "installation", "installation_repositories":
+		var p installationPayload
+		if err := json.Unmarshal(payload, &p); err != nil {
+			return fmt.Errorf("decoding an %s event: %w", event, err)
+		}
+		return w.handleInstallation(ctx, installationID, event, p)
+	case "repository":
+		var p repositoryPayload
+		if err := json.Unmarshal(payload, &p); err != nil {
+			return fmt.Errorf("decoding a repository event: %w", err)
+		}
+		owner, name := p.Repository.owner(), p.Repository.Name
+		switch p.Action {
+		case "deleted", "transferred", "archived":
+			return w.cfg.Fleet.Delete(ctx, owner, name)
+		case "renamed":
+			if from := p.Changes.Repository.Name.From; from != "" {
+				if err := w.cfg.Fleet.Delete(ctx, owner, from); err != nil {
+					return err
+				}
+			}
+			return w.RefreshRepo(ctx, installationID, owner, name, p.Repository.DefaultBranch, "")
+		}
+		return nil
 	case "pull_request":
 		var p prPayload
 		if err := json.Unmarshal(payload, &p); err != nil {
 			return fmt.Errorf("decoding a pull_request event: %w", err)
 		}
 		return w.handlePullRequest(ctx, installationID, deliveryID, p)
+	}
+	return nil
+}
+
+// handleInstallation keeps the fleet in step with what the App can see: a
+// new installation is reconciled in full, added repositories are read,
+// removed ones (or a removed installation's) leave the fleet.
+func (w *Workflow) handleInstallation(ctx context.Context, installationID int64, event string, p installationPayload) error {
+	if installationID == 0 {
+		installationID = p.Installation.ID
+	}
+	account := p.Installation.Account.Login
+	switch {
+	case event == "installation" && p.Action == "created":
+		return w.Reconcile(ctx, installationID, account)
+	case event == "installation" && p.Action == "deleted":
+		all, err := w.cfg.Fleet.List(ctx)
+		if err != nil {
+			return err
+		}
+		for _, r := range all {
+			if strings.EqualFold(r.Owner, account) {
+				if err := w.cfg.Fleet.Delete(ctx, r.Owner, r.Name); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	case event == "installation_repositories":
+		for _, r := range p.RepositoriesRemoved {
+			if owner, name, ok := strings.Cut(r.FullName, "/"); ok {
+				if err := w.cfg.Fleet.Delete(ctx, owner, name); err != nil {
+					return err
+				}
+			}
+		}
+		for _, r := range p.RepositoriesAdded {
+			if owner, name, ok := strings.Cut(r.FullName, "/"); ok {
+				if err := w.RefreshRepo(ctx, installationID, owner, name, "", ""); err != nil {
+					return err
+				}
+			}
+		}
 	}
 	return nil
 }

@@ -63,3 +63,25 @@ func TestReconcile(t *testing.T) {
 		t.Errorf("billing still in the fleet: %v", err)
 	}
 }
+
+// TestInstallationEvents: repositories added to the installation join the
+// fleet by their answers file; removed ones leave it.
+func TestInstallationEvents(t *testing.T) {
+	wd := newWorld(t, githubsim.Limits{Disabled: true}, testPolicy())
+	wd.scaffold("inventory", "1.0.0", skeletonV1)
+	wd.seen = len(wd.sim.Deliveries()) // the scaffold push is lost
+	if err := wd.sim.AddInstallationRepos(org, "inventory"); err != nil {
+		t.Fatal(err)
+	}
+	wd.run()
+	if v := wd.fleetVersion("inventory"); v != "1.0.0" {
+		t.Fatalf("fleet version %q", v)
+	}
+	payload := []byte(`{"action":"removed","installation":{"id":1,"account":{"login":"acme"}},"repositories_added":[],"repositories_removed":[{"full_name":"acme/inventory"}]}`)
+	if err := wd.w.HandleEvent(wd.ctx, "installation_repositories", "d1", wd.inst, payload); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := wd.fleet.Get(wd.ctx, org, "inventory"); err == nil {
+		t.Errorf("a removed repository stayed in the fleet")
+	}
+}
