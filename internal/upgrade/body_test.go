@@ -2,6 +2,7 @@ package upgrade
 
 import (
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -101,5 +102,22 @@ func TestRenderDashboardGolden(t *testing.T) {
 	golden(t, "dashboard.golden.md", got)
 	if !strings.Contains(got, "(newest seen: v1.3.0)") {
 		t.Errorf("the newest version is not shown")
+	}
+}
+
+func TestDashboardStaysUnderGitHubsLimit(t *testing.T) {
+	var repos []fleet.Repo
+	var prs []fleet.UpgradePR
+	for i := range 5000 {
+		name := fmt.Sprintf("service-with-a-long-name-%04d", i)
+		repos = append(repos, fleet.Repo{Owner: "acme", Name: name, Version: fmt.Sprintf("1.%d.0", i%50)})
+		prs = append(prs, fleet.UpgradePR{Owner: "acme", Name: name, TargetVersion: "2.0.0", Number: i + 1, State: fleet.PROpen, LastError: strings.Repeat("x", 200)})
+	}
+	body := renderDashboard("acme", map[string][]fleet.Repo{"svc": repos, "other": repos[:100]}, map[string][]fleet.UpgradePR{"svc": prs, "other": prs[:100]})
+	if len(body) > 65536 {
+		t.Errorf("dashboard body is %d characters, over GitHub's 65,536", len(body))
+	}
+	if !strings.Contains(body, "more not shown") {
+		t.Errorf("a truncated table does not say so")
 	}
 }

@@ -121,9 +121,17 @@ func renderDashboard(owner string, repos map[string][]fleet.Repo, prs map[string
 		row := func(label, version string) {
 			names := byVersion[version]
 			sort.Strings(names)
-			cell := strings.Join(names[:min(len(names), maxCell)], ", ")
-			if len(names) > maxCell {
-				cell += fmt.Sprintf(" and %d more", len(names)-maxCell)
+			shown := min(len(names), maxCell)
+			if b.Len() > maxBody/2 {
+				shown = 0 // a big fleet: counts only, keep room for the pull requests
+			}
+			cell := strings.Join(names[:shown], ", ")
+			if len(names) > shown {
+				if shown == 0 {
+					cell = "(names not shown)"
+				} else {
+					cell += fmt.Sprintf(" and %d more", len(names)-shown)
+				}
 			}
 			fmt.Fprintf(&b, "| %s | %d: %s |\n", label, len(names), cell)
 		}
@@ -155,16 +163,15 @@ func renderDashboard(owner string, repos map[string][]fleet.Repo, prs map[string
 		fmt.Fprintf(&b, "\n**Upgrade pull requests**: %d open, %d with conflicts, %d blocked, %d failed, %d closed unmerged, %d merged.\n\n",
 			counts[fleet.PROpen], conflicted(list2), counts[fleet.PRBlocked], failed(list2), counts[fleet.PRClosed], counts[fleet.PRMerged])
 		b.WriteString("| Repository | Upgrade to | Pull request | State |\n|---|---|---|---|\n")
-		shown := 0
-		for _, pr := range list2 {
+		for i, pr := range list2 {
 			if pr.State == fleet.PRMerged && pr.LastError == "" {
 				continue // done: the version table shows it
 			}
-			if shown >= 500 {
-				b.WriteString("| … | | | more not shown |\n")
+			if b.Len() > maxBody-5000 {
+				// GitHub refuses bodies over 65,536 characters.
+				fmt.Fprintf(&b, "| … | | | %d more not shown |\n", len(list2)-i)
 				break
 			}
-			shown++
 			ref := "—"
 			if pr.Number > 0 {
 				ref = fmt.Sprintf("%s/%s#%d", pr.Owner, pr.Name, pr.Number)
@@ -172,7 +179,13 @@ func renderDashboard(owner string, repos map[string][]fleet.Repo, prs map[string
 			fmt.Fprintf(&b, "| %s/%s | v%s | %s | %s |\n", pr.Owner, pr.Name, pr.TargetVersion, ref, stateText(pr))
 		}
 	}
-	return b.String()
+	out := b.String()
+	if len(out) > maxBody {
+		// Last resort: GitHub refuses bodies over 65,536 characters.
+		cut := strings.LastIndex(out[:maxBody-100], "\n")
+		out = out[:cut+1] + "\n… (the rest does not fit in an issue)\n"
+	}
+	return out
 }
 
 func conflicted(prs []fleet.UpgradePR) int {
