@@ -21,8 +21,8 @@ const upgradeConflictExit = 2
 // same 3-way merge as the upgrade pull requests (like `copier update`).
 func runUpgrade(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	flags := newFlagSet("upgrade", "[--to VERSION] [--source PATH] [DIR]", stderr)
-	to := flags.String("to", "", "version to upgrade to, e.g. 1.2.0 (default: the highest released version tagged in --source)")
-	source := flags.String("source", "", "local clone of the templates repository (read at its tags `<template>/vX.Y.Z` with git; required)")
+	to := flags.String("to", "", "`VERSION` to upgrade to, e.g. 1.2.0 (default: the highest released version tagged in --source)")
+	source := flags.String("source", "", "`PATH` of a local clone of the templates repository, read at its tags <template>/vX.Y.Z with git (required)")
 	dryRun := flags.Bool("dry-run", false, "print what the upgrade would do and write nothing")
 	baseUsage := flags.Usage
 	flags.Usage = func() {
