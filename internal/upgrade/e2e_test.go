@@ -291,3 +291,30 @@ func contains(list []string, s string) bool {
 }
 
 var _ = template.AnswersFileName
+
+// TestClosedBranchWithAPersonsCommit: a closed upgrade pull request whose
+// branch a person pushed to is never force-pushed by the next version; the
+// failure is on the dashboard with what to do.
+func TestClosedBranchWithAPersonsCommit(t *testing.T) {
+	wd := newWorld(t, githubsim.Limits{Disabled: true}, testPolicy())
+	wd.publish("1.0.0", skeletonV1, "## 1.0.0\n")
+	wd.scaffold("search", "1.0.0", skeletonV1)
+	wd.run()
+	wd.publish("1.1.0", edited(skeletonV1, map[string]string{"A": "a\n"}), "## 1.1.0\n")
+	wd.run()
+	pr := wd.onlyOpenPR("search")
+	human := wd.push("search", pr.Head, map[string]string{"MINE": "mine\n"}, "alice")
+	if err := wd.sim.ClosePR(org, "search", pr.Number, "alice"); err != nil {
+		t.Fatal(err)
+	}
+	wd.run()
+	wd.publish("1.2.0", edited(skeletonV1, map[string]string{"A": "b\n"}), "## 1.2.0\n")
+	wd.run()
+	if h := wd.sim.Head(org, "search", pr.Head); h != human {
+		t.Fatalf("the branch with a person's commit moved to %s", h)
+	}
+	if n := len(wd.openPRs("search")); n != 0 {
+		t.Errorf("%d pull requests open", n)
+	}
+	wd.wantDashboard("❌ failed: branch goldenpath/upgrade-svc has commits by @alice: it is never force-pushed")
+}
