@@ -11,6 +11,7 @@ import (
 	"testing/fstest"
 	"time"
 
+	"github.com/riverqueue/river/rivertype"
 	"gopkg.in/yaml.v3"
 
 	"github.com/goldenpath-dev/goldenpath/internal/apispec"
@@ -280,180 +281,253 @@ func TestRequestsThatCreateNothing(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			w := newWorld(t, store.SQLite, nil)
-			if tc.setup != nil {
-				tc.setup(w)
-			}
-			before, _ := w.Sim.Files(org, "payments-api", "main")
-			a := goAnswers("payments-api")
-			if tc.answers != nil {
-				tc.answers(a)
-			}
-			n := w.request(tc.author, a)
-			w.wantOneComment(n, tc.want...)
-			is := w.issue(n)
-			if is.State != "open" || has(is.Labels, "goldenpath:created") {
-				t.Errorf("issue #%d is %s with labels %v; want open, not created", n, is.State, is.Labels)
-			}
-			if tc.label != "" && !has(is.Labels, tc.label) {
-				t.Errorf("issue #%d labels %v, want %s", n, is.Labels, tc.label)
-			}
-			after, _ := w.Sim.Files(org, "payments-api", "main")
-			if fmt.Sprint(before) != fmt.Sprint(after) {
-				t.Errorf("the repository changed: before %d files, after %d", len(before), len(after))
-			}
-			if before == nil {
-				w.wantNoRepo("payments-api")
-			}
+			eachDialect(t, func(t *testing.T, d store.Dialect) {
+				w := newWorld(t, d, nil)
+				if tc.setup != nil {
+					tc.setup(w)
+				}
+				before, _ := w.Sim.Files(org, "payments-api", "main")
+				a := goAnswers("payments-api")
+				if tc.answers != nil {
+					tc.answers(a)
+				}
+				n := w.request(tc.author, a)
+				w.wantOneComment(n, tc.want...)
+				is := w.issue(n)
+				if is.State != "open" || has(is.Labels, "goldenpath:created") {
+					t.Errorf("issue #%d is %s with labels %v; want open, not created", n, is.State, is.Labels)
+				}
+				if tc.label != "" && !has(is.Labels, tc.label) {
+					t.Errorf("issue #%d labels %v, want %s", n, is.Labels, tc.label)
+				}
+				after, _ := w.Sim.Files(org, "payments-api", "main")
+				if fmt.Sprint(before) != fmt.Sprint(after) {
+					t.Errorf("the repository changed: before %d files, after %d", len(before), len(after))
+				}
+				if before == nil {
+					w.wantNoRepo("payments-api")
+				}
+			})
 		})
 	}
 }
 
 func TestTemplateThatFailsToRender(t *testing.T) {
-	w := newWorld(t, store.SQLite, nil)
-	broken := fstest.MapFS{
-		"templates/broken/template.yaml": {Data: []byte(`name: broken
+	eachDialect(t, func(t *testing.T, d store.Dialect) {
+		w := newWorld(t, d, nil)
+		broken := fstest.MapFS{
+			"templates/broken/template.yaml": {Data: []byte(`name: broken
 title: Broken service
 description: A template whose skeleton refers to an answer nobody gives.
 parameters:
   - {id: name, title: Service name, type: string, required: true, example: svc}
   - {id: owner, title: Owning team, type: string, required: true, example: team-a}
 `)},
-		"templates/broken/skeleton/README.md": {Data: []byte("# {{ .name }}\n{{ .missing_answer }}\n")},
-	}
-	if _, err := w.PublishTemplates(broken, nil, "1.0.0"); err != nil {
-		t.Fatal(err)
-	}
-	w.settle()
-	n, err := w.FileRequest(broken, "broken", developer, map[string]any{"name": "svc-broken", "owner": team})
-	if err != nil {
-		t.Fatal(err)
-	}
-	w.settle()
-	w.wantOneComment(n, "README.md", "missing_answer")
-	w.wantNoRepo("svc-broken")
+			"templates/broken/skeleton/README.md": {Data: []byte("# {{ .name }}\n{{ .missing_answer }}\n")},
+		}
+		if _, err := w.PublishTemplates(broken, nil, "1.0.0"); err != nil {
+			t.Fatal(err)
+		}
+		w.settle()
+		n, err := w.FileRequest(broken, "broken", developer, map[string]any{"name": "svc-broken", "owner": team})
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.settle()
+		w.wantOneComment(n, "README.md", "missing_answer")
+		w.wantNoRepo("svc-broken")
+	})
 }
 
 func TestEditRechecksRequest(t *testing.T) {
-	w := newWorld(t, store.SQLite, nil)
-	bad := goAnswers("Not A Valid Name")
-	n := w.request(developer, bad)
-	w.wantOneComment(n, "Service name")
-	w.wantNoRepo("payments-api")
+	eachDialect(t, func(t *testing.T, d store.Dialect) {
+		w := newWorld(t, d, nil)
+		bad := goAnswers("Not A Valid Name")
+		n := w.request(developer, bad)
+		w.wantOneComment(n, "Service name")
+		w.wantNoRepo("payments-api")
 
-	set, _ := template.LoadRepo(sandbox.BuiltinTemplates())
-	body := issueform.RenderBody(set["go-service"].Manifest, goAnswers("payments-api"))
-	if err := w.Sim.EditIssue(org, w.TemplatesRepo, n, developer, nil, &body); err != nil {
-		t.Fatal(err)
-	}
-	w.settle()
-	w.wantCreated(n, "payments-api") // one comment: the problem list was edited into the answer
+		set, _ := template.LoadRepo(sandbox.BuiltinTemplates())
+		body := issueform.RenderBody(set["go-service"].Manifest, goAnswers("payments-api"))
+		if err := w.Sim.EditIssue(org, w.TemplatesRepo, n, developer, nil, &body); err != nil {
+			t.Fatal(err)
+		}
+		w.settle()
+		w.wantCreated(n, "payments-api") // one comment: the problem list was edited into the answer
+	})
 }
 
 func TestApprovalFlow(t *testing.T) {
-	policy := []byte("approval:\n  required: true\n  approvers: " + approvers + "\n")
-	w := newWorld(t, store.SQLite, policy)
-	n := w.request(developer, goAnswers("payments-api"))
-	w.wantOneComment(n, "/approve", approvers)
-	w.wantNoRepo("payments-api")
+	eachDialect(t, func(t *testing.T, d store.Dialect) {
+		policy := []byte("approval:\n  required: true\n  approvers: " + approvers + "\n")
+		w := newWorld(t, d, policy)
+		n := w.request(developer, goAnswers("payments-api"))
+		w.wantOneComment(n, "/approve", approvers)
+		w.wantNoRepo("payments-api")
 
-	// The author cannot approve their own request, nor can a non-approver.
-	for _, who := range []string{developer, outsider} {
-		if _, err := w.Sim.Comment(org, w.TemplatesRepo, n, who, "/approve"); err != nil {
+		// The author cannot approve their own request, nor can a non-approver.
+		for _, who := range []string{developer, outsider} {
+			if _, err := w.Sim.Comment(org, w.TemplatesRepo, n, who, "/approve"); err != nil {
+				t.Fatal(err)
+			}
+			w.settle()
+			w.wantNoRepo("payments-api")
+		}
+		if _, err := w.Sim.Comment(org, w.TemplatesRepo, n, approver, "/approve"); err != nil {
 			t.Fatal(err)
 		}
 		w.settle()
-		w.wantNoRepo("payments-api")
-	}
-	if _, err := w.Sim.Comment(org, w.TemplatesRepo, n, approver, "/approve"); err != nil {
-		t.Fatal(err)
-	}
-	w.settle()
-	w.wantCreated(n, "payments-api")
+		w.wantCreated(n, "payments-api")
+	})
 }
 
 func TestRedeliveryCreatesOnce(t *testing.T) {
-	w := newWorld(t, store.SQLite, nil)
-	n := w.request(developer, goAnswers("payments-api"))
-	w.wantCreated(n, "payments-api")
-	var opened string
-	for _, d := range w.Sim.Deliveries() {
-		if d.Event == "issues" && d.Action == "opened" {
-			opened = d.ID
+	eachDialect(t, func(t *testing.T, d store.Dialect) {
+		w := newWorld(t, d, nil)
+		n := w.request(developer, goAnswers("payments-api"))
+		w.wantCreated(n, "payments-api")
+		var opened string
+		for _, d := range w.Sim.Deliveries() {
+			if d.Event == "issues" && d.Action == "opened" {
+				opened = d.ID
+			}
 		}
-	}
-	if opened == "" {
-		t.Fatal("no issues.opened delivery in the log")
-	}
-	writes := w.Sim.Counts().Writes()
-	// The same delivery three times more, then twice at once.
-	for range 3 {
-		if err := w.Sim.Redeliver(opened); err != nil {
-			t.Fatal(err)
+		if opened == "" {
+			t.Fatal("no issues.opened delivery in the log")
 		}
+		writes := w.Sim.Counts().Writes()
+		// The same delivery three times more, then twice at once.
+		for range 3 {
+			if err := w.Sim.Redeliver(opened); err != nil {
+				t.Fatal(err)
+			}
+			w.settle()
+		}
+		var wg sync.WaitGroup
+		for range 2 {
+			wg.Add(1)
+			go func() { defer wg.Done(); w.Sim.Redeliver(opened) }()
+		}
+		wg.Wait()
 		w.settle()
-	}
-	var wg sync.WaitGroup
-	for range 2 {
-		wg.Add(1)
-		go func() { defer wg.Done(); w.Sim.Redeliver(opened) }()
-	}
-	wg.Wait()
-	w.settle()
-	w.wantCreated(n, "payments-api")
-	if got := w.Sim.Counts().Writes(); got != writes {
-		t.Errorf("redeliveries caused %d more writes to GitHub, want 0", got-writes)
-	}
-	for _, d := range w.Sim.Deliveries() {
-		if d.ID == opened && d.StatusCode != http.StatusAccepted {
-			t.Errorf("redelivery answered %d, want 202", d.StatusCode)
+		w.wantCreated(n, "payments-api")
+		if got := w.Sim.Counts().Writes(); got != writes {
+			t.Errorf("redeliveries caused %d more writes to GitHub, want 0", got-writes)
 		}
-	}
+		for _, d := range w.Sim.Deliveries() {
+			if d.ID == opened && d.StatusCode != http.StatusAccepted {
+				t.Errorf("redelivery answered %d, want 202", d.StatusCode)
+			}
+		}
+	})
 }
 
 func TestNewEventsForSameIssueCreateOnce(t *testing.T) {
-	// Distinct deliveries (edits, labels) racing the first one: still one
-	// repository and one comment.
-	w := newWorld(t, store.SQLite, nil)
-	n, err := w.FileRequest(sandbox.BuiltinTemplates(), "go-service", developer, goAnswers("payments-api"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	title := "[new go-service] payments-api (edited)"
-	if err := w.Sim.EditIssue(org, w.TemplatesRepo, n, developer, &title, nil); err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Sim.LabelIssue(org, w.TemplatesRepo, n, developer, "goldenpath"); err != nil {
-		t.Fatal(err)
-	}
-	w.settle()
-	w.wantCreated(n, "payments-api")
+	eachDialect(t, func(t *testing.T, d store.Dialect) {
+		// Distinct deliveries (edits, labels) racing the first one: still one
+		// repository and one comment.
+		w := newWorld(t, d, nil)
+		n, err := w.FileRequest(sandbox.BuiltinTemplates(), "go-service", developer, goAnswers("payments-api"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		title := "[new go-service] payments-api (edited)"
+		if err := w.Sim.EditIssue(org, w.TemplatesRepo, n, developer, &title, nil); err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Sim.LabelIssue(org, w.TemplatesRepo, n, developer, "goldenpath"); err != nil {
+			t.Fatal(err)
+		}
+		w.settle()
+		w.wantCreated(n, "payments-api")
+	})
 }
 
 func TestBadGatewayAfterRepositoryCreation(t *testing.T) {
-	w := newWorld(t, store.SQLite, nil)
-	w.Sim.SetFaults([]githubsim.Fault{{Method: "POST", Pattern: "/orgs/{org}/repos", Nth: 1, Kind: githubsim.AfterWrite502}})
-	n := w.request(developer, goAnswers("payments-api"))
-	w.wantCreated(n, "payments-api")
-	if got := w.Sim.Counts().ByRoute["POST /orgs/{org}/repos"]; got > 2 {
-		t.Errorf("POST /orgs/{org}/repos sent %d times", got)
-	}
+	eachDialect(t, func(t *testing.T, d store.Dialect) {
+		w := newWorld(t, d, nil)
+		w.Sim.SetFaults([]githubsim.Fault{{Method: "POST", Pattern: "/orgs/{org}/repos", Nth: 1, Kind: githubsim.AfterWrite502}})
+		n := w.request(developer, goAnswers("payments-api"))
+		w.wantCreated(n, "payments-api")
+		if got := w.Sim.Counts().ByRoute["POST /orgs/{org}/repos"]; got > 2 {
+			t.Errorf("POST /orgs/{org}/repos sent %d times", got)
+		}
+	})
 }
 
 func TestRequestBudget(t *testing.T) {
-	w := newWorld(t, store.SQLite, nil)
-	w.Sim.ResetCounts()
-	n := w.request(developer, goAnswers("payments-api"))
-	w.wantCreated(n, "payments-api")
-	c := w.Sim.Counts()
-	calls := c.Total - c.ByRoute["POST /app/installations/{installation_id}/access_tokens"]
-	t.Logf("one go-service request: %d GitHub requests: %v", calls, c.ByRoute)
-	if calls > 12 {
-		t.Errorf("one request took %d GitHub requests, budget 12: %v", calls, c.ByRoute)
+	eachDialect(t, func(t *testing.T, d store.Dialect) {
+		w := newWorld(t, d, nil)
+		w.Sim.ResetCounts()
+		n := w.request(developer, goAnswers("payments-api"))
+		w.wantCreated(n, "payments-api")
+		c := w.Sim.Counts()
+		calls := c.Total - c.ByRoute["POST /app/installations/{installation_id}/access_tokens"]
+		t.Logf("one go-service request: %d GitHub requests: %v", calls, c.ByRoute)
+		if calls > 12 {
+			t.Errorf("one request took %d GitHub requests, budget 12: %v", calls, c.ByRoute)
+		}
+		for route, k := range c.ByRoute {
+			if !strings.HasPrefix(route, "GET ") && k > 1 && route != "POST /app/installations/{installation_id}/access_tokens" {
+				t.Errorf("write %s sent %d times", route, k)
+			}
+		}
+	})
+}
+
+// fastRetry spaces attempts 50 ms apart so a test reaches a discard quickly.
+type fastRetry struct{}
+
+func (fastRetry) NextRetry(*rivertype.JobRow) time.Time { return time.Now().Add(50 * time.Millisecond) }
+
+func TestJobThatKeepsFailingIsExplained(t *testing.T) {
+	eachDialect(t, func(t *testing.T, d store.Dialect) {
+		w := newWorld(t, d, nil, func(o *sandbox.Options) {
+			o.Queue.MaxAttempts = 2
+			o.Queue.RetryPolicy = fastRetry{}
+			o.Policy.MaxRetries = 1
+			o.Policy.BaseBackoff = 10 * time.Millisecond
+			o.Policy.MaxBackoff = 20 * time.Millisecond
+		})
+		w.Sim.SetFaults([]githubsim.Fault{{Method: "POST", Pattern: "/orgs/{org}/repos", Rate: 1, Kind: githubsim.Error5xx, Status: 500}})
+		n := w.request(developer, goAnswers("payments-api"))
+		w.wantOneComment(n, "/retry")
+		w.wantNoRepo("payments-api")
+		if got := metricValue(t, w, "goldenpath_jobs_total", map[string]string{"kind": "github_webhook", "outcome": "discarded"}); got < 1 {
+			t.Errorf("goldenpath_jobs_total{outcome=discarded} = %v, want ≥ 1", got)
+		}
+
+		// GitHub recovers; /retry runs the request again and the comment
+		// becomes the answer.
+		w.Sim.SetFaults(nil)
+		if _, err := w.Sim.Comment(org, w.TemplatesRepo, n, developer, "/retry"); err != nil {
+			t.Fatal(err)
+		}
+		w.settle()
+		w.wantCreated(n, "payments-api")
+	})
+}
+
+func metricValue(t *testing.T, w *world, name string, labels map[string]string) float64 {
+	t.Helper()
+	families, err := w.App.Registry.Gather()
+	if err != nil {
+		t.Fatal(err)
 	}
-	for route, k := range c.ByRoute {
-		if !strings.HasPrefix(route, "GET ") && k > 1 && route != "POST /app/installations/{installation_id}/access_tokens" {
-			t.Errorf("write %s sent %d times", route, k)
+	var sum float64
+	for _, f := range families {
+		if f.GetName() != name {
+			continue
+		}
+	metrics:
+		for _, m := range f.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if v, ok := labels[l.GetName()]; ok && v != l.GetValue() {
+					continue metrics
+				}
+			}
+			sum += m.GetCounter().GetValue()
 		}
 	}
+	return sum
 }

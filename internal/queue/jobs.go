@@ -36,8 +36,6 @@ func (WebhookArgs) Kind() string { return WebhookKind }
 // and cancelled jobs do not count, so redelivering a delivery that failed for
 // good from GitHub's UI runs it again — the workflows are idempotent.
 func (WebhookArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{
-		MaxAttempts: DefaultMaxAttempts,
-		UniqueOpts:  river.UniqueOpts{ByArgs: true},
-	}
+	// MaxAttempts comes from the client (Options.MaxAttempts).
+	return river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true}}
 }

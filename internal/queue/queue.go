@@ -55,6 +55,11 @@ type Options struct {
 	// delivery waiting for up to a second).
 	FetchCooldown     time.Duration
 	FetchPollInterval time.Duration
+	// MaxAttempts bounds how often a job runs before it is discarded
+	// (default DefaultMaxAttempts); RetryPolicy spaces the attempts (default
+	// River's exponential backoff). Tests shrink both to reach a discard.
+	MaxAttempts int
+	RetryPolicy river.ClientRetryPolicy
 }
 
 func (o *Options) defaults() {
@@ -63,6 +68,9 @@ func (o *Options) defaults() {
 	}
 	if o.MaxWorkers <= 0 {
 		o.MaxWorkers = 32
+	}
+	if o.MaxAttempts <= 0 {
+		o.MaxAttempts = DefaultMaxAttempts
 	}
 	if o.JobTimeout <= 0 {
 		o.JobTimeout = 10 * time.Minute
@@ -135,7 +143,8 @@ func Open(ctx context.Context, db *store.DB, opts Options) (*Queue, error) {
 	}
 	cfg := &river.Config{
 		Logger:                      opts.Logger,
-		MaxAttempts:                 DefaultMaxAttempts,
+		MaxAttempts:                 opts.MaxAttempts,
+		RetryPolicy:                 opts.RetryPolicy,
 		JobTimeout:                  opts.JobTimeout,
 		RescueStuckJobsAfter:        opts.JobTimeout + 5*time.Minute,
 		CompletedJobRetentionPeriod: opts.DeliveryRetention,
