@@ -22,6 +22,8 @@ import (
 	"github.com/goldenpath-dev/goldenpath/internal/request"
 	"github.com/goldenpath-dev/goldenpath/internal/server"
 	"github.com/goldenpath-dev/goldenpath/internal/store"
+	"github.com/goldenpath-dev/goldenpath/internal/upgrade"
+	"github.com/goldenpath-dev/goldenpath/internal/upgrade/upgradejobs"
 	"github.com/goldenpath-dev/goldenpath/internal/webhook"
 )
 
@@ -37,6 +39,11 @@ type Options struct {
 	GitHubPolicy github.Policy
 	// Queue tunes the job queue; its Logger and Registerer are set here.
 	Queue queue.Options
+	// DashboardEvery batches fleet dashboard refreshes (default: the
+	// upgrade jobs' own); ReconcileEvery is the period of the fleet
+	// reconcile (default 6 hours).
+	DashboardEvery time.Duration
+	ReconcileEvery time.Duration
 }
 
 // App is one assembled goldenpath process.
@@ -49,6 +56,7 @@ type App struct {
 	Fleet    *fleet.Index
 	GitHub   *github.App
 	Requests *request.Workflow
+	Upgrades *upgrade.Workflow
 	Server   *server.Server
 
 	events map[string]queue.WebhookHandler
@@ -62,6 +70,9 @@ func New(ctx context.Context, opts Options) (*App, error) {
 		log = slog.New(slog.NewJSONHandler(nopWriter{}, nil))
 	}
 	cfg := opts.Config
+	if opts.ReconcileEvery == 0 {
+		opts.ReconcileEvery = 6 * time.Hour
+	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 
@@ -105,6 +116,21 @@ func New(ctx context.Context, opts Options) (*App, error) {
 	if err != nil {
 		return fail(fmt.Errorf("setting up the request workflow: %w", err))
 	}
+	a.Upgrades, err = upgrade.New(upgrade.Config{
+		Client:        a.upgradeClient,
+		Fleet:         a.Fleet,
+		Queue:         &upgradejobs.Enqueuer{Q: a.Queue, DashboardEvery: opts.DashboardEvery},
+		Installations: a.GitHub.Installations,
+		TemplatesRepo: cfg.TemplatesRepo,
+		Logger:        log,
+		Registerer:    reg,
+	})
+	if err != nil {
+		return fail(fmt.Errorf("setting up the upgrade workflow: %w", err))
+	}
+	if err := upgradejobs.Register(a.Queue, a.Upgrades, opts.ReconcileEvery); err != nil {
+		return fail(fmt.Errorf("registering the upgrade jobs: %w", err))
+	}
 	a.route()
 
 	hook, err := webhook.New(cfg.WebhookSecret, a.Queue, log)
@@ -125,6 +151,10 @@ func New(ctx context.Context, opts Options) (*App, error) {
 	return a, nil
 }
 
+func (a *App) upgradeClient(_ context.Context, installationID int64) (upgrade.GitHub, error) {
+	return a.GitHub.Installation(installationID), nil
+}
+
 func (a *App) requestClient(_ context.Context, installationID int64) (request.GitHub, error) {
 	return a.GitHub.Installation(installationID), nil
 }
@@ -139,6 +169,9 @@ func (a *App) Start(ctx context.Context) error {
 		return fmt.Errorf("checking the App's credentials with GitHub (GET /app): %w", err)
 	}
 	a.Log.Info("authenticated as GitHub App", "app", info.Slug, "app_id", a.Config.AppID)
+	// Commits by the App's own account on an upgrade branch are the bot's;
+	// anyone else's stop the bot from rewriting it.
+	a.Upgrades.SetBotLogin(info.Slug + "[bot]")
 	if err := a.Queue.Start(ctx); err != nil {
 		return fmt.Errorf("starting the job workers: %w", err)
 	}

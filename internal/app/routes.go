@@ -21,6 +21,9 @@ func (a *App) route() {
 		"installation":              a.onInstallation,
 		"installation_repositories": a.onInstallation,
 		"push":                      a.onPush,
+		"pull_request":              a.toUpgrades,
+		"release":                   a.toUpgrades,
+		"repository":                a.toUpgrades,
 	}
 	for event, h := range a.events {
 		a.Queue.HandleWebhook(event, h)
@@ -91,10 +94,21 @@ func decodeAccount(d queue.WebhookArgs) (accountEvent, error) {
 	return ev, nil
 }
 
+// toUpgrades hands an event to the upgrade workflow: tags and releases start
+// rollouts, pull requests and pushes keep the fleet index and upgrade PRs
+// current.
+func (a *App) toUpgrades(ctx context.Context, d queue.WebhookArgs) error {
+	return a.Upgrades.HandleEvent(ctx, d.Event, d.DeliveryID, d.InstallationID, d.Payload)
+}
+
 // onInstallation keeps the request labels present in the templates
 // repository of a new installation (GitHub drops form labels that do not
-// exist).
+// exist) and lets the upgrade workflow index the installation's
+// repositories.
 func (a *App) onInstallation(ctx context.Context, d queue.WebhookArgs) error {
+	if err := a.toUpgrades(ctx, d); err != nil {
+		return err
+	}
 	ev, err := decodeAccount(d)
 	if err != nil {
 		return err
@@ -109,9 +123,13 @@ func (a *App) onInstallation(ctx context.Context, d queue.WebhookArgs) error {
 	return a.Requests.EnsureLabels(ctx, ev.Installation.ID, org)
 }
 
-// onPush: a push to the templates repository may add a template, so its
-// labels are ensured again.
+// onPush: a version tag starts a rollout and a default-branch push that
+// touches .goldenpath.yml updates the fleet (upgrade workflow); a push to the
+// templates repository may add a template, so its labels are ensured again.
 func (a *App) onPush(ctx context.Context, d queue.WebhookArgs) error {
+	if err := a.toUpgrades(ctx, d); err != nil {
+		return err
+	}
 	ev, err := decodeAccount(d)
 	if err != nil {
 		return err
