@@ -30,6 +30,7 @@ var operationPermissions = map[string][]string{
 	"git/update-ref":                              {"contents:write"},
 	"git/delete-ref":                              {"contents:write"},
 	"git/get-tree":                                {"contents:read"},
+	"git/get-commit":                              {"contents:read"},
 	"repos/get-content":                           {"contents:read"},
 	"repos/download-tarball-archive":              {"contents:read"},
 	"repos/list-commits":                          {"contents:read"},

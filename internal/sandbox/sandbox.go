@@ -17,6 +17,7 @@ import (
 	"net"
 	"net/http"
 	"path"
+	"strings"
 	"sync"
 	"time"
 
@@ -47,6 +48,9 @@ type Options struct {
 	Sim    githubsim.Options
 	Policy github.Policy
 	Queue  queue.Options
+	// DashboardEvery batches fleet dashboard refreshes (default 1 s, the
+	// shortest; production waits 30 s).
+	DashboardEvery time.Duration
 	// Handler, when set, wraps the simulator's handler (the tests check every
 	// exchange against GitHub's OpenAPI description there).
 	Handler func(http.Handler) http.Handler
@@ -106,7 +110,10 @@ func Start(ctx context.Context, opts Options) (*World, error) {
 		TemplatesRepo: opts.TemplatesRepo,
 		LogLevel:      slog.LevelInfo,
 	}
-	a, err := app.New(ctx, app.Options{Config: cfg, Logger: opts.Logger, GitHubPolicy: opts.Policy, Queue: opts.Queue})
+	if opts.DashboardEvery == 0 {
+		opts.DashboardEvery = time.Second
+	}
+	a, err := app.New(ctx, app.Options{Config: cfg, Logger: opts.Logger, GitHubPolicy: opts.Policy, Queue: opts.Queue, DashboardEvery: opts.DashboardEvery})
 	if err != nil {
 		w.Close()
 		return nil, err
@@ -282,7 +289,10 @@ func WaitFor(ctx context.Context, timeout time.Duration, what string, cond func(
 }
 
 // Settle waits until the simulator has sent every webhook and goldenpath has
-// no job waiting or running, twice in a row (a job may fire new webhooks).
+// no job waiting or running, three polls in a row (a job may fire new
+// webhooks). Jobs scheduled for later (a batched dashboard refresh, a
+// retry's backoff) are not waited for: River promotes them every few
+// seconds, so a test that needs one waits for its effect with WaitFor.
 func (w *World) Settle(ctx context.Context, timeout time.Duration) error {
 	quiet := 0
 	return WaitFor(ctx, timeout, "goldenpath to finish its jobs", func() bool {
@@ -304,4 +314,42 @@ func randomHex(n int) (string, error) {
 		return "", fmt.Errorf("generating a webhook secret: %w", err)
 	}
 	return hex.EncodeToString(b), nil
+}
+
+// PublishVersion publishes a new version of one template the way a
+// maintainer does: it changes files under templates/<name>/ on the templates
+// repository's main branch (a nil value deletes), adds a `## <version>`
+// section with notes to the top of its CHANGELOG.md, pushes as author, and
+// tags `<name>/v<version>`. It returns the commit SHA.
+func (w *World) PublishVersion(name, version, notes, author string, changes map[string][]byte) (string, error) {
+	current, err := w.Sim.Files(w.Org, w.TemplatesRepo, "main")
+	if err != nil {
+		return "", fmt.Errorf("reading %s/%s: %w", w.Org, w.TemplatesRepo, err)
+	}
+	dir := path.Join(templates.Dir, name)
+	files := map[string][]byte{}
+	for p, data := range changes {
+		files[path.Join(dir, p)] = data
+	}
+	changelog := path.Join(dir, template.ChangelogFileName)
+	files[changelog] = insertChangelogSection(current[changelog], version, notes)
+	sha, err := w.Sim.Push(w.Org, w.TemplatesRepo, "main", files, "Release "+name+" v"+version, author)
+	if err != nil {
+		return "", fmt.Errorf("pushing %s v%s: %w", name, version, err)
+	}
+	if err := w.Sim.Tag(w.Org, w.TemplatesRepo, name+"/v"+version, sha); err != nil {
+		return "", fmt.Errorf("tagging %s v%s: %w", name, version, err)
+	}
+	return sha, nil
+}
+
+// insertChangelogSection puts a new version's section before the first
+// existing `## ` section (after the file's preamble).
+func insertChangelogSection(changelog []byte, version, notes string) []byte {
+	section := "## " + version + "\n\n" + strings.TrimSpace(notes) + "\n\n"
+	text := string(changelog)
+	if i := strings.Index(text, "\n## "); i >= 0 {
+		return []byte(text[:i+1] + section + text[i+1:])
+	}
+	return []byte(text + "\n" + section)
 }

@@ -77,6 +77,9 @@ type pushPayload struct {
 		Removed  []string `json:"removed"`
 	} `json:"head_commit"`
 	Repository repoPayload `json:"repository"`
+	Sender     struct {
+		Login string `json:"login"`
+	} `json:"sender"`
 }
 
 type releasePayload struct {
@@ -216,6 +219,13 @@ func (w *Workflow) handlePush(ctx context.Context, installationID int64, p pushP
 	branch, ok := strings.CutPrefix(p.Ref, "refs/heads/")
 	if !ok || p.Deleted || branch != p.Repository.DefaultBranch || !touchesAnswers(p) {
 		return nil
+	}
+	if w.isBot(p.Sender.Login) {
+		// The App's own push to a default branch is a repository it just
+		// created: the request workflow records it in the fleet, so reading
+		// the answers back would only cost a request. The dashboard still
+		// has to show it.
+		return w.cfg.Queue.EnqueueDashboard(ctx, DashboardArgs{InstallationID: installationID, Owner: owner, TemplatesRepo: w.cfg.TemplatesRepo})
 	}
 	return w.RefreshRepo(ctx, installationID, owner, name, branch, p.After)
 }
