@@ -8,6 +8,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"path/filepath"
 	"sort"
@@ -15,6 +16,7 @@ import (
 	"time"
 
 	"github.com/goldenpath-dev/goldenpath/internal/githubsim"
+	"github.com/goldenpath-dev/goldenpath/internal/merge"
 	"github.com/goldenpath-dev/goldenpath/internal/sandbox"
 	"github.com/goldenpath-dev/goldenpath/internal/template"
 )
@@ -111,10 +113,126 @@ func Run(ctx context.Context, opts Options) error {
 	say("   .goldenpath.yml:\n%s", indent(string(files[template.AnswersFileName]), "     | "))
 	say("7. The bot's comment on #%d:\n\n%s\n", number, indent(lastComment(w.Sim, org, w.TemplatesRepo, number), "     | "))
 
+	if err := upgradeStory(ctx, w, opts, say); err != nil {
+		return err
+	}
+
 	c := w.Sim.Counts()
-	say("8. GitHub requests the bot made: %d (writes: %d); rate-limit violations: %d.", c.Total, c.Writes(), len(w.Sim.Violations()))
+	say("14. GitHub requests the bot made in all: %d (writes: %d); rate-limit violations: %d.", c.Total, c.Writes(), len(w.Sim.Violations()))
 	say("\nDone. Try `goldenpath render --template templates/go-service --out ./out` to render locally.")
 	return nil
+}
+
+// upgradeStory is the second half: the team edits its repository, the
+// platform team publishes go-service v1.1.0, and the bot opens an upgrade
+// pull request that keeps the team's edit; the team merges it.
+func upgradeStory(ctx context.Context, w *sandbox.World, opts Options, say func(string, ...any)) error {
+	files, err := w.Sim.Files(org, service, "main")
+	if err != nil {
+		return err
+	}
+	title, rest, _ := strings.Cut(string(files["README.md"]), "\n")
+	edited := title + "\n\nOn call: #payments-oncall (PagerDuty rota \"payments\").\n" + rest
+	if _, err := w.Sim.Push(org, service, "main", map[string][]byte{"README.md": []byte(edited)}, "README: say who is on call", developer); err != nil {
+		return fmt.Errorf("pushing the team's edit: %w", err)
+	}
+	say("8. %s edits %s/%s: README.md now says who is on call.", developer, org, service)
+
+	skeleton, err := fs.ReadFile(sandbox.BuiltinTemplates(), "templates/go-service/skeleton/README.md")
+	if err != nil {
+		return err
+	}
+	notes := "- A runbook for whoever is paged (`docs/runbook.md`), linked from the README."
+	if _, err := w.PublishVersion(tmplName, "1.1.0", notes, "platform-team", map[string][]byte{
+		"skeleton/README.md":       append(skeleton, []byte("\nWhen paged, follow [the runbook](docs/runbook.md).\n")...),
+		"skeleton/docs/runbook.md": []byte("# Runbook of {{ .name }}\n\n1. Check `/healthz`.\n2. Read the JSON logs.\n3. Roll back the last deploy.\n"),
+	}); err != nil {
+		return err
+	}
+	say("9. The platform team publishes go-service v1.1.0 (a runbook and a README line) by pushing the tag go-service/v1.1.0.")
+
+	var pr githubsim.IssueInfo
+	if err := sandbox.WaitFor(ctx, opts.Timeout, "the upgrade pull request", func() bool {
+		for _, p := range w.Sim.PullRequests(org, service) {
+			if p.State == "open" {
+				pr = p
+				return true
+			}
+		}
+		return false
+	}); err != nil {
+		return err
+	}
+	say("10. The bot opened %s/%s#%d %q from %s (draft: %v). Its diff:\n", org, service, pr.Number, pr.Title, pr.Head, pr.Draft)
+	head, err := w.Sim.Files(org, service, pr.Head)
+	if err != nil {
+		return err
+	}
+	base, err := w.Sim.Files(org, service, "main")
+	if err != nil {
+		return err
+	}
+	say("%s", indent(diffTrees(base, head), "     "))
+	merged := string(head["README.md"])
+	if !strings.Contains(merged, "On call: #payments-oncall") || !strings.Contains(merged, "follow [the runbook]") {
+		return fmt.Errorf("the upgrade lost a side's change to README.md:\n%s", merged)
+	}
+	say("\n    README.md on the branch keeps %s's on-call line and gains the template's new line (3-way merge).", developer)
+	say("\n11. The pull request's description:\n\n%s\n", indent(pr.Body, "     | "))
+
+	if _, err := w.Sim.MergePR(org, service, pr.Number, developer); err != nil {
+		return fmt.Errorf("merging the upgrade: %w", err)
+	}
+	if err := sandbox.WaitFor(ctx, opts.Timeout, "the fleet index to record v1.1.0", func() bool {
+		rec, err := w.App.Fleet.Get(ctx, org, service)
+		return err == nil && rec.Version == "1.1.0"
+	}); err != nil {
+		return err
+	}
+	say("12. %s merges it; the fleet index now has %s/%s on go-service v1.1.0.", developer, org, service)
+
+	var dashboard string
+	if err := sandbox.WaitFor(ctx, opts.Timeout, "the fleet dashboard", func() bool {
+		for _, is := range w.Sim.Issues(org, w.TemplatesRepo) {
+			if is.Title == "Golden path fleet" && strings.Contains(is.Body, "v1.1.0") {
+				dashboard = is.Body
+				return true
+			}
+		}
+		return false
+	}); err != nil {
+		return err
+	}
+	say("13. The fleet dashboard issue in %s/%s:\n\n%s\n", org, w.TemplatesRepo, indent(dashboard, "     | "))
+	return nil
+}
+
+// diffTrees shows what changes from a to b as unified diffs, file by file.
+func diffTrees(a, b map[string][]byte) string {
+	paths := map[string]bool{}
+	for p := range a {
+		paths[p] = true
+	}
+	for p := range b {
+		paths[p] = true
+	}
+	sorted := make([]string, 0, len(paths))
+	for p := range paths {
+		sorted = append(sorted, p)
+	}
+	sort.Strings(sorted)
+	var out strings.Builder
+	for _, p := range sorted {
+		oldName, newName := "a/"+p, "b/"+p
+		if _, ok := a[p]; !ok {
+			oldName = "/dev/null"
+		}
+		if _, ok := b[p]; !ok {
+			newName = "/dev/null"
+		}
+		out.WriteString(merge.UnifiedDiff(oldName, newName, a[p], b[p], 3))
+	}
+	return out.String()
 }
 
 func hasAll(have []string, want ...string) bool {
