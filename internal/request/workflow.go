@@ -20,6 +20,7 @@ import (
 	"github.com/goldenpath-dev/goldenpath/internal/fleet"
 	"github.com/goldenpath-dev/goldenpath/internal/github"
 	"github.com/goldenpath-dev/goldenpath/internal/issueform"
+	"github.com/goldenpath-dev/goldenpath/internal/keylock"
 	"github.com/goldenpath-dev/goldenpath/internal/template"
 )
 
@@ -46,7 +47,7 @@ type Config struct {
 // by one goroutine at a time in this process.
 type Workflow struct {
 	cfg   Config
-	locks keyedMutex
+	locks keylock.Map
 
 	mu       sync.Mutex
 	done     map[string]time.Time // issue URL → when this process finished it
@@ -322,7 +323,7 @@ func (w *Workflow) markFinished(url string) {
 
 // run serialises work on one issue in this process and runs the request.
 func (w *Workflow) run(ctx context.Context, r *request) error {
-	unlock := w.locks.lock(r.url)
+	unlock := w.locks.Lock(r.url)
 	defer unlock()
 	if r.repeat && w.finished(r.url) {
 		r.log.Debug("request already finished by this process")
@@ -974,39 +975,4 @@ func treeFS(files map[string]github.File) fs.FS {
 		m[p] = &fstest.MapFile{Data: f.Data, Mode: f.Mode & fs.ModePerm}
 	}
 	return m
-}
-
-// keyedMutex serialises work per key.
-type keyedMutex struct {
-	mu    sync.Mutex
-	locks map[string]*keyedEntry
-}
-
-type keyedEntry struct {
-	mu   sync.Mutex
-	refs int
-}
-
-func (k *keyedMutex) lock(key string) func() {
-	k.mu.Lock()
-	if k.locks == nil {
-		k.locks = map[string]*keyedEntry{}
-	}
-	e := k.locks[key]
-	if e == nil {
-		e = &keyedEntry{}
-		k.locks[key] = e
-	}
-	e.refs++
-	k.mu.Unlock()
-	e.mu.Lock()
-	return func() {
-		e.mu.Unlock()
-		k.mu.Lock()
-		e.refs--
-		if e.refs == 0 {
-			delete(k.locks, key)
-		}
-		k.mu.Unlock()
-	}
 }
