@@ -14,6 +14,7 @@ import (
 // PR is a pull request as the upgrade workflow needs it.
 type PR struct {
 	Number   int
+	NodeID   string // GraphQL global ID, for SetPRDraft
 	State    string // "open" or "closed"
 	Merged   bool
 	Draft    bool
@@ -31,6 +32,7 @@ type PR struct {
 func prFrom(p *gh.PullRequest) *PR {
 	out := &PR{
 		Number:   p.GetNumber(),
+		NodeID:   p.GetNodeID(),
 		State:    p.GetState(),
 		Merged:   p.GetMerged() || p.MergedAt != nil,
 		Draft:    p.GetDraft(),
@@ -86,7 +88,7 @@ func (c *Client) CreatePR(ctx context.Context, owner, repo string, p NewPR) (*PR
 }
 
 // PRUpdate holds the fields to change; nil leaves a field as it is. (Draft
-// state cannot be changed through REST: GitHub needs GraphQL for that.)
+// state cannot be changed through REST: SetPRDraft does it through GraphQL.)
 type PRUpdate struct {
 	Title, Body *string
 	State       *string // "open" or "closed"

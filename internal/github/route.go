@@ -7,6 +7,9 @@ import "strings"
 // Owner, repository, user, team and label names, numbers and refs never become
 // label values.
 func route(path string) string {
+	if path == "/graphql" || path == "/api/graphql" {
+		return "/graphql" // GHES serves it beside /api/v3, which the transport strips
+	}
 	segs := strings.Split(strings.Trim(path, "/"), "/")
 	switch segs[0] {
 	case "repos", "orgs", "users", "user", "app", "installation", "teams", "rate_limit", "meta", "search":

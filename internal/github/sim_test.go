@@ -948,3 +948,83 @@ func TestListInstallationsAndRepos(t *testing.T) {
 		t.Errorf("repos = %v, want acme/a acme/b", names)
 	}
 }
+
+// TestSetPRDraft turns an open pull request into a draft and back through
+// GraphQL, on github.com's and GHES's endpoints: one POST each, paced as a
+// write; GraphQL errors (HTTP 200) become wrapped errors of the usual kinds.
+func TestSetPRDraft(t *testing.T) {
+	for _, ghes := range []bool{false, true} {
+		t.Run(fmt.Sprintf("ghes=%v", ghes), func(t *testing.T) {
+			e := newSimEnv(t, "acme", ghes)
+			ctx := context.Background()
+			if err := e.sim.CreateRepo("acme", "api", githubsim.RepoOptions{}); err != nil {
+				t.Fatal(err)
+			}
+			base, _ := e.sim.Push("acme", "api", "main", map[string][]byte{"a.txt": []byte("a\n")}, "init", "alice")
+			const branch = "goldenpath/upgrade-go-service"
+			if _, err := e.client.CommitFiles(ctx, "acme", "api", branch, base, map[string]*File{"a.txt": {Data: []byte("b\n")}}, "Upgrade", false); err != nil {
+				t.Fatal(err)
+			}
+			made, err := e.client.CreatePR(ctx, "acme", "api", NewPR{Title: "t", Head: branch, Base: "main"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if made.NodeID == "" || made.Draft {
+				t.Fatalf("created PR = %+v, want a node ID and not a draft", made)
+			}
+			e.requests()
+			steps := []struct {
+				name   string
+				nodeID string
+				draft  bool
+				want   map[string]int
+			}{
+				{name: "to draft", nodeID: made.NodeID, draft: true, want: map[string]int{"POST /graphql": 1}},
+				{name: "draft again (no-op on GitHub)", nodeID: made.NodeID, draft: true, want: map[string]int{"POST /graphql": 1}},
+				{name: "ready", nodeID: made.NodeID, draft: false, want: map[string]int{"POST /graphql": 1}},
+				{name: "draft, node ID looked up", nodeID: "", draft: true,
+					want: map[string]int{"GET /repos/{owner}/{repo}/pulls/{pull_number}": 1, "POST /graphql": 1}},
+			}
+			for _, s := range steps {
+				if err := e.client.SetPRDraft(ctx, "acme", "api", made.Number, s.nodeID, s.draft); err != nil {
+					t.Fatalf("%s: %v", s.name, err)
+				}
+				sameCounts(t, s.name, e.requests(), s.want)
+				found, err := e.client.FindPR(ctx, "acme", "api", branch)
+				if err != nil || found.Draft != s.draft {
+					t.Fatalf("%s: PR = %+v, %v; want draft=%v", s.name, found, err, s.draft)
+				}
+				e.requests()
+			}
+
+			// A node that does not exist: GitHub answers 200 with errors.
+			err = e.client.SetPRDraft(ctx, "acme", "api", 999, "PR_nope", false)
+			if !errors.Is(err, ErrNotFound) || !strings.Contains(err.Error(), "acme/api#999") {
+				t.Errorf("unknown node: error = %v, want ErrNotFound naming the PR", err)
+			}
+			// A closed pull request cannot change.
+			closed := "closed"
+			if _, err := e.client.UpdatePR(ctx, "acme", "api", made.Number, PRUpdate{State: &closed}); err != nil {
+				t.Fatal(err)
+			}
+			if err := e.client.SetPRDraft(ctx, "acme", "api", made.Number, made.NodeID, false); !errors.Is(err, ErrConflict) {
+				t.Errorf("closed PR: error = %v, want ErrConflict", err)
+			}
+		})
+	}
+}
+
+func TestGraphQLURL(t *testing.T) {
+	tests := map[string]string{
+		"https://api.github.com":              "https://api.github.com/graphql",
+		"https://ghe.example.com/api/v3":      "https://ghe.example.com/api/graphql",
+		"https://ghe.example.com/api/v3/":     "https://ghe.example.com/api/graphql",
+		"http://127.0.0.1:4000":               "http://127.0.0.1:4000/graphql",
+		"http://proxy.internal/github/api/v3": "http://proxy.internal/github/api/graphql",
+	}
+	for base, want := range tests {
+		if got := graphQLURL(base); got != want {
+			t.Errorf("graphQLURL(%q) = %q, want %q", base, got, want)
+		}
+	}
+}

@@ -432,6 +432,8 @@ func TestRoute(t *testing.T) {
 		"/app": "/app",
 		"/acme/api/legacy.tar.gz/refs/heads/main": "/{download}",
 		"/_codeload/k3y": "/{download}",
+		"/graphql":       "/graphql",
+		"/api/graphql":   "/graphql",
 	}
 	for in, want := range tests {
 		if got := route(in); got != want {
