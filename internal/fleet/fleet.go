@@ -50,7 +50,11 @@ type UpgradePR struct {
 	State         string
 	Conflicts     int
 	LastError     string
-	UpdatedAt     time.Time
+	// OpenedAt is when the bot opened pull request Number; prHourlyLimit
+	// counts these per owner across replicas. Zero in SetUpgradePR keeps the
+	// recorded time (an update of the same pull request).
+	OpenedAt  time.Time
+	UpdatedAt time.Time
 }
 
 // Index is the fleet index.
@@ -111,12 +115,55 @@ func Open(ctx context.Context, db *store.DB) (*Index, error) {
 				return err
 			}
 		}
-		return nil
+		return migrate(ctx, db)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("creating the fleet index tables: %w", err)
 	}
 	return &Index{db: db, now: time.Now}, nil
+}
+
+// migrate brings tables made by earlier versions up to date. Each step is
+// idempotent: every replica runs it at start.
+func migrate(ctx context.Context, db *store.DB) error {
+	// opened_at (Unix microseconds, 0 = unknown): when the bot opened the
+	// pull request, for prHourlyLimit across replicas.
+	if err := addColumn(ctx, db, "goldenpath_upgrade_pr", "opened_at", "BIGINT NOT NULL DEFAULT 0"); err != nil {
+		return err
+	}
+	_, err := db.SQL.ExecContext(ctx, `CREATE INDEX IF NOT EXISTS goldenpath_upgrade_pr_opened ON goldenpath_upgrade_pr (owner_key, opened_at)`)
+	return err
+}
+
+// addColumn adds a column unless the table has it. PostgreSQL says so in
+// the statement; SQLite has no ADD COLUMN IF NOT EXISTS, so its table_info
+// is asked first (and a replica that added it meanwhile is not an error).
+func addColumn(ctx context.Context, db *store.DB, table, column, def string) error {
+	if db.Dialect == store.Postgres {
+		if _, err := db.SQL.ExecContext(ctx, `ALTER TABLE `+table+` ADD COLUMN IF NOT EXISTS `+column+` `+def); err != nil {
+			return fmt.Errorf("adding %s.%s: %w", table, column, err)
+		}
+		return nil
+	}
+	has := func() (bool, error) {
+		var n int
+		err := db.SQL.QueryRowContext(ctx, `SELECT COUNT(*) FROM pragma_table_info(?) WHERE name = ?`, table, column).Scan(&n)
+		return n > 0, err
+	}
+	ok, err := has()
+	if err != nil {
+		return fmt.Errorf("looking for %s.%s: %w", table, column, err)
+	}
+	if ok {
+		return nil
+	}
+	if _, err := db.SQL.ExecContext(ctx, `ALTER TABLE `+table+` ADD COLUMN `+column+` `+def); err != nil {
+		if ok, herr := has(); herr == nil && ok {
+			return nil
+		}
+		return fmt.Errorf("adding %s.%s: %w", table, column, err)
+	}
+	return nil
 }
 
 func key(s string) string { return strings.ToLower(s) }

@@ -3,6 +3,7 @@ package fleet_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -110,14 +111,14 @@ func TestUpgradePRs(t *testing.T) {
 		if got.TargetVersion != "1.2.0" || got.Number != 7 || got.Conflicts != 0 || got.LastError != "403 secondary rate limit" || got.State != fleet.PROpen {
 			t.Fatalf("UpgradePR = %+v", got)
 		}
-		if n, err := x.CountUpgradePRs(ctx, fleet.PROpen); err != nil || n != 2 {
+		if n, err := x.CountUpgradePRs(ctx, "ACME", fleet.PROpen); err != nil || n != 2 {
 			t.Fatalf("open PRs = %d, %v; want 2", n, err)
 		}
 		pr.State = fleet.PRMerged
 		if err := x.SetUpgradePR(ctx, pr); err != nil {
 			t.Fatal(err)
 		}
-		if n, _ := x.CountUpgradePRs(ctx, fleet.PROpen); n != 1 {
+		if n, _ := x.CountUpgradePRs(ctx, "ACME", fleet.PROpen); n != 1 {
 			t.Fatalf("open PRs after merge = %d, want 1", n)
 		}
 		list, err := x.UpgradePRs(ctx, "go-service")
@@ -159,4 +160,110 @@ func TestETags(t *testing.T) {
 			t.Fatalf("ETag without body = %q %q %v", etag, body, err)
 		}
 	})
+}
+
+// TestUpgradePRLimitsPerOwner: the counts behind prConcurrentLimit and
+// prHourlyLimit are per owner (goldenpath.yaml is per account) and come from
+// the database, so every replica sees every pull request opened.
+func TestUpgradePRLimitsPerOwner(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, x *fleet.Index, db *store.DB) {
+		ctx := context.Background()
+		t0 := time.Date(2026, 1, 1, 10, 0, 0, 0, time.UTC)
+		prs := []fleet.UpgradePR{
+			{Owner: "acme", Name: "a", Number: 1, State: fleet.PROpen, OpenedAt: t0},
+			{Owner: "Acme", Name: "b", Number: 2, State: fleet.PROpen, OpenedAt: t0.Add(30 * time.Minute)},
+			{Owner: "acme", Name: "c", Number: 3, State: fleet.PRMerged, OpenedAt: t0.Add(50 * time.Minute)},
+			{Owner: "acme", Name: "d", Number: 4, State: fleet.PROpen}, // recorded, not opened by the bot
+			{Owner: "other", Name: "a", Number: 1, State: fleet.PROpen, OpenedAt: t0.Add(40 * time.Minute)},
+		}
+		for _, pr := range prs {
+			pr.Template, pr.TargetVersion = "go-service", "1.1.0"
+			if err := x.SetUpgradePR(ctx, pr); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// An update without OpenedAt keeps the recorded time.
+		if err := x.SetUpgradePR(ctx, fleet.UpgradePR{Owner: "acme", Name: "a", Template: "go-service", TargetVersion: "1.2.0", Number: 1, State: fleet.PROpen}); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := x.UpgradePR(ctx, "acme", "a", "go-service"); err != nil || !got.OpenedAt.Equal(t0) || got.TargetVersion != "1.2.0" {
+			t.Fatalf("after an update = %+v, %v; want OpenedAt %s kept", got, err, t0)
+		}
+		counts := []struct {
+			owner, state string
+			want         int
+		}{
+			{"acme", fleet.PROpen, 3},
+			{"ACME", fleet.PRMerged, 1},
+			{"other", fleet.PROpen, 1},
+			{"nobody", fleet.PROpen, 0},
+		}
+		for _, c := range counts {
+			if n, err := x.CountUpgradePRs(ctx, c.owner, c.state); err != nil || n != c.want {
+				t.Errorf("CountUpgradePRs(%s, %s) = %d, %v; want %d", c.owner, c.state, n, err, c.want)
+			}
+		}
+		since := []struct {
+			owner string
+			since time.Time
+			want  []time.Time
+		}{
+			{"acme", t0.Add(-time.Hour), []time.Time{t0, t0.Add(30 * time.Minute), t0.Add(50 * time.Minute)}},
+			{"acme", t0.Add(30 * time.Minute), []time.Time{t0.Add(30 * time.Minute), t0.Add(50 * time.Minute)}},
+			{"other", t0, []time.Time{t0.Add(40 * time.Minute)}},
+			{"acme", t0.Add(time.Hour), nil},
+		}
+		for _, c := range since {
+			got, err := x.UpgradePRsOpenedSince(ctx, c.owner, c.since)
+			if err != nil || fmt.Sprint(got) != fmt.Sprint(c.want) {
+				t.Errorf("UpgradePRsOpenedSince(%s, %s) = %v, %v; want %v", c.owner, c.since, got, err, c.want)
+			}
+		}
+	})
+}
+
+// TestMigratesAnOlderDatabase: a database made by the version before
+// opened_at existed gains the column on Open, keeps its rows, and works.
+func TestMigratesAnOlderDatabase(t *testing.T) {
+	for _, d := range storetest.Dialects {
+		t.Run(string(d), func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			db := storetest.Open(t, d)
+			old := `CREATE TABLE goldenpath_upgrade_pr (
+				owner_key TEXT NOT NULL, name_key TEXT NOT NULL, template TEXT NOT NULL,
+				owner TEXT NOT NULL, name TEXT NOT NULL, target_version TEXT NOT NULL,
+				number INTEGER NOT NULL, state TEXT NOT NULL, conflicts INTEGER NOT NULL,
+				last_error TEXT NOT NULL, updated_at BIGINT NOT NULL,
+				PRIMARY KEY (owner_key, name_key, template))`
+			if _, err := db.SQL.ExecContext(ctx, old); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := db.SQL.ExecContext(ctx, db.Rebind(`INSERT INTO goldenpath_upgrade_pr VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+				"acme", "api", "go-service", "acme", "api", "1.1.0", 7, fleet.PROpen, 0, "", time.Now().UnixMicro()); err != nil {
+				t.Fatal(err)
+			}
+			for range 2 { // every replica migrates at start
+				if _, err := fleet.Open(ctx, db); err != nil {
+					t.Fatalf("opening an older database: %v", err)
+				}
+			}
+			x, err := fleet.Open(ctx, db)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := x.UpgradePR(ctx, "acme", "api", "go-service")
+			if err != nil || got.Number != 7 || !got.OpenedAt.IsZero() {
+				t.Fatalf("old row = %+v, %v; want #7 with no OpenedAt", got, err)
+			}
+			opened := time.Date(2026, 1, 1, 10, 0, 0, 0, time.UTC)
+			got.OpenedAt = opened
+			if err := x.SetUpgradePR(ctx, got); err != nil {
+				t.Fatal(err)
+			}
+			if ts, err := x.UpgradePRsOpenedSince(ctx, "acme", opened); err != nil || len(ts) != 1 || !ts[0].Equal(opened) {
+				t.Fatalf("opened since = %v, %v; want [%s]", ts, err, opened)
+			}
+		})
+	}
 }

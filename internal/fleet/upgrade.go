@@ -5,34 +5,44 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"time"
 )
 
 // SetUpgradePR records the upgrade pull request of a repository for a
-// template (one row per repository and template; UpdatedAt is set to now).
+// template (one row per repository and template; UpdatedAt is set to now,
+// OpenedAt kept when pr.OpenedAt is zero).
 func (x *Index) SetUpgradePR(ctx context.Context, pr UpgradePR) error {
 	if pr.Owner == "" || pr.Name == "" || pr.Template == "" {
 		return fmt.Errorf("recording the upgrade PR of %s/%s: owner, name and template are required", pr.Owner, pr.Name)
 	}
+	var opened int64
+	if !pr.OpenedAt.IsZero() {
+		opened = micros(pr.OpenedAt)
+	}
 	_, err := x.db.SQL.ExecContext(ctx, x.db.Rebind(`
-		INSERT INTO goldenpath_upgrade_pr (owner_key, name_key, template, owner, name, target_version, number, state, conflicts, last_error, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		INSERT INTO goldenpath_upgrade_pr (owner_key, name_key, template, owner, name, target_version, number, state, conflicts, last_error, opened_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (owner_key, name_key, template) DO UPDATE SET
 			owner = excluded.owner, name = excluded.name, target_version = excluded.target_version,
 			number = excluded.number, state = excluded.state, conflicts = excluded.conflicts,
-			last_error = excluded.last_error, updated_at = excluded.updated_at`),
-		key(pr.Owner), key(pr.Name), pr.Template, pr.Owner, pr.Name, pr.TargetVersion, pr.Number, pr.State, pr.Conflicts, pr.LastError, micros(x.now()))
+			last_error = excluded.last_error, updated_at = excluded.updated_at,
+			opened_at = CASE WHEN excluded.opened_at <> 0 THEN excluded.opened_at ELSE goldenpath_upgrade_pr.opened_at END`),
+		key(pr.Owner), key(pr.Name), pr.Template, pr.Owner, pr.Name, pr.TargetVersion, pr.Number, pr.State, pr.Conflicts, pr.LastError, opened, micros(x.now()))
 	if err != nil {
 		return fmt.Errorf("recording the upgrade PR of %s/%s: %w", pr.Owner, pr.Name, err)
 	}
 	return nil
 }
 
-const prColumns = `owner, name, template, target_version, number, state, conflicts, last_error, updated_at`
+const prColumns = `owner, name, template, target_version, number, state, conflicts, last_error, opened_at, updated_at`
 
 func scanPR(s interface{ Scan(...any) error }) (UpgradePR, error) {
 	var pr UpgradePR
-	var us int64
-	err := s.Scan(&pr.Owner, &pr.Name, &pr.Template, &pr.TargetVersion, &pr.Number, &pr.State, &pr.Conflicts, &pr.LastError, &us)
+	var opened, us int64
+	err := s.Scan(&pr.Owner, &pr.Name, &pr.Template, &pr.TargetVersion, &pr.Number, &pr.State, &pr.Conflicts, &pr.LastError, &opened, &us)
+	if opened != 0 {
+		pr.OpenedAt = fromMicros(opened)
+	}
 	pr.UpdatedAt = fromMicros(us)
 	return pr, err
 }
@@ -72,15 +82,43 @@ func (x *Index) UpgradePRs(ctx context.Context, template string) ([]UpgradePR, e
 	return out, nil
 }
 
-// CountUpgradePRs counts PRs in a state across the fleet, e.g. open ones for
-// prConcurrentLimit.
-func (x *Index) CountUpgradePRs(ctx context.Context, state string) (int, error) {
+// CountUpgradePRs counts one owner's (account's) upgrade PRs in a state,
+// e.g. open ones for prConcurrentLimit, which goldenpath.yaml sets per
+// account.
+func (x *Index) CountUpgradePRs(ctx context.Context, owner, state string) (int, error) {
 	var n int
-	err := x.db.SQL.QueryRowContext(ctx, x.db.Rebind(`SELECT COUNT(*) FROM goldenpath_upgrade_pr WHERE state = ?`), state).Scan(&n)
+	err := x.db.SQL.QueryRowContext(ctx, x.db.Rebind(`SELECT COUNT(*) FROM goldenpath_upgrade_pr WHERE owner_key = ? AND state = ?`), key(owner), state).Scan(&n)
 	if err != nil {
-		return 0, fmt.Errorf("counting %s upgrade PRs: %w", state, err)
+		return 0, fmt.Errorf("counting %s upgrade PRs of %s: %w", state, owner, err)
 	}
 	return n, nil
+}
+
+// UpgradePRsOpenedSince returns when the upgrade PRs of owner opened at or
+// after since were opened, oldest first: prHourlyLimit, counted in the
+// database so that every replica sees the others' pull requests.
+func (x *Index) UpgradePRsOpenedSince(ctx context.Context, owner string, since time.Time) ([]time.Time, error) {
+	wrap := func(err error) error {
+		return fmt.Errorf("listing upgrade PRs of %s opened since %s: %w", owner, since.UTC().Format(time.RFC3339), err)
+	}
+	rows, err := x.db.SQL.QueryContext(ctx, x.db.Rebind(`SELECT opened_at FROM goldenpath_upgrade_pr WHERE owner_key = ? AND opened_at >= ? AND opened_at <> 0 ORDER BY opened_at`),
+		key(owner), micros(since))
+	if err != nil {
+		return nil, wrap(err)
+	}
+	defer rows.Close()
+	var out []time.Time
+	for rows.Next() {
+		var us int64
+		if err := rows.Scan(&us); err != nil {
+			return nil, wrap(err)
+		}
+		out = append(out, fromMicros(us))
+	}
+	if err := rows.Err(); err != nil {
+		return nil, wrap(err)
+	}
+	return out, nil
 }
 
 // ETag returns the ETag and the response body cached under key (for a

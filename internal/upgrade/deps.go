@@ -2,6 +2,7 @@ package upgrade
 
 import (
 	"context"
+	"time"
 
 	"github.com/goldenpath-dev/goldenpath/internal/fleet"
 	"github.com/goldenpath-dev/goldenpath/internal/github"
@@ -21,6 +22,11 @@ type GitHub interface {
 	FindPR(ctx context.Context, owner, repo, headBranch string) (*github.PR, error)
 	CreatePR(ctx context.Context, owner, repo string, p github.NewPR) (*github.PR, error)
 	UpdatePR(ctx context.Context, owner, repo string, number int, u github.PRUpdate) (*github.PR, error)
+	// SetPRDraft turns a pull request into a draft or marks it ready (GitHub
+	// allows it through GraphQL only): an upgrade pull request that gains
+	// conflicts on an update becomes a draft, one whose conflicts are gone
+	// becomes ready.
+	SetPRDraft(ctx context.Context, owner, repo string, number int, nodeID string, draft bool) error
 	BranchCommits(ctx context.Context, owner, repo, base, head string) ([]github.Commit, error)
 	UpsertComment(ctx context.Context, owner, repo string, number int, marker, body string) (int64, error)
 	AddLabels(ctx context.Context, owner, repo string, number int, labels []string) error
@@ -29,15 +35,6 @@ type GitHub interface {
 }
 
 var _ GitHub = (*github.Client)(nil)
-
-// DraftSetter is implemented by clients that can turn a pull request into
-// a draft and back (GitHub allows it through GraphQL only). When the
-// client has it, an upgrade pull request that gains conflicts on an update
-// becomes a draft, and one the bot made a draft is marked ready when an
-// update has none; without it, only new pull requests are drafts.
-type DraftSetter interface {
-	SetPRDraft(ctx context.Context, owner, repo string, number int, draft bool) error
-}
 
 // Fleet is the part of the fleet index the workflow reads and keeps.
 // *fleet.Index satisfies it.
@@ -50,7 +47,8 @@ type Fleet interface {
 	SetUpgradePR(ctx context.Context, pr fleet.UpgradePR) error
 	UpgradePR(ctx context.Context, owner, name, template string) (fleet.UpgradePR, error)
 	UpgradePRs(ctx context.Context, template string) ([]fleet.UpgradePR, error)
-	CountUpgradePRs(ctx context.Context, state string) (int, error)
+	CountUpgradePRs(ctx context.Context, owner, state string) (int, error)
+	UpgradePRsOpenedSince(ctx context.Context, owner string, since time.Time) ([]time.Time, error)
 	ETag(ctx context.Context, cacheKey string) (etag string, body []byte, err error)
 	SetETag(ctx context.Context, cacheKey, etag string, body []byte) error
 }

@@ -72,8 +72,7 @@ type Workflow struct {
 
 	mu       sync.Mutex
 	botLogin string
-	opened   map[string][]time.Time // account → when this process opened upgrade PRs (prHourlyLimit)
-	labeled  map[string]bool        // templates repos whose labels exist
+	labeled  map[string]bool // templates repos whose labels exist
 }
 
 // New checks cfg and returns a Workflow.
@@ -101,7 +100,7 @@ func New(cfg Config) (*Workflow, error) {
 		return nil, err
 	}
 	return &Workflow{cfg: cfg, templates: newTemplateCache(32), metrics: m, botLogin: cfg.BotLogin,
-		opened: map[string][]time.Time{}, labeled: map[string]bool{}}, nil
+		labeled: map[string]bool{}}, nil
 }
 
 func mustVersion(s string) *semver.Version {
@@ -340,19 +339,15 @@ func (w *Workflow) upgradeRepo(ctx context.Context, a RepoArgs) (outcome, error)
 	}
 
 	// Limits apply to new pull requests only: updating one is free.
-	var release func(opened bool)
 	if !reuse {
-		release, err = w.reserve(ctx, a)
+		release, err := w.reserve(ctx, a)
 		if err != nil {
 			return outSnoozed, err
 		}
-	}
-	opened := false
-	defer func() {
 		if release != nil {
-			release(opened)
+			defer release()
 		}
-	}()
+	}
 
 	oldT, err := w.templates.load(ctx, gh, a.TemplatesOwner, a.TemplatesRepo, name, template.Tag(name, from), "")
 	if err != nil {
@@ -413,16 +408,16 @@ func (w *Workflow) upgradeRepo(ctx context.Context, a RepoArgs) (outcome, error)
 		if _, err := gh.UpdatePR(ctx, a.Owner, a.Repo, pr.Number, github.PRUpdate{Title: &title, Body: &body}); err != nil {
 			return "", err
 		}
-		if ds, ok := gh.(DraftSetter); ok {
-			switch {
-			case conflicts > 0 && !pr.Draft:
-				err = ds.SetPRDraft(ctx, a.Owner, a.Repo, pr.Number, true)
-			case conflicts == 0 && pr.Draft && prevConflicts > 0:
-				err = ds.SetPRDraft(ctx, a.Owner, a.Repo, pr.Number, false)
-			}
-			if err != nil {
-				return "", err
-			}
+		// Drafts follow the conflicts. A draft the bot did not make for
+		// conflicts (a person's choice) is left a draft.
+		switch {
+		case conflicts > 0 && !pr.Draft:
+			err = gh.SetPRDraft(ctx, a.Owner, a.Repo, pr.Number, pr.NodeID, true)
+		case conflicts == 0 && pr.Draft && prevConflicts > 0:
+			err = gh.SetPRDraft(ctx, a.Owner, a.Repo, pr.Number, pr.NodeID, false)
+		}
+		if err != nil {
+			return "", err
 		}
 	} else {
 		made, err := gh.CreatePR(ctx, a.Owner, a.Repo, github.NewPR{Title: title, Body: body, Head: upBranch, Base: branch, Draft: conflicts > 0})
@@ -438,7 +433,13 @@ func (w *Workflow) upgradeRepo(ctx context.Context, a RepoArgs) (outcome, error)
 		if made == nil {
 			return "", fmt.Errorf("opening the upgrade pull request of %s/%s: not found after GitHub said it exists", a.Owner, a.Repo)
 		}
-		pr, opened, out = made, true, outOpened
+		pr, out = made, outOpened
+		// Recorded at once with when it was opened (prHourlyLimit counts it
+		// from the index), before anything else can fail and leave a retry
+		// to find it open.
+		if err := w.recordPRAt(ctx, a, name, target.String(), pr.Number, fleet.PROpen, conflicts, "", w.cfg.Now()); err != nil {
+			return "", err
+		}
 		if err := gh.AddLabels(ctx, a.Owner, a.Repo, pr.Number, []string{Label}); err != nil {
 			return "", err
 		}
@@ -518,7 +519,13 @@ func (w *Workflow) block(ctx context.Context, gh GitHub, a RepoArgs, name string
 // recordPR keeps the fleet index's view of the upgrade PR; conflicts < 0
 // keeps the recorded count.
 func (w *Workflow) recordPR(ctx context.Context, a RepoArgs, name, version string, number int, state string, conflicts int, lastErr string) error {
-	rec := fleet.UpgradePR{Owner: a.Owner, Name: a.Repo, Template: name, TargetVersion: version, Number: number, State: state, Conflicts: conflicts, LastError: lastErr}
+	return w.recordPRAt(ctx, a, name, version, number, state, conflicts, lastErr, time.Time{})
+}
+
+// recordPRAt is recordPR for a pull request the bot opened at opened (zero:
+// keep the recorded time).
+func (w *Workflow) recordPRAt(ctx context.Context, a RepoArgs, name, version string, number int, state string, conflicts int, lastErr string, opened time.Time) error {
+	rec := fleet.UpgradePR{Owner: a.Owner, Name: a.Repo, Template: name, TargetVersion: version, Number: number, State: state, Conflicts: conflicts, LastError: lastErr, OpenedAt: opened}
 	if conflicts < 0 || number == 0 {
 		prev, err := w.cfg.Fleet.UpgradePR(ctx, a.Owner, a.Repo, name)
 		if err != nil && !errors.Is(err, fleet.ErrNotFound) {
@@ -580,20 +587,24 @@ func (w *Workflow) OnDiscard(ctx context.Context, a RepoArgs, err error) {
 	_ = w.cfg.Queue.EnqueueDashboard(ctx, DashboardArgs{InstallationID: a.InstallationID, Owner: a.TemplatesOwner, TemplatesRepo: a.TemplatesRepo})
 }
 
-// reserve applies prConcurrentLimit and prHourlyLimit before a new pull
-// request: over a limit it returns river.JobSnooze, so the job waits
-// rather than fails. The returned release records whether a pull request
-// was opened.
-func (w *Workflow) reserve(ctx context.Context, a RepoArgs) (func(opened bool), error) {
+// reserve applies prConcurrentLimit and prHourlyLimit of the repository's
+// account before a new pull request: over a limit it returns
+// river.JobSnooze, so the job waits rather than fails. Both are counted in
+// the fleet index, so every replica sees the pull requests the others
+// opened (the workflow records OpenedAt when it opens one). The returned
+// release ends the reservation.
+func (w *Workflow) reserve(ctx context.Context, a RepoArgs) (func(), error) {
 	if a.PRConcurrentLimit <= 0 && a.PRHourlyLimit <= 0 {
 		return nil, nil
 	}
-	key := strings.ToLower(a.TemplatesOwner)
-	// One reservation at a time per account, so two workers cannot both
-	// take the last slot.
-	unlock := w.locks.lock("limits:" + key)
+	owner := strings.ToLower(a.Owner)
+	// One reservation at a time per account in this process, so two
+	// workers cannot both take the last slot. (Across replicas two jobs
+	// checking at the same instant may still both pass: a limit can be
+	// exceeded by the number of replicas minus one, never more.)
+	unlock := w.locks.lock("limits:" + owner)
 	if a.PRConcurrentLimit > 0 {
-		open, err := w.cfg.Fleet.CountUpgradePRs(ctx, fleet.PROpen)
+		open, err := w.cfg.Fleet.CountUpgradePRs(ctx, owner, fleet.PROpen)
 		if err != nil {
 			unlock()
 			return nil, err
@@ -605,32 +616,20 @@ func (w *Workflow) reserve(ctx context.Context, a RepoArgs) (func(opened bool), 
 	}
 	if a.PRHourlyLimit > 0 {
 		now := w.cfg.Now()
-		w.mu.Lock()
-		recent := w.opened[key][:0]
-		for _, t := range w.opened[key] {
-			if now.Sub(t) < w.cfg.Hour {
-				recent = append(recent, t)
-			}
-		}
-		w.opened[key] = recent
-		var wait time.Duration
-		if len(recent) >= a.PRHourlyLimit {
-			wait = recent[len(recent)-a.PRHourlyLimit].Add(w.cfg.Hour).Sub(now) + time.Second
-		}
-		w.mu.Unlock()
-		if wait > 0 {
+		recent, err := w.cfg.Fleet.UpgradePRsOpenedSince(ctx, owner, now.Add(-w.cfg.Hour).Add(time.Microsecond))
+		if err != nil {
 			unlock()
-			return nil, river.JobSnooze(wait)
+			return nil, err
+		}
+		if len(recent) >= a.PRHourlyLimit {
+			// Wait until the oldest pull request that keeps the count at the
+			// limit leaves the window.
+			wait := recent[len(recent)-a.PRHourlyLimit].Add(w.cfg.Hour).Sub(now) + time.Second
+			unlock()
+			return nil, river.JobSnooze(max(wait, time.Second))
 		}
 	}
-	return func(opened bool) {
-		if opened {
-			w.mu.Lock()
-			w.opened[key] = append(w.opened[key], w.cfg.Now())
-			w.mu.Unlock()
-		}
-		unlock()
-	}, nil
+	return unlock, nil
 }
 
 // keyedMutex serialises work per key (a repository) in this process.
