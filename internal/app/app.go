@@ -166,7 +166,7 @@ func (a *App) Start(ctx context.Context) error {
 	defer cancel()
 	info, err := a.GitHub.CheckCredentials(checkCtx)
 	if err != nil {
-		return fmt.Errorf("checking the App's credentials with GitHub (GET /app): %w", err)
+		return fmt.Errorf("%w (check APP_ID and the private key, and that GITHUB_API_URL is %s)", err, a.Config.GitHubAPIURL)
 	}
 	a.Log.Info("authenticated as GitHub App", "app", info.Slug, "app_id", a.Config.AppID)
 	// Commits by the App's own account on an upgrade branch are the bot's;
