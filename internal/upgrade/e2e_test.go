@@ -318,3 +318,56 @@ func TestClosedBranchWithAPersonsCommit(t *testing.T) {
 	}
 	wd.wantDashboard("❌ failed: branch goldenpath/upgrade-svc has commits by @alice: it is never force-pushed")
 }
+
+// TestDraftFollowsConflicts: an open upgrade pull request that gains
+// conflicts on an update becomes a draft, and one whose conflicts are gone
+// becomes ready for review, each with one GraphQL request; a pull request
+// already in the right state costs none.
+func TestDraftFollowsConflicts(t *testing.T) {
+	wd := newWorld(t, githubsim.Limits{Disabled: true}, testPolicy())
+	wd.publish("1.0.0", skeletonV1, "## 1.0.0\n")
+	wd.scaffold("orders", "1.0.0", skeletonV1)
+	wd.run()
+	steps := []struct {
+		name      string
+		ownerEdit map[string]string // pushed to main before the version
+		version   string
+		skel      map[string]string
+		wantDraft bool
+		wantGQL   int
+	}{
+		{name: "clean: opened ready", version: "1.1.0",
+			skel: edited(skeletonV1, map[string]string{"NOTES": "n\n"}), wantDraft: false, wantGQL: 0},
+		{name: "conflict: becomes a draft", ownerEdit: map[string]string{"config.yml": "name: orders\nport: 7070\n"}, version: "1.2.0",
+			skel: edited(skeletonV1, map[string]string{"NOTES": "n\n", "config.yml": "name: {{ .name }}\nport: 9090\n"}), wantDraft: true, wantGQL: 1},
+		{name: "still conflicting: stays a draft", version: "1.3.0",
+			skel: edited(skeletonV1, map[string]string{"NOTES": "m\n", "config.yml": "name: {{ .name }}\nport: 9090\n"}), wantDraft: true, wantGQL: 0},
+		{name: "conflict resolved on main: ready", ownerEdit: map[string]string{"config.yml": "name: orders\nport: 9090\n"}, version: "1.4.0",
+			skel: edited(skeletonV1, map[string]string{"NOTES": "o\n", "config.yml": "name: {{ .name }}\nport: 9090\n"}), wantDraft: false, wantGQL: 1},
+	}
+	number := 0
+	for _, s := range steps {
+		if s.ownerEdit != nil {
+			wd.push("orders", "main", s.ownerEdit, "alice")
+			wd.run()
+		}
+		wd.publish(s.version, s.skel, "## "+s.version+"\n")
+		wd.run()
+		pr := wd.onlyOpenPR("orders")
+		if number == 0 {
+			number = pr.Number
+		}
+		if pr.Number != number || pr.Title != "Upgrade svc template to v"+s.version {
+			t.Fatalf("%s: pull request #%d %q, want #%d updated to v%s", s.name, pr.Number, pr.Title, number, s.version)
+		}
+		if pr.Draft != s.wantDraft {
+			t.Errorf("%s: draft = %v, want %v", s.name, pr.Draft, s.wantDraft)
+		}
+		if n := wd.lastJobCounts.ByRoute["POST /graphql"]; n != s.wantGQL {
+			t.Errorf("%s: %d GraphQL requests, want %d", s.name, n, s.wantGQL)
+		}
+	}
+	if v := wd.sim.Violations(); len(v) != 0 {
+		t.Errorf("rate-limit violations: %v", v)
+	}
+}

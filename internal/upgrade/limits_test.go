@@ -1,76 +1,138 @@
 package upgrade
 
 import (
+	"context"
+	"fmt"
 	"testing"
 	"time"
 
+	"github.com/goldenpath-dev/goldenpath/internal/fleet"
 	"github.com/goldenpath-dev/goldenpath/internal/githubsim"
+	"github.com/goldenpath-dev/goldenpath/internal/store/storetest"
 )
 
 // TestPRLimits: goldenpath.yaml's prConcurrentLimit and prHourlyLimit make
 // jobs over the limit snooze (River retries them later) instead of failing,
-// and updating an open pull request is never limited.
+// and updating an open pull request is never limited. The limits are the
+// account's: another account's open and recent upgrade PRs (others) do not
+// count. Counted in the fleet index, on both dialects.
 func TestPRLimits(t *testing.T) {
 	tests := []struct {
 		name       string
 		policy     string
+		others     int // upgrade PRs of another account, open and opened just now
 		wantOpened int
 	}{
 		{name: "concurrent", policy: "upgrades:\n  prConcurrentLimit: 1\n", wantOpened: 1},
 		{name: "hourly", policy: "upgrades:\n  prHourlyLimit: 2\n", wantOpened: 2},
 		{name: "none", policy: "", wantOpened: 3},
+		{name: "concurrent, other account busy", policy: "upgrades:\n  prConcurrentLimit: 1\n", others: 3, wantOpened: 1},
+		{name: "hourly, other account busy", policy: "upgrades:\n  prHourlyLimit: 2\n", others: 3, wantOpened: 2},
 	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			wd := newWorld(t, githubsim.Limits{Disabled: true}, testPolicy())
-			now := time.Date(2026, 1, 1, 10, 0, 0, 0, time.UTC)
-			wd.w.cfg.Now = func() time.Time { return now }
-			if _, err := wd.sim.Push(org, DefaultTemplatesRepo, "main", map[string][]byte{"goldenpath.yaml": []byte(tc.policy)}, "policy", "maintainer"); err != nil {
-				t.Fatal(err)
-			}
-			wd.publish("1.0.0", skeletonV1, "## 1.0.0\n")
-			for _, r := range []string{"a", "b", "c"} {
-				wd.scaffold(r, "1.0.0", skeletonV1)
-			}
-			wd.run()
-			wd.publish("1.1.0", edited(skeletonV1, map[string]string{"X": "x\n"}), "## 1.1.0\n")
-			wd.run()
-			opened := 0
-			for _, r := range []string{"a", "b", "c"} {
-				opened += len(wd.openPRs(r))
-			}
-			if opened != tc.wantOpened || len(wd.snoozed) != 3-tc.wantOpened {
-				t.Fatalf("opened %d, snoozed %d; want %d opened and the rest snoozed", opened, len(wd.snoozed), tc.wantOpened)
-			}
-			// A newer version updates the open pull requests even at the limit.
-			wd.snoozed = nil
-			wd.publish("1.2.0", edited(skeletonV1, map[string]string{"X": "y\n"}), "## 1.2.0\n")
-			wd.run()
-			updated := 0
-			for _, r := range []string{"a", "b", "c"} {
-				for _, pr := range wd.openPRs(r) {
-					if pr.Title == "Upgrade svc template to v1.2.0" {
-						updated++
+	for _, d := range storetest.Dialects {
+		for _, tc := range tests {
+			t.Run(fmt.Sprintf("%s/%s", d, tc.name), func(t *testing.T) {
+				wd := newWorldOn(t, d, githubsim.Limits{Disabled: true}, testPolicy())
+				now := time.Date(2026, 1, 1, 10, 0, 0, 0, time.UTC)
+				wd.w.cfg.Now = func() time.Time { return now }
+				seedOtherAccount(t, wd.fleet, tc.others, now)
+				if _, err := wd.sim.Push(org, DefaultTemplatesRepo, "main", map[string][]byte{"goldenpath.yaml": []byte(tc.policy)}, "policy", "maintainer"); err != nil {
+					t.Fatal(err)
+				}
+				wd.publish("1.0.0", skeletonV1, "## 1.0.0\n")
+				for _, r := range []string{"a", "b", "c"} {
+					wd.scaffold(r, "1.0.0", skeletonV1)
+				}
+				wd.run()
+				wd.publish("1.1.0", edited(skeletonV1, map[string]string{"X": "x\n"}), "## 1.1.0\n")
+				wd.run()
+				if opened := wd.countOpen("a", "b", "c"); opened != tc.wantOpened || len(wd.snoozed) != 3-tc.wantOpened {
+					t.Fatalf("opened %d, snoozed %d; want %d opened and the rest snoozed", opened, len(wd.snoozed), tc.wantOpened)
+				}
+				// A newer version updates the open pull requests even at the limit.
+				wd.snoozed = nil
+				wd.publish("1.2.0", edited(skeletonV1, map[string]string{"X": "y\n"}), "## 1.2.0\n")
+				wd.run()
+				updated := 0
+				for _, r := range []string{"a", "b", "c"} {
+					for _, pr := range wd.openPRs(r) {
+						if pr.Title == "Upgrade svc template to v1.2.0" {
+							updated++
+						}
 					}
 				}
-			}
-			if updated != tc.wantOpened {
-				t.Errorf("%d pull requests updated to v1.2.0, want %d", updated, tc.wantOpened)
-			}
-			if tc.name == "hourly" {
-				// An hour later the snoozed job goes through.
-				now = now.Add(time.Hour + time.Minute)
-				wd.q.EnqueueUpgrades(wd.ctx, wd.snoozed)
-				wd.snoozed = nil
-				wd.run()
-				opened = 0
-				for _, r := range []string{"a", "b", "c"} {
-					opened += len(wd.openPRs(r))
+				if updated != tc.wantOpened {
+					t.Errorf("%d pull requests updated to v1.2.0, want %d", updated, tc.wantOpened)
 				}
-				if opened != 3 {
-					t.Errorf("after an hour %d pull requests are open, want 3", opened)
+				if tc.policy == "upgrades:\n  prHourlyLimit: 2\n" {
+					// An hour later the snoozed job goes through.
+					now = now.Add(time.Hour + time.Minute)
+					wd.q.EnqueueUpgrades(wd.ctx, wd.snoozed)
+					wd.snoozed = nil
+					wd.run()
+					if opened := wd.countOpen("a", "b", "c"); opened != 3 {
+						t.Errorf("after an hour %d pull requests are open, want 3", opened)
+					}
 				}
-			}
-		})
+			})
+		}
 	}
+}
+
+// TestPRLimitsAcrossReplicas: two replicas share the database; the
+// account's limits hold for both together, not for each.
+func TestPRLimitsAcrossReplicas(t *testing.T) {
+	tests := []struct {
+		name       string
+		policy     string
+		wantOpened int
+	}{
+		{name: "hourly", policy: "upgrades:\n  prHourlyLimit: 2\n", wantOpened: 2},
+		{name: "concurrent", policy: "upgrades:\n  prConcurrentLimit: 3\n", wantOpened: 3},
+	}
+	repos := []string{"a", "b", "c", "d", "e", "f"}
+	for _, d := range storetest.Dialects {
+		for _, tc := range tests {
+			t.Run(fmt.Sprintf("%s/%s", d, tc.name), func(t *testing.T) {
+				wd := newWorldOn(t, d, githubsim.Limits{Disabled: true}, testPolicy())
+				now := time.Date(2026, 1, 1, 10, 0, 0, 0, time.UTC)
+				wd.w.cfg.Now = func() time.Time { return now }
+				wd.addReplica()
+				if _, err := wd.sim.Push(org, DefaultTemplatesRepo, "main", map[string][]byte{"goldenpath.yaml": []byte(tc.policy)}, "policy", "maintainer"); err != nil {
+					t.Fatal(err)
+				}
+				wd.publish("1.0.0", skeletonV1, "## 1.0.0\n")
+				for _, r := range repos {
+					wd.scaffold(r, "1.0.0", skeletonV1)
+				}
+				wd.run()
+				wd.publish("1.1.0", edited(skeletonV1, map[string]string{"X": "x\n"}), "## 1.1.0\n")
+				wd.run()
+				if opened := wd.countOpen(repos...); opened != tc.wantOpened || len(wd.snoozed) != len(repos)-tc.wantOpened {
+					t.Fatalf("two replicas opened %d, snoozed %d; want %d opened and the rest snoozed", opened, len(wd.snoozed), tc.wantOpened)
+				}
+			})
+		}
+	}
+}
+
+// seedOtherAccount records n open upgrade PRs of account "other", opened at
+// opened.
+func seedOtherAccount(t *testing.T, x *fleet.Index, n int, opened time.Time) {
+	t.Helper()
+	for i := range n {
+		pr := fleet.UpgradePR{Owner: "other", Name: fmt.Sprintf("r%d", i), Template: "svc", TargetVersion: "1.1.0",
+			Number: i + 1, State: fleet.PROpen, OpenedAt: opened}
+		if err := x.SetUpgradePR(context.Background(), pr); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func (wd *world) countOpen(repos ...string) int {
+	n := 0
+	for _, r := range repos {
+		n += len(wd.openPRs(r))
+	}
+	return n
 }

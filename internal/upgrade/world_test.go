@@ -112,6 +112,24 @@ type world struct {
 	// lastJobCounts are the requests of the repository jobs of the last run.
 	lastJobCounts githubsim.Counts
 	snoozed       []RepoArgs
+	// replicas, if set, work the repository jobs in turn instead of w:
+	// other processes sharing the database and the installation.
+	replicas []*Workflow
+}
+
+// addReplica starts another workflow on the same database, GitHub App and
+// queue (another replica of the service); run then hands jobs out in turn.
+func (wd *world) addReplica() *Workflow {
+	wd.t.Helper()
+	w, err := New(wd.w.cfg)
+	if err != nil {
+		wd.t.Fatal(err)
+	}
+	if len(wd.replicas) == 0 {
+		wd.replicas = []*Workflow{wd.w}
+	}
+	wd.replicas = append(wd.replicas, w)
+	return w
 }
 
 const org = "acme"
@@ -125,6 +143,12 @@ func testPolicy() github.Policy {
 }
 
 func newWorld(t testing.TB, limits githubsim.Limits, policy github.Policy) *world {
+	t.Helper()
+	return newWorldOn(t, store.SQLite, limits, policy)
+}
+
+// newWorldOn is newWorld with the fleet index on a database of dialect d.
+func newWorldOn(t testing.TB, d store.Dialect, limits githubsim.Limits, policy github.Policy) *world {
 	t.Helper()
 	sim := githubsim.New(githubsim.Options{Limits: limits})
 	srv := httptest.NewServer(sim.Handler())
@@ -140,7 +164,7 @@ func newWorld(t testing.TB, limits githubsim.Limits, policy github.Policy) *worl
 	}
 	sim.AddOrg(org, "alice", "maintainer")
 	inst := sim.Install(org)
-	db := storetest.Open(t, store.SQLite)
+	db := storetest.Open(t, d)
 	idx, err := fleet.Open(context.Background(), db)
 	if err != nil {
 		t.Fatal(err)
@@ -255,9 +279,13 @@ func (wd *world) run() {
 		if len(ups) == 0 && len(dashes) == 0 {
 			return
 		}
-		for _, a := range ups {
+		for i, a := range ups {
+			worker := wd.w
+			if len(wd.replicas) > 0 {
+				worker = wd.replicas[i%len(wd.replicas)]
+			}
 			before := wd.sim.Counts()
-			err := wd.w.UpgradeRepo(wd.ctx, a)
+			err := worker.UpgradeRepo(wd.ctx, a)
 			after := wd.sim.Counts()
 			for k, v := range after.ByRoute {
 				if d := v - before.ByRoute[k]; d > 0 && !strings.Contains(k, "access_tokens") {
