@@ -121,3 +121,15 @@ func TestDashboardStaysUnderGitHubsLimit(t *testing.T) {
 		t.Errorf("a truncated table does not say so")
 	}
 }
+
+func TestDashboardOmitsAnEmptyPullRequestTable(t *testing.T) {
+	repos := map[string][]fleet.Repo{"go-service": {{Owner: "acme", Name: "payments", Version: "1.1.0"}}}
+	prs := map[string][]fleet.UpgradePR{"go-service": {{Owner: "acme", Name: "payments", TargetVersion: "1.1.0", Number: 1, State: fleet.PRMerged}}}
+	got := renderDashboard("acme", repos, prs)
+	if strings.Contains(got, "| Repository | Upgrade to |") {
+		t.Errorf("a table with no rows is shown when every upgrade PR is merged:\n%s", got)
+	}
+	if !strings.Contains(got, "1 merged") {
+		t.Errorf("the merged count is missing:\n%s", got)
+	}
+}

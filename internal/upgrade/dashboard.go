@@ -162,10 +162,14 @@ func renderDashboard(owner string, repos map[string][]fleet.Repo, prs map[string
 		}
 		fmt.Fprintf(&b, "\n**Upgrade pull requests**: %d open, %d with conflicts, %d blocked, %d failed, %d closed unmerged, %d merged.\n\n",
 			counts[fleet.PROpen], conflicted(list2), counts[fleet.PRBlocked], failed(list2), counts[fleet.PRClosed], counts[fleet.PRMerged])
-		b.WriteString("| Repository | Upgrade to | Pull request | State |\n|---|---|---|---|\n")
+		header := false
 		for i, pr := range list2 {
 			if pr.State == fleet.PRMerged && pr.LastError == "" {
 				continue // done: the version table shows it
+			}
+			if !header {
+				b.WriteString("| Repository | Upgrade to | Pull request | State |\n|---|---|---|---|\n")
+				header = true
 			}
 			if b.Len() > maxBody-5000 {
 				// GitHub refuses bodies over 65,536 characters.

@@ -23,6 +23,7 @@ import (
 	"github.com/goldenpath-dev/goldenpath/internal/config"
 	"github.com/goldenpath-dev/goldenpath/internal/fleet"
 	"github.com/goldenpath-dev/goldenpath/internal/github"
+	"github.com/goldenpath-dev/goldenpath/internal/keylock"
 	"github.com/goldenpath-dev/goldenpath/internal/merge"
 	"github.com/goldenpath-dev/goldenpath/internal/template"
 	"github.com/goldenpath-dev/goldenpath/internal/upgrade/prepare"
@@ -68,7 +69,7 @@ type Workflow struct {
 	cfg       Config
 	templates *templateCache
 	metrics   *metrics
-	locks     keyedMutex
+	locks     keylock.Map
 
 	mu       sync.Mutex
 	botLogin string
@@ -219,7 +220,7 @@ const (
 // with one upgrade pull request. It is idempotent: re-running it after any
 // failure or crash converges on the same branch and pull request.
 func (w *Workflow) UpgradeRepo(ctx context.Context, a RepoArgs) error {
-	unlock := w.locks.lock(strings.ToLower(a.Owner + "/" + a.Repo))
+	unlock := w.locks.Lock(strings.ToLower(a.Owner + "/" + a.Repo))
 	defer unlock()
 	out, err := w.upgradeRepo(ctx, a)
 	if err != nil {
@@ -602,7 +603,7 @@ func (w *Workflow) reserve(ctx context.Context, a RepoArgs) (func(), error) {
 	// workers cannot both take the last slot. (Across replicas two jobs
 	// checking at the same instant may still both pass: a limit can be
 	// exceeded by the number of replicas minus one, never more.)
-	unlock := w.locks.lock("limits:" + owner)
+	unlock := w.locks.Lock("limits:" + owner)
 	if a.PRConcurrentLimit > 0 {
 		open, err := w.cfg.Fleet.CountUpgradePRs(ctx, owner, fleet.PROpen)
 		if err != nil {
@@ -630,39 +631,4 @@ func (w *Workflow) reserve(ctx context.Context, a RepoArgs) (func(), error) {
 		}
 	}
 	return unlock, nil
-}
-
-// keyedMutex serialises work per key (a repository) in this process.
-type keyedMutex struct {
-	mu sync.Mutex
-	m  map[string]*keyedEntry
-}
-
-type keyedEntry struct {
-	mu   sync.Mutex
-	refs int
-}
-
-func (k *keyedMutex) lock(key string) func() {
-	k.mu.Lock()
-	if k.m == nil {
-		k.m = map[string]*keyedEntry{}
-	}
-	e := k.m[key]
-	if e == nil {
-		e = &keyedEntry{}
-		k.m[key] = e
-	}
-	e.refs++
-	k.mu.Unlock()
-	e.mu.Lock()
-	return func() {
-		e.mu.Unlock()
-		k.mu.Lock()
-		e.refs--
-		if e.refs == 0 {
-			delete(k.m, key)
-		}
-		k.mu.Unlock()
-	}
 }
