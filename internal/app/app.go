@@ -133,7 +133,7 @@ func New(ctx context.Context, opts Options) (*App, error) {
 	}
 	a.route()
 
-	hook, err := webhook.New(cfg.WebhookSecret, a.Queue, log)
+	hook, err := webhook.New(cfg.WebhookSecret, a.Events(), a.Queue, log)
 	if err != nil {
 		return fail(fmt.Errorf("setting up the webhook handler: %w", err))
 	}

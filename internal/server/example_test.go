@@ -63,7 +63,7 @@ func Example() {
 	// q.AddPeriodic("fleet-reconcile", 6*time.Hour, func() (river.JobArgs, *river.InsertOpts) { return ReconcileArgs{}, nil })
 	_ = time.Hour
 
-	hook, err := webhook.New(cfg.WebhookSecret, q, log)
+	hook, err := webhook.New(cfg.WebhookSecret, []string{"issues"}, q, log)
 	if err != nil {
 		log.Error(err.Error())
 		os.Exit(1)

@@ -26,13 +26,6 @@ import (
 // larger is not from GitHub.
 const MaxBodyBytes = 25 << 20
 
-// Events lists the events that become jobs; others are acknowledged and
-// dropped, so subscribing the App to more events never breaks it.
-var Events = []string{
-	"issues", "issue_comment", "push", "create", "pull_request",
-	"installation", "installation_repositories", "release",
-}
-
 // Enqueuer stores a delivery durably; *queue.Queue implements it.
 type Enqueuer interface {
 	Enqueue(ctx context.Context, args queue.WebhookArgs) (duplicate bool, err error)
@@ -48,22 +41,28 @@ type Handler struct {
 }
 
 // New returns the endpoint. An empty secret is refused: verification must
-// never be silently off.
-func New(secret string, enqueuer Enqueuer, log *slog.Logger) (*Handler, error) {
+// never be silently off. events are the events that become jobs — the caller
+// passes the events it has workers for, so the two lists cannot drift apart;
+// others are acknowledged and dropped, so subscribing the App to more events
+// never breaks it.
+func New(secret string, events []string, enqueuer Enqueuer, log *slog.Logger) (*Handler, error) {
 	if secret == "" {
 		return nil, errors.New("the webhook secret is empty; refusing to accept unsigned deliveries")
 	}
 	if enqueuer == nil {
 		return nil, errors.New("the webhook handler needs an enqueuer")
 	}
+	if len(events) == 0 {
+		return nil, errors.New("the webhook handler needs the events to queue")
+	}
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	events := map[string]bool{}
-	for _, e := range Events {
-		events[e] = true
+	queued := map[string]bool{}
+	for _, e := range events {
+		queued[e] = true
 	}
-	return &Handler{secret: []byte(secret), enqueuer: enqueuer, log: log, events: events, enqueueTimeout: 5 * time.Second}, nil
+	return &Handler{secret: []byte(secret), enqueuer: enqueuer, log: log, events: queued, enqueueTimeout: 5 * time.Second}, nil
 }
 
 // envelope is the part of every payload the handler needs.

@@ -27,6 +27,9 @@ import (
 
 const secret = "It's a Secret to Everybody"
 
+// events are the events the tests' worker handles.
+var events = []string{"issues", "push"}
+
 func sign(key string, body []byte) string {
 	mac := hmac.New(sha256.New, []byte(key))
 	mac.Write(body)
@@ -79,6 +82,7 @@ func TestHandler(t *testing.T) {
 		{name: "push without action", event: "push", body: []byte(`{"ref":"refs/tags/go-service/v1.2.0","installation":{"id":9}}`), wantStatus: 202, wantJob: true, wantInst: 9},
 		{name: "ping answers 200", event: "ping", body: []byte(`{"zen":"Keep it logically awesome.","hook_id":1}`), wantStatus: 200},
 		{name: "unknown event ignored", event: "star", body: []byte(`{"action":"created"}`), wantStatus: 202},
+		{name: "event without a worker ignored", event: "create", body: []byte(`{"ref":"main","installation":{"id":9}}`), wantStatus: 202},
 		{name: "wrong secret", event: "issues", body: issues, signature: sign("not the secret", issues), wantStatus: 401},
 		{name: "missing signature", event: "issues", body: issues, signature: "none", wantStatus: 401},
 		{name: "sha1 header form only", event: "issues", body: issues, signature: "sha1=" + strings.Repeat("0", 40), wantStatus: 401},
@@ -94,7 +98,7 @@ func TestHandler(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			var logs bytes.Buffer
 			rec := &recorder{err: tc.enqueueErr}
-			h, err := webhook.New(secret, rec, slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
+			h, err := webhook.New(secret, events, rec, slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -155,7 +159,7 @@ func TestHandler(t *testing.T) {
 
 func TestBodyOverLimitIs413(t *testing.T) {
 	rec := &recorder{}
-	h, err := webhook.New(secret, rec, nil)
+	h, err := webhook.New(secret, events, rec, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -175,11 +179,14 @@ func TestBodyOverLimitIs413(t *testing.T) {
 }
 
 func TestNewRefusesEmptySecret(t *testing.T) {
-	if _, err := webhook.New("", &recorder{}, nil); err == nil {
+	if _, err := webhook.New("", events, &recorder{}, nil); err == nil {
 		t.Fatal("New accepted an empty secret")
 	}
-	if _, err := webhook.New(secret, nil, nil); err == nil {
+	if _, err := webhook.New(secret, events, nil, nil); err == nil {
 		t.Fatal("New accepted a nil enqueuer")
+	}
+	if _, err := webhook.New(secret, nil, &recorder{}, nil); err == nil {
+		t.Fatal("New accepted no events")
 	}
 }
 
@@ -193,7 +200,7 @@ func TestRedeliveriesMakeOneJob(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = q.Stop(context.Background()) })
-	h, err := webhook.New(secret, q, nil)
+	h, err := webhook.New(secret, events, q, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
