@@ -144,7 +144,7 @@ func (p *Parameter) check(v any) (any, []string) {
 	case TypeBoolean:
 		b, ok := coerceBool(v)
 		if !ok {
-			return nil, []string{fmt.Sprintf("must be true or false, not %q", fmt.Sprint(v))}
+			return nil, []string{fmt.Sprintf("must be true or false, not %s", quoted(fmt.Sprint(v)))}
 		}
 		return b, nil
 	case TypeMultiChoice:
@@ -170,7 +170,7 @@ func (p *Parameter) check(v any) (any, []string) {
 	}
 	if p.Type == TypeChoice {
 		if !contains(p.Options, s) {
-			return s, []string{fmt.Sprintf("%q is not one of the options: %s", s, strings.Join(p.Options, ", "))}
+			return s, []string{fmt.Sprintf("%s is not one of the options: %s", quoted(s), strings.Join(p.Options, ", "))}
 		}
 		return s, nil
 	}
@@ -180,14 +180,14 @@ func (p *Parameter) check(v any) (any, []string) {
 	switch p.ID {
 	case "name":
 		if !nameRE.MatchString(s) {
-			msgs = append(msgs, fmt.Sprintf("%q must be lowercase letters and digits in words joined by single hyphens, like payments-api (it names the repository, the catalog entry and the image)", s))
+			msgs = append(msgs, fmt.Sprintf("%s must be lowercase letters and digits in words joined by single hyphens, like payments-api (it names the repository, the catalog entry and the image)", quoted(s)))
 		}
 		if len(s) > MaxNameLength {
 			msgs = append(msgs, fmt.Sprintf("must be at most %d characters long (it is also a DNS name)", MaxNameLength))
 		}
 	case "owner":
 		if !teamSlugRE.MatchString(s) {
-			msgs = append(msgs, fmt.Sprintf("%q must be a GitHub team slug, like team-payments (lowercase, without @ or the organization)", s))
+			msgs = append(msgs, fmt.Sprintf("%s must be a GitHub team slug, like team-payments (lowercase, without @ or the organization)", quoted(s)))
 		}
 	}
 	if len(msgs) > 0 {
@@ -215,12 +215,18 @@ func (p *Parameter) check(v any) (any, []string) {
 func (p *Parameter) checkMulti(list []string) (any, []string) {
 	var msgs []string
 	chosen := map[string]bool{}
+	unknown := 0
 	for _, o := range list {
 		if !contains(p.Options, o) {
-			msgs = append(msgs, fmt.Sprintf("%q is not one of the options: %s", o, strings.Join(p.Options, ", ")))
+			if unknown++; unknown <= maxUnknownOptions {
+				msgs = append(msgs, fmt.Sprintf("%s is not one of the options: %s", quoted(o), strings.Join(p.Options, ", ")))
+			}
 			continue
 		}
 		chosen[o] = true
+	}
+	if unknown > maxUnknownOptions {
+		msgs = append(msgs, fmt.Sprintf("%d more answers are not options either", unknown-maxUnknownOptions))
 	}
 	// Options order, duplicates dropped: the same choice renders the same.
 	out := []string{}
@@ -306,4 +312,23 @@ func coerceList(v any) ([]string, bool) {
 		}
 	}
 	return out, true
+}
+
+// Answers come from issue bodies up to 65,536 characters, and the problems
+// are posted back as one comment (at most 65,536 characters too): a message
+// quotes only the start of a long answer, and a multichoice answer lists only
+// its first few unknown options, so one hostile answer cannot make the
+// comment too long for GitHub to take.
+const (
+	maxQuotedRunes    = 60
+	maxUnknownOptions = 5
+)
+
+// quoted quotes an answer for a problem message, cut to maxQuotedRunes.
+func quoted(s string) string {
+	if utf8.RuneCountInString(s) <= maxQuotedRunes {
+		return strconv.Quote(s)
+	}
+	r := []rune(s)
+	return strconv.Quote(string(r[:maxQuotedRunes])) + "…"
 }

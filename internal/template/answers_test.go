@@ -122,6 +122,22 @@ func TestValidateReportsEveryProblem(t *testing.T) {
 			},
 		},
 		{
+			name: "hostile answers: long values are quoted in part, unknown options listed up to five",
+			raw: map[string]any{"name": strings.Repeat("X", 5000), "owner": "team", "lifecycle": strings.Repeat("é", 70),
+				"langs": strings.Repeat("cobol, ", 1000)},
+			want: []Problem{
+				{"name", "Service name", `"` + strings.Repeat("X", 60) + `"… must be lowercase letters and digits in words joined by single hyphens, like payments-api (it names the repository, the catalog entry and the image)`},
+				{"name", "Service name", "must be at most 63 characters long (it is also a DNS name)"},
+				{"lifecycle", "Lifecycle", `"` + strings.Repeat("é", 60) + `"… is not one of the options: experimental, production`},
+				{"langs", "Languages", `"cobol" is not one of the options: go, node, python`},
+				{"langs", "Languages", `"cobol" is not one of the options: go, node, python`},
+				{"langs", "Languages", `"cobol" is not one of the options: go, node, python`},
+				{"langs", "Languages", `"cobol" is not one of the options: go, node, python`},
+				{"langs", "Languages", `"cobol" is not one of the options: go, node, python`},
+				{"langs", "Languages", "995 more answers are not options either"},
+			},
+		},
+		{
 			name: "wrong shapes",
 			raw:  map[string]any{"name": []string{"a"}, "owner": map[string]any{}, "lifecycle": "production", "langs": 3, "metrics": 2},
 			want: []Problem{
