@@ -3,6 +3,7 @@ package app_test
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"os"
@@ -49,6 +50,7 @@ func newWorld(t *testing.T, d store.Dialect, policy []byte, opts ...func(*sandbo
 	t.Helper()
 	spec := apispec.Load(t)
 	spec.Exempt("/_codeload/")
+	hooks := apispec.LoadWebhooks(t)
 	ctx := t.Context()
 	o := sandbox.Options{
 		DatabaseURL: storetest.URL(t, d),
@@ -70,6 +72,7 @@ func newWorld(t *testing.T, d store.Dialect, policy []byte, opts ...func(*sandbo
 		}
 		spec.AssertClean(t)
 		recordCoverage(spec.Report().Covered(), sw.App.Events())
+		checkDeliveries(t, sw.Sim, hooks)
 		if v := sw.Sim.Violations(); len(v) > 0 {
 			t.Errorf("the bot violated GitHub's rate limits: %+v", v)
 		}
@@ -546,4 +549,31 @@ func readFile(t *testing.T, rel string) []byte {
 		t.Fatal(err)
 	}
 	return data
+}
+
+// checkDeliveries validates every webhook the simulator sent the bot — its
+// headers and payload, as the bot received them — against GitHub's webhook
+// description, so the bot is never tested on deliveries GitHub would not send.
+func checkDeliveries(t *testing.T, sim *githubsim.Sim, hooks *apispec.Webhooks) {
+	t.Helper()
+	seen := map[string]bool{}
+	for _, d := range sim.Deliveries() {
+		if seen[d.ID] {
+			continue
+		}
+		seen[d.ID] = true
+		req, err := sim.DeliveryRequest(context.Background(), d.ID, "http://127.0.0.1/api/github/webhooks")
+		if err != nil {
+			t.Errorf("rebuilding delivery %s: %v", d.ID, err)
+			continue
+		}
+		body, err := io.ReadAll(req.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := hooks.ValidateDelivery(req.Header, body); err != nil {
+			t.Errorf("delivery %s (%s.%s) does not match GitHub's webhook description: %v", d.ID, d.Event, d.Action, err)
+		}
+	}
+	t.Logf("%d webhook deliveries checked against GitHub's webhook description", len(seen))
 }
