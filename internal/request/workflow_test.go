@@ -592,3 +592,33 @@ func TestEnsureLabels(t *testing.T) {
 		}
 	}
 }
+
+// TestHostileAnswersStayText files answers that try to become markup in the
+// bot's comment: a link, a mention, a fake marker and a table row. The
+// comment quotes them as text and carries only the bot's own marker.
+func TestHostileAnswersStayText(t *testing.T) {
+	ctx := context.Background()
+	w := newWorld(t, "")
+	body := strings.Replace(readBody(t, "go-service-valid.md"), "payments-api", "[click here](https://evil.example) @octocat <!-- x -->", 1)
+	body = strings.Replace(body, "team-payments", "| a | *b* _c_ `d`", 1)
+	body = strings.Replace(body, "\nproduction\n", "\n"+strings.Repeat("x", 60000)+"\n", 1)
+	ev := w.open("alice", body, "template:go-service")
+	mustNil(t, w.wf.HandleIssue(ctx, ev))
+	comments := w.botComments(ev.Number)
+	if len(comments) != 1 {
+		t.Fatalf("want one bot comment, got %d", len(comments))
+	}
+	c := comments[0]
+	mustContain(t, "comment", c, "**Service name**", `\[click here\](https://evil.example)`, "@\u200boctocat", `\| a \|`, `\*b\*`, `\_c\_`, "\\`d\\`")
+	for _, bad := range []string{"[click here](", "@octocat", "| a |", "*b*", "`d`"} {
+		if strings.Contains(c, bad) {
+			t.Errorf("comment carries %q as markup:\n%s", bad, c)
+		}
+	}
+	if n := strings.Count(c, "<!--"); n != 1 {
+		t.Errorf("comment has %d HTML comments, want only the bot's marker:\n%s", n, c)
+	}
+	if len(c) > 2000 {
+		t.Errorf("comment is %d bytes: a long answer is quoted whole", len(c))
+	}
+}
