@@ -13,6 +13,7 @@ import (
 	"sync"
 	"testing/fstest"
 	"time"
+	"unicode/utf8"
 
 	"github.com/Masterminds/semver/v3"
 
@@ -226,7 +227,12 @@ func oneLine(err error) string {
 	}
 	s := strings.ReplaceAll(err.Error(), "```", "'''")
 	if len(s) > 1000 {
-		s = s[:1000] + "…"
+		// Cut on a character boundary: half a character is not valid UTF-8.
+		cut := 1000
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
+			cut--
+		}
+		s = s[:cut] + "…"
 	}
 	return s
 }

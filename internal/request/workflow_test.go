@@ -10,6 +10,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/goldenpath-dev/goldenpath/internal/githubsim"
 	"github.com/goldenpath-dev/goldenpath/templates"
@@ -620,5 +621,14 @@ func TestHostileAnswersStayText(t *testing.T) {
 	}
 	if len(c) > 2000 {
 		t.Errorf("comment is %d bytes: a long answer is quoted whole", len(c))
+	}
+}
+
+func TestOneLineCutsOnACharacterBoundary(t *testing.T) {
+	for _, pad := range []int{997, 998, 999, 1000} {
+		got := oneLine(errors.New(strings.Repeat("a", pad) + strings.Repeat("€", 10)))
+		if !utf8.ValidString(got) || !strings.HasSuffix(got, "…") || len(got) > 1000+len("…") {
+			t.Errorf("pad %d: %d bytes, valid UTF-8 %v: %q", pad, len(got), utf8.ValidString(got), got[len(got)-8:])
+		}
 	}
 }
