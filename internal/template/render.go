@@ -183,8 +183,10 @@ func Render(t *Template, answers Answers, rc RenderContext) ([]File, error) {
 		if !d.Type().IsRegular() {
 			return fmt.Errorf("%s is not a regular file", skelPath(src))
 		}
-		if out == AnswersFileName {
-			return fmt.Errorf("%s renders to %s, which goldenpath writes itself", skelPath(src), AnswersFileName)
+		// Also in another case or as a folder: on a case-insensitive checkout
+		// either would clash with the answers file.
+		if lo := strings.ToLower(out); lo == AnswersFileName || strings.HasPrefix(lo, AnswersFileName+"/") {
+			return fmt.Errorf("%s renders to %s, which clashes with %s that goldenpath writes itself", skelPath(src), out, AnswersFileName)
 		}
 		if prev, ok := sources[out]; ok {
 			return fmt.Errorf("%s and %s both render to %s", skelPath(prev), skelPath(src), out)

@@ -252,7 +252,9 @@ func TestRenderRefusesEscapes(t *testing.T) {
 		{"case collision", map[string]string{"README.md": "", "{{ .readme }}": ""}, `skeleton/README.md and skeleton/{{ .readme }} render to README.md and readme.md, which differ only in case`},
 		{"two sources one output", map[string]string{"a.txt": "", "a.txt.tmpl": ""}, `skeleton/a.txt and skeleton/a.txt.tmpl both render to a.txt`},
 		{"file and folder", map[string]string{"a": "", "A/b": ""}, `renders to the file a, but skeleton/A/b needs it to be a folder`},
-		{"answers file", map[string]string{".goldenpath.yml.tmpl": ""}, `renders to .goldenpath.yml, which goldenpath writes itself`},
+		{"answers file", map[string]string{".goldenpath.yml.tmpl": ""}, `renders to .goldenpath.yml, which clashes with .goldenpath.yml that goldenpath writes itself`},
+		{"answers file in another case", map[string]string{".GoldenPath.yml": ""}, `renders to .GoldenPath.yml, which clashes with .goldenpath.yml`},
+		{"answers file as a folder", map[string]string{".goldenpath.yml/a.txt": ""}, `renders to .goldenpath.yml/a.txt, which clashes with .goldenpath.yml`},
 		{"only the suffix", map[string]string{"{{ .empty }}.tmpl": ""}, `the name is empty once .tmpl is stripped`},
 	}
 	answers := Answers{"name": "payments", "owner": "team-pay", "x": "..", "up": "a/../../b", "abs": "/etc/passwd", "bs": `..\evil`,
