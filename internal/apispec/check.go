@@ -117,6 +117,9 @@ func (s *Spec) check(ctx context.Context, req *http.Request, reqBody []byte, sta
 		return
 	}
 	base.Operation = route.Operation.OperationID
+	if omittable[route.Path] {
+		route.Operation = withoutEmptyPathParams(route.Operation, params)
+	}
 
 	if rb := route.Operation.RequestBody; rb != nil && rb.Value != nil && !rb.Value.Required && string(bytes.TrimSpace(reqBody)) == "null" {
 		// go-github and ghinstallation marshal absent options as JSON null
@@ -229,6 +232,21 @@ func (s *Spec) checkErrorBody(header http.Header, body []byte) []string {
 		}
 	}
 	return msgs
+}
+
+// withoutEmptyPathParams returns op without the path parameters whose value
+// is empty, for the templates whose last parameter GitHub lets a client
+// omit (see omittable); op itself is shared and left unchanged.
+func withoutEmptyPathParams(op *openapi3.Operation, params map[string]string) *openapi3.Operation {
+	cp := *op
+	cp.Parameters = nil
+	for _, p := range op.Parameters {
+		if p.Value != nil && p.Value.In == openapi3.ParameterInPath && params[p.Value.Name] == "" {
+			continue
+		}
+		cp.Parameters = append(cp.Parameters, p)
+	}
+	return &cp
 }
 
 func declaredStatuses(op *openapi3.Operation) string {

@@ -19,6 +19,19 @@ import (
 // would be "not found" there; this is why the package has its own router.
 var greedyParams = map[string]bool{"path": true, "ref": true, "basehead": true}
 
+// omittable are the templates whose greedy last parameter GitHub documents
+// as optional although the description marks it required: without a path
+// the Contents API lists the root directory, and without a ref the archive
+// links use the default branch. go-github asks for the root as
+// /contents/ and for the default branch's archive as /zipball, so these
+// templates also match an empty or absent last segment, and check leaves
+// the empty parameter out of validation.
+var omittable = map[string]bool{
+	"/repos/{owner}/{repo}/contents/{path}": true,
+	"/repos/{owner}/{repo}/tarball/{ref}":   true,
+	"/repos/{owner}/{repo}/zipball/{ref}":   true,
+}
+
 // router finds the operation of a request by walking a trie of path
 // segments: literal segments first, then a one-segment parameter, then a
 // greedy parameter that takes the rest of the path, backtracking on failure.
@@ -123,7 +136,16 @@ func (r *router) find(method, escapedPath string) (*leaf, map[string]string) {
 // order.
 func (n *node) match(method string, segs, values []string) (*leaf, []string) {
 	if len(segs) == 0 {
-		return pick(method, n.leaves), values
+		if lf := pick(method, n.leaves); lf != nil {
+			return lf, values
+		}
+		// The template's last segment is an omittable parameter (/zipball).
+		for _, lf := range n.greedy {
+			if omittable[lf.path] && (method == "" || lf.item.GetOperation(method) != nil) {
+				return lf, append(values, "")
+			}
+		}
+		return nil, nil
 	}
 	if c := n.literal[segs[0]]; c != nil {
 		if lf, vs := c.match(method, segs[1:], values); lf != nil {

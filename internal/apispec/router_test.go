@@ -66,6 +66,10 @@ func TestRouterCases(t *testing.T) {
 	}{
 		{"GET", "/repos/o/r", "repos/get", map[string]string{"owner": "o", "repo": "r"}},
 		{"GET", "/repos/o/r/contents/", "repos/get-content", map[string]string{"owner": "o", "repo": "r", "path": ""}},
+		{"GET", "/repos/o/r/contents", "repos/get-content", map[string]string{"owner": "o", "repo": "r", "path": ""}},
+		{"GET", "/repos/o/r/zipball", "repos/download-zipball-archive", map[string]string{"owner": "o", "repo": "r", "ref": ""}},
+		{"GET", "/repos/o/r/tarball/", "repos/download-tarball-archive", map[string]string{"owner": "o", "repo": "r", "ref": ""}},
+		{"GET", "/repos/o/r/git/matching-refs", "", nil}, // ref is not omittable there
 		{"GET", "/repos/o/r/contents/a%20b/c.txt", "repos/get-content", map[string]string{"owner": "o", "repo": "r", "path": "a b/c.txt"}},
 		{"GET", "/repos/o/r/git/ref/heads/feature/x", "git/get-ref", map[string]string{"owner": "o", "repo": "r", "ref": "heads/feature/x"}},
 		{"GET", "/repos/o/r/compare/main...feature/x", "repos/compare-commits-with-basehead", map[string]string{"owner": "o", "repo": "r", "basehead": "main...feature/x"}},
