@@ -974,11 +974,14 @@ func (w *Workflow) setLabels(ctx context.Context, gh GitHub, r *request, name, s
 	return nil
 }
 
-// treeFS serves a tree read from GitHub as an fs.FS.
+// treeFS serves a tree read from GitHub as an fs.FS. Symbolic links stay
+// links, so the renderer refuses them here as it does on disk and in the
+// upgrade workflow: read as a file, a link would be rendered into a new
+// repository that no later upgrade could render again.
 func treeFS(files map[string]github.File) fs.FS {
 	m := fstest.MapFS{}
 	for p, f := range files {
-		m[p] = &fstest.MapFile{Data: f.Data, Mode: f.Mode & fs.ModePerm}
+		m[p] = &fstest.MapFile{Data: f.Data, Mode: f.Mode & (fs.ModePerm | fs.ModeSymlink)}
 	}
 	return m
 }

@@ -12,7 +12,9 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/goldenpath-dev/goldenpath/internal/github"
 	"github.com/goldenpath-dev/goldenpath/internal/githubsim"
+	"github.com/goldenpath-dev/goldenpath/internal/template"
 	"github.com/goldenpath-dev/goldenpath/templates"
 )
 
@@ -632,3 +634,37 @@ func TestOneLineCutsOnACharacterBoundary(t *testing.T) {
 		}
 	}
 }
+
+// TestTreeFSKeepsSymlinks: a link in a template read from GitHub is refused
+// by the renderer, as on disk, rather than rendered as a file.
+func TestTreeFSKeepsSymlinks(t *testing.T) {
+	files := map[string]github.File{
+		"templates/linked/template.yaml": {Data: []byte(minimalTemplate), Mode: 0o644},
+		"templates/linked/skeleton/a.sh": {Data: []byte("echo {{ .name }}\n"), Mode: 0o755},
+		"templates/linked/skeleton/etc": {Data: []byte("../../../../etc"), Mode: fs.ModeSymlink | 0o777},
+	}
+	sub, err := fs.Sub(treeFS(files), "templates/linked")
+	mustNil(t, err)
+	tmpl, err := template.Load(sub)
+	mustNil(t, err)
+	_, err = template.Render(tmpl, template.Answers{"name": "svc", "owner": "team"}, template.RenderContext{Org: testOrg})
+	if err == nil || !strings.Contains(err.Error(), "skeleton/etc is a symbolic link") {
+		t.Fatalf("render error = %v, want the link refused", err)
+	}
+}
+
+const minimalTemplate = `name: linked
+title: Linked
+description: A template with a link.
+parameters:
+  - id: name
+    title: Name
+    type: string
+    required: true
+    example: svc
+  - id: owner
+    title: Owner
+    type: string
+    required: true
+    example: team
+`
