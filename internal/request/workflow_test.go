@@ -641,7 +641,7 @@ func TestTreeFSKeepsSymlinks(t *testing.T) {
 	files := map[string]github.File{
 		"templates/linked/template.yaml": {Data: []byte(minimalTemplate), Mode: 0o644},
 		"templates/linked/skeleton/a.sh": {Data: []byte("echo {{ .name }}\n"), Mode: 0o755},
-		"templates/linked/skeleton/etc": {Data: []byte("../../../../etc"), Mode: fs.ModeSymlink | 0o777},
+		"templates/linked/skeleton/etc":  {Data: []byte("../../../../etc"), Mode: fs.ModeSymlink | 0o777},
 	}
 	sub, err := fs.Sub(treeFS(files), "templates/linked")
 	mustNil(t, err)
