@@ -326,10 +326,10 @@ func (m *Manifest) check() []string {
 			add("%s: title is required (it is the form label)", where)
 		case strings.ContainsAny(prm.Title, "\r\n"):
 			add("%s: title must be one line", where)
-		case titles[strings.ToLower(prm.Title)] != "":
-			add("%s: title %q is also used by %s; titles must be unique to map issue answers back", where, prm.Title, titles[strings.ToLower(prm.Title)])
+		case titles[titleKey(prm.Title)] != "":
+			add("%s: title %q is also used by %s; titles must be unique to map issue answers back", where, prm.Title, titles[titleKey(prm.Title)])
 		default:
-			titles[strings.ToLower(prm.Title)] = prm.ID
+			titles[titleKey(prm.Title)] = prm.ID
 		}
 		if !prm.Type.valid() {
 			add("%s: type %q must be one of string, text, boolean, choice, multichoice", where, prm.Type)
@@ -441,3 +441,7 @@ func (m *Manifest) check() []string {
 	}
 	return p
 }
+
+// titleKey is how an issue body's heading is matched to a title: case and
+// runs of spaces do not count (GitHub and people's edits change both).
+func titleKey(title string) string { return strings.ToLower(strings.Join(strings.Fields(title), " ")) }

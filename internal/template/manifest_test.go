@@ -103,6 +103,7 @@ func TestParseManifestErrors(t *testing.T) {
 		{"owner parameter missing", strings.Replace(minimalManifest, "id: owner", "id: team", 1), []string{`parameter "owner" is required`}},
 		{"duplicate id", minimalManifest + "  - {id: owner, title: Other, type: string, example: x}\n", []string{`id "owner" is used twice`}},
 		{"duplicate title", minimalManifest + "  - {id: other, title: owning team, type: string, example: x}\n", []string{`title "owning team" is also used by owner`}},
+		{"duplicate title but for spaces", minimalManifest + "  - {id: other, title: \" Owning   team\", type: string, example: x}\n", []string{`title " Owning   team" is also used by owner`}},
 		{"bad type", minimalManifest + "  - {id: n, title: N, type: number, example: 1}\n", []string{`type "number" must be one of`}},
 		{"choice without options", minimalManifest + "  - {id: c, title: C, type: choice, example: a}\n", []string{"a choice parameter needs options"}},
 		{"default not an option", minimalManifest + "  - {id: c, title: C, type: choice, options: [a, b], default: z, example: a}\n", []string{`default "z" is not one of the options`}},
