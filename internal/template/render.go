@@ -75,6 +75,23 @@ func FuncMap() texttemplate.FuncMap {
 	for _, name := range removedFuncs {
 		delete(fm, name)
 	}
+	// sprig's keys and values walk a Go map, whose order changes from run
+	// to run: sorted here (keys per map, values by their keys), so they
+	// render the same bytes every time.
+	fm["keys"] = func(dicts ...map[string]any) []string {
+		out := []string{}
+		for _, d := range dicts {
+			out = append(out, sortedKeys(d)...)
+		}
+		return out
+	}
+	fm["values"] = func(dict map[string]any) []any {
+		out := make([]any, 0, len(dict))
+		for _, k := range sortedKeys(dict) {
+			out = append(out, dict[k])
+		}
+		return out
+	}
 	repeat := fm["repeat"].(func(int, string) string)
 	fm["repeat"] = func(count int, str string) (string, error) {
 		if count > 0 && len(str) > 0 && count > maxGenerated/len(str) {
@@ -116,6 +133,15 @@ func FuncMap() texttemplate.FuncMap {
 		return seq(params...), nil
 	}
 	return fm
+}
+
+func sortedKeys(m map[string]any) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }
 
 // limitedBuffer fails a render whose output grows past its limit.

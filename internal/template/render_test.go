@@ -156,6 +156,8 @@ func TestRenderDeterministic(t *testing.T) {
 		"a.txt":       `{{ range $k, $v := dict "z" 1 "a" 2 "m" 3 }}{{ $k }}={{ $v }} {{ end }}{{ .goldenpath | toJson }}`,
 		"b/{{.name}}": "{{ .owner }}",
 		"c.bin":       "\x00\x01{{ .name }}",
+		// sprig's keys and values walk a Go map: in random order unless sorted.
+		"d.txt": `{{ $m := dict "k" 1 "j" 2 "i" 3 "h" 4 "g" 5 "f" 6 "e" 7 "d" 8 "c" 9 "b" 10 }}{{ keys $m | join "," }} {{ values $m | join "," }} {{ keys $m (dict "a" 0 "k" 0) | join "," }}`,
 	})
 	first, err := Render(tpl, exampleAnswers, RenderContext{Org: "acme"})
 	if err != nil {
@@ -177,6 +179,9 @@ func TestRenderDeterministic(t *testing.T) {
 	}
 	if first[0].Path != "a.txt" || string(first[0].Data) != `a=2 m=3 z=1 {"org":"acme","template":"svc"}` {
 		t.Errorf("a.txt = %q", first[0].Data)
+	}
+	if first[3].Path != "d.txt" || string(first[3].Data) != "b,c,d,e,f,g,h,i,j,k 10,9,8,7,6,5,4,3,2,1 b,c,d,e,f,g,h,i,j,k,a,k" {
+		t.Errorf("%s = %q, want keys sorted per map and values in their order", first[3].Path, first[3].Data)
 	}
 }
 
