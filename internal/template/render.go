@@ -92,6 +92,13 @@ func FuncMap() texttemplate.FuncMap {
 		}
 		return out
 	}
+	// printf's %p prints a memory address: different on every run.
+	fm["printf"] = func(format string, args ...any) (string, error) {
+		if hasPointerVerb(format) {
+			return "", fmt.Errorf("printf: %%p prints a memory address, which differs on every render")
+		}
+		return fmt.Sprintf(format, args...), nil
+	}
 	repeat := fm["repeat"].(func(int, string) string)
 	fm["repeat"] = func(count int, str string) (string, error) {
 		if count > 0 && len(str) > 0 && count > maxGenerated/len(str) {
@@ -133,6 +140,22 @@ func FuncMap() texttemplate.FuncMap {
 		return seq(params...), nil
 	}
 	return fm
+}
+
+// hasPointerVerb reports whether a fmt format string uses the %p verb.
+func hasPointerVerb(format string) bool {
+	for i := 0; i < len(format); i++ {
+		if format[i] != '%' {
+			continue
+		}
+		// Skip flags, width, precision and argument indexes up to the verb.
+		for i++; i < len(format) && strings.IndexByte("+-# 0123456789.*[]", format[i]) >= 0; i++ {
+		}
+		if i < len(format) && format[i] == 'p' {
+			return true
+		}
+	}
+	return false
 }
 
 func sortedKeys(m map[string]any) []string {

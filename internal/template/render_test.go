@@ -144,8 +144,19 @@ func TestRenderHermetic(t *testing.T) {
 			}
 		})
 	}
+	// printf stays, without the verb that prints an address.
+	for _, format := range []string{"%p", "%-8p", "%[1]p", "%% %p"} {
+		tpl := skeleton(t, "", map[string]string{"f.txt": `{{ printf "` + format + `" (list 1) }}`})
+		if _, err := Render(tpl, exampleAnswers, RenderContext{}); err == nil || !strings.Contains(err.Error(), "%p prints a memory address") {
+			t.Errorf("printf %q: error %v, want %%p refused", format, err)
+		}
+	}
+	tpl := skeleton(t, "", map[string]string{"f.txt": `{{ printf "%%p %05.1f %[1]v %s" 2.5 "x" }}`})
+	if got := renderMap(t, tpl)["f.txt"]; got != "%p 002.5 2.5 x" {
+		t.Errorf("printf: got %q", got)
+	}
 	// The useful, deterministic sprig functions stay.
-	tpl := skeleton(t, "", map[string]string{"f.txt": `{{ "a-b" | replace "-" "_" | upper }} {{ sha256sum "x" | trunc 8 }} {{ list 3 1 2 | sortAlpha | join "," }}`})
+	tpl = skeleton(t, "", map[string]string{"f.txt": `{{ "a-b" | replace "-" "_" | upper }} {{ sha256sum "x" | trunc 8 }} {{ list 3 1 2 | sortAlpha | join "," }}`})
 	if got := renderMap(t, tpl)["f.txt"]; got != "A_B 2d711642 1,2,3" {
 		t.Errorf("sprig functions: got %q", got)
 	}
