@@ -113,6 +113,10 @@ func (s Server) String() string {
 		s.AppID, s.Addr(), s.WebhookPath, s.GitHubAPIURL, redactURL(s.DatabaseURL), s.TemplatesRepo, s.LogLevel, mask(s.WebhookSecret != ""), mask(s.PrivateKey != nil))
 }
 
+// GoString keeps %#v, which would print every field, from showing the
+// secrets too.
+func (s Server) GoString() string { return "config.Server{" + s.String() + "}" }
+
 // LogValue logs the configuration without its secrets.
 func (s Server) LogValue() slog.Value {
 	return slog.GroupValue(

@@ -119,7 +119,7 @@ func TestFromEnv(t *testing.T) {
 			if tc.check != nil {
 				tc.check(t, s)
 			}
-			for _, out := range []string{s.String(), fmt.Sprint(s), slog.AnyValue(s).Resolve().String()} {
+			for _, out := range []string{s.String(), fmt.Sprint(s), fmt.Sprintf("%+v", s), fmt.Sprintf("%#v", s), fmt.Sprintf("%#v", &s), slog.AnyValue(s).Resolve().String()} {
 				if strings.Contains(out, secret) || strings.Contains(out, "PRIVATE KEY") || strings.Contains(out, ":pw@") {
 					t.Fatalf("printed config leaks a secret: %s", out)
 				}
