@@ -156,22 +156,33 @@ func checkOut(dir string, force bool) error {
 	return nil
 }
 
-// writeFiles writes rendered files under dir. Paths come from the renderer,
-// which has already refused anything that would leave the output root.
+// writeFiles writes rendered files under dir. The renderer has already
+// refused paths that leave the output root; writing through os.Root also
+// refuses a symbolic link already in dir (--force into a checkout) that
+// would carry a write outside it.
 func writeFiles(ctx context.Context, dir string, files []template.File) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("creating %s: %w", dir, err)
+	}
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return fmt.Errorf("opening %s: %w", dir, err)
+	}
+	defer root.Close()
 	for _, f := range files {
 		if err := ctx.Err(); err != nil {
 			return fmt.Errorf("writing %s: %w", dir, err)
 		}
-		dst := filepath.Join(dir, filepath.FromSlash(f.Path))
-		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		name := filepath.FromSlash(f.Path)
+		dst := filepath.Join(dir, name)
+		if err := root.MkdirAll(filepath.Dir(name), 0o755); err != nil {
 			return fmt.Errorf("creating %s: %w", filepath.Dir(dst), err)
 		}
-		if err := os.WriteFile(dst, f.Data, f.Mode.Perm()); err != nil {
+		if err := root.WriteFile(name, f.Data, f.Mode.Perm()); err != nil {
 			return fmt.Errorf("writing %s: %w", dst, err)
 		}
 		// WriteFile keeps the mode of an existing file (--force): set it.
-		if err := os.Chmod(dst, f.Mode.Perm()); err != nil {
+		if err := root.Chmod(name, f.Mode.Perm()); err != nil {
 			return fmt.Errorf("setting the mode of %s: %w", dst, err)
 		}
 	}

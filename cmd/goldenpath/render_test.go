@@ -171,3 +171,19 @@ func TestHelp(t *testing.T) {
 		}
 	}
 }
+
+// TestRenderForceDoesNotFollowLinksOut: --force into a folder whose docs/ is
+// a link to elsewhere fails instead of writing through the link.
+func TestRenderForceDoesNotFollowLinksOut(t *testing.T) {
+	out, outside := t.TempDir(), t.TempDir()
+	if err := os.Symlink(outside, filepath.Join(out, "docs")); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := execGoldenpath(t, "render", "--template", "go-service", "--out", out, "--examples", "--force")
+	if code == 0 || !strings.Contains(stderr, "docs") {
+		t.Fatalf("exit %d, stderr %q: want a refusal naming docs", code, stderr)
+	}
+	if entries, _ := os.ReadDir(outside); len(entries) != 0 {
+		t.Fatalf("wrote %d entries through the link into %s", len(entries), outside)
+	}
+}
