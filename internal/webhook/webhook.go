@@ -83,6 +83,14 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	delivery := r.Header.Get("X-GitHub-Delivery")
 	log := h.log.With(slog.String("delivery", delivery), slog.String("event", event))
 
+	// A delivery without a well-formed signature is refused before its body
+	// (up to 25 MB) is read: unsigned posts from anyone cost nothing.
+	sig, ok := parseSignature(r.Header.Get("X-Hub-Signature-256"))
+	if !ok {
+		log.Warn("delivery with a missing or malformed signature rejected", slog.String("remote", r.RemoteAddr))
+		reply(w, http.StatusUnauthorized, "invalid X-Hub-Signature-256")
+		return
+	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
 	if err != nil {
 		var tooBig *http.MaxBytesError
@@ -95,7 +103,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		reply(w, http.StatusBadRequest, "could not read the body")
 		return
 	}
-	if !h.validSignature(r.Header.Get("X-Hub-Signature-256"), body) {
+	if !h.validSignature(sig, body) {
 		log.Warn("delivery with a missing or wrong signature rejected", slog.String("remote", r.RemoteAddr))
 		reply(w, http.StatusUnauthorized, "invalid X-Hub-Signature-256")
 		return
@@ -151,20 +159,22 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	reply(w, http.StatusAccepted, "queued")
 }
 
-// validSignature checks X-Hub-Signature-256 (`sha256=<hex HMAC of the body>`)
-// in constant time.
-func (h *Handler) validSignature(header string, body []byte) bool {
+// parseSignature decodes X-Hub-Signature-256: `sha256=` and the hex of a
+// SHA-256 HMAC.
+func parseSignature(header string) ([]byte, bool) {
 	hexSig, ok := strings.CutPrefix(header, "sha256=")
-	if !ok {
-		return false
+	if !ok || len(hexSig) != 2*sha256.Size {
+		return nil, false
 	}
-	got, err := hex.DecodeString(hexSig)
-	if err != nil {
-		return false
-	}
+	sig, err := hex.DecodeString(hexSig)
+	return sig, err == nil
+}
+
+// validSignature checks the HMAC of the body in constant time.
+func (h *Handler) validSignature(sig, body []byte) bool {
 	mac := hmac.New(sha256.New, h.secret)
 	mac.Write(body)
-	return hmac.Equal(got, mac.Sum(nil))
+	return hmac.Equal(sig, mac.Sum(nil))
 }
 
 // jsonPayload returns the JSON document of a delivery: the body itself, or

@@ -246,3 +246,32 @@ func TestRedeliveriesMakeOneJob(t *testing.T) {
 		t.Fatalf("got %d jobs %v, want 2 (one per delivery)", len(jobs), ids)
 	}
 }
+
+// readSpy fails the test if the handler reads the body.
+type readSpy struct{ read bool }
+
+func (r *readSpy) Read(p []byte) (int, error) {
+	r.read = true
+	return 0, errors.New("the body should not be read")
+}
+
+// TestUnsignedBodyIsNotRead: without a well-formed signature the handler
+// answers 401 without reading a body of up to 25 MB.
+func TestUnsignedBodyIsNotRead(t *testing.T) {
+	h, err := webhook.New(secret, events, &recorder{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, sig := range []string{"", "sha256=", "sha256=abc", "sha1=" + strings.Repeat("0", 40), "sha256=" + strings.Repeat("z", 64)} {
+		body := &readSpy{}
+		req := httptest.NewRequest(http.MethodPost, "/", body)
+		req.Header.Set("X-GitHub-Event", "issues")
+		req.Header.Set("X-GitHub-Delivery", "d")
+		req.Header.Set("X-Hub-Signature-256", sig)
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, req)
+		if w.Code != http.StatusUnauthorized || body.read {
+			t.Errorf("signature %q: status %d, body read %v; want 401 unread", sig, w.Code, body.read)
+		}
+	}
+}
