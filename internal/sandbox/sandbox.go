@@ -147,6 +147,9 @@ func (w *World) listen(h http.Handler) (string, error) {
 	return "http://" + ln.Addr().String(), nil
 }
 
+// readyClient polls /readyz; one poll never waits long.
+var readyClient = &http.Client{Timeout: 2 * time.Second}
+
 func (w *World) waitReady(ctx context.Context, url string) error {
 	deadline := time.Now().Add(15 * time.Second)
 	for {
@@ -156,7 +159,7 @@ func (w *World) waitReady(ctx context.Context, url string) error {
 		default:
 		}
 		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-		resp, err := http.DefaultClient.Do(req)
+		resp, err := readyClient.Do(req)
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
