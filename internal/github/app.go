@@ -216,9 +216,10 @@ func (a *App) newClient(id int64) *Client {
 	// Errors are impossible here: the base URL was parsed in NewApp.
 	client, _ := newGitHubClient(&http.Client{Transport: itr}, a.cfg.BaseURL)
 	return &Client{
-		app:  a,
-		inst: id,
-		gh:   client,
+		app:   a,
+		inst:  id,
+		appID: a.cfg.AppID,
+		gh:    client,
 		// Archive links carry their own short-lived token: fetched without ours,
 		// through the same middleware, never following further redirects blindly.
 		download: &http.Client{Transport: mw},
@@ -233,6 +234,7 @@ func noRedirect(*http.Request, []*http.Request) error { return http.ErrUseLastRe
 type Client struct {
 	app      *App
 	inst     int64
+	appID    int64 // this App's id: tells its own comments from other Apps'
 	gh       *gh.Client
 	download *http.Client
 	auth     *http.Client

@@ -20,9 +20,10 @@ type Label struct {
 // it is found and edited rather than posted twice.
 func Marker(name string) string { return "<!-- goldenpath:" + name + " -->" }
 
-// UpsertComment keeps exactly one bot comment carrying the marker on issue (or
-// pull request) number: edited if found (not at all if already equal),
-// created otherwise. The marker is appended to body if body lacks it.
+// UpsertComment keeps exactly one comment of this App carrying the marker on
+// issue (or pull request) number: edited if found (not at all if already
+// equal), created otherwise. Comments by people or other Apps that carry the
+// marker are ignored. The marker is appended to body if body lacks it.
 // Requests: the comment pages, plus one write unless nothing changed.
 func (c *Client) UpsertComment(ctx context.Context, owner, repo string, number int, marker, body string) (int64, error) {
 	wrap := func(err error) error {
@@ -32,31 +33,39 @@ func (c *Client) UpsertComment(ctx context.Context, owner, repo string, number i
 	if !strings.Contains(body, tag) {
 		body = strings.TrimRight(body, "\n") + "\n\n" + tag + "\n"
 	}
-	opts := &gh.IssueListCommentsOptions{ListOptions: gh.ListOptions{PerPage: 100}}
-	for {
-		comments, resp, err := c.gh.Issues.ListComments(ctx, owner, repo, number, opts)
+	path := fmt.Sprintf("repos/%s/%s/issues/%d/comments", url.PathEscape(owner), url.PathEscape(repo), number)
+	for page := 1; ; {
+		// Listed raw: go-github's IssueComment lacks performed_via_github_app,
+		// which is what tells this App's comments from another App's.
+		req, err := c.gh.NewRequest(http.MethodGet, fmt.Sprintf("%s?per_page=100&page=%d", path, page), nil)
+		if err != nil {
+			return 0, wrap(err)
+		}
+		var comments []listedComment
+		resp, err := c.gh.Do(ctx, req, &comments)
 		if err != nil {
 			return 0, wrap(fmt.Errorf("listing comments: %w", classify(err)))
 		}
 		for _, cm := range comments {
-			// Only a bot's comment: a person quoting the marker does not own the thread,
-			// and the App could not edit their comment anyway.
-			if !strings.Contains(cm.GetBody(), tag) || !strings.EqualFold(cm.GetUser().GetType(), "Bot") {
+			// Only this App's own comment: a person or another App quoting the
+			// marker does not own the thread, and editing their comment would
+			// answer 403 on every attempt.
+			if !strings.Contains(cm.Body, tag) || !c.ownComment(cm) {
 				continue
 			}
-			if cm.GetBody() == body {
-				return cm.GetID(), nil
+			if cm.Body == body {
+				return cm.ID, nil
 			}
 			// Editing to a given body is idempotent: safe to repeat.
-			if _, _, err := c.gh.Issues.EditComment(retrySafe(ctx), owner, repo, cm.GetID(), &gh.IssueComment{Body: gh.String(body)}); err != nil {
-				return 0, wrap(fmt.Errorf("editing comment %d: %w", cm.GetID(), classify(err)))
+			if _, _, err := c.gh.Issues.EditComment(retrySafe(ctx), owner, repo, cm.ID, &gh.IssueComment{Body: gh.String(body)}); err != nil {
+				return 0, wrap(fmt.Errorf("editing comment %d: %w", cm.ID, classify(err)))
 			}
-			return cm.GetID(), nil
+			return cm.ID, nil
 		}
 		if resp.NextPage == 0 {
 			break
 		}
-		opts.Page = resp.NextPage
+		page = resp.NextPage
 	}
 	// Not retried on an ambiguous failure (it could post twice): the caller's
 	// next attempt lists again and finds it if it was made.
@@ -65,6 +74,30 @@ func (c *Client) UpsertComment(ctx context.Context, owner, repo string, number i
 		return 0, wrap(fmt.Errorf("creating it: %w", classify(err)))
 	}
 	return cm.GetID(), nil
+}
+
+// listedComment is the part of an issue comment UpsertComment reads.
+type listedComment struct {
+	ID   int64  `json:"id"`
+	Body string `json:"body"`
+	User struct {
+		Login string `json:"login"`
+		Type  string `json:"type"`
+	} `json:"user"`
+	// PerformedViaGithubApp is set on what an App did; null for people.
+	PerformedViaGithubApp *struct {
+		ID   int64  `json:"id"`
+		Slug string `json:"slug"`
+	} `json:"performed_via_github_app"`
+}
+
+// ownComment reports whether this App wrote cm: GitHub names the App in
+// performed_via_github_app, and the author is the App's bot user
+// "<app-slug>[bot]".
+func (c *Client) ownComment(cm listedComment) bool {
+	via := cm.PerformedViaGithubApp
+	return via != nil && via.ID == c.appID && via.Slug != "" &&
+		strings.EqualFold(cm.User.Type, "Bot") && strings.EqualFold(cm.User.Login, via.Slug+"[bot]")
 }
 
 // AddLabels adds labels to an issue or pull request (labels that do not exist

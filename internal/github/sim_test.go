@@ -1028,3 +1028,59 @@ func TestGraphQLURL(t *testing.T) {
 		}
 	}
 }
+
+// TestUpsertCommentOwnAppOnly: only a comment this App wrote is edited; the
+// marker quoted by a person or by another App's bot leaves that comment alone
+// and a new one is created (editing it would answer 403 on real GitHub).
+func TestUpsertCommentOwnAppOnly(t *testing.T) {
+	tests := []struct {
+		name     string
+		author   func(e *simEnv) string
+		clientID func(e *simEnv) int64 // the App id the client acts for
+		wantEdit bool
+	}{
+		{"this App's bot", func(e *simEnv) string { return e.sim.BotLogin() }, func(e *simEnv) int64 { return e.sim.AppID() }, true},
+		{"a person", func(*simEnv) string { return "alice" }, func(e *simEnv) int64 { return e.sim.AppID() }, false},
+		// The simulator has one App, so another App's bot is its bot seen by a
+		// client of a different App id: performed_via_github_app names 314159.
+		{"another App's bot", func(e *simEnv) string { return e.sim.BotLogin() }, func(e *simEnv) int64 { return e.sim.AppID() + 1 }, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newSimEnv(t, "acme", false)
+			ctx := context.Background()
+			if err := e.sim.CreateRepo("acme", "r", githubsim.RepoOptions{}); err != nil {
+				t.Fatal(err)
+			}
+			e.sim.AddUser("alice")
+			n, err := e.sim.OpenIssue("acme", "r", "alice", "New service", "body", nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			before := "old status\n\n" + Marker("request") + "\n"
+			existing, err := e.sim.Comment("acme", "r", n, tt.author(e), before)
+			if err != nil {
+				t.Fatal(err)
+			}
+			c := *e.client
+			c.appID = tt.clientID(e)
+			id, err := c.UpsertComment(ctx, "acme", "r", n, "request", "new status")
+			if err != nil {
+				t.Fatal(err)
+			}
+			comments := e.sim.Comments("acme", "r", n)
+			if tt.wantEdit {
+				if id != existing || len(comments) != 1 || !strings.HasPrefix(comments[0].Body, "new status") {
+					t.Errorf("id %d (existing %d), %d comments: want the existing comment edited", id, existing, len(comments))
+				}
+				return
+			}
+			if id == existing || len(comments) != 2 {
+				t.Fatalf("id %d (existing %d), %d comments: want a new comment", id, existing, len(comments))
+			}
+			if comments[0].Body != before || !strings.HasPrefix(comments[1].Body, "new status") || comments[1].Author != e.sim.BotLogin() {
+				t.Errorf("comments %+v: want the first untouched and the bot's new one second", comments)
+			}
+		})
+	}
+}
