@@ -42,6 +42,18 @@ type repositoryPayload struct {
 				From string `json:"from"`
 			} `json:"name"`
 		} `json:"repository"`
+		// Owner.From names the previous owner of a transferred repository:
+		// a user or an organization.
+		Owner struct {
+			From struct {
+				User *struct {
+					Login string `json:"login"`
+				} `json:"user"`
+				Organization *struct {
+					Login string `json:"login"`
+				} `json:"organization"`
+			} `json:"from"`
+		} `json:"owner"`
 	} `json:"changes"`
 	Repository repoPayload `json:"repository"`
 }
@@ -142,25 +154,54 @@ func (w *Workflow) HandleEvent(ctx context.Context, event, deliveryID string, in
 		if err := json.Unmarshal(payload, &p); err != nil {
 			return fmt.Errorf("decoding a repository event: %w", err)
 		}
-		owner, name := p.Repository.owner(), p.Repository.Name
-		switch p.Action {
-		case "deleted", "transferred", "archived":
-			return w.cfg.Fleet.Delete(ctx, owner, name)
-		case "renamed":
-			if from := p.Changes.Repository.Name.From; from != "" {
-				if err := w.cfg.Fleet.Delete(ctx, owner, from); err != nil {
-					return err
-				}
-			}
-			return w.RefreshRepo(ctx, installationID, owner, name, p.Repository.DefaultBranch, "")
-		}
-		return nil
+		return w.handleRepository(ctx, installationID, p)
 	case "pull_request":
 		var p prPayload
 		if err := json.Unmarshal(payload, &p); err != nil {
 			return fmt.Errorf("decoding a pull_request event: %w", err)
 		}
 		return w.handlePullRequest(ctx, installationID, deliveryID, p)
+	}
+	return nil
+}
+
+// handleRepository keeps the fleet in step with a repository's life: deleted
+// and archived ones leave it (archived ones take no pull requests);
+// unarchived ones are read again; renamed and transferred ones leave under
+// their old name or owner and are read under the new one (the payload's
+// repository is already the new one).
+func (w *Workflow) handleRepository(ctx context.Context, installationID int64, p repositoryPayload) error {
+	owner, name := p.Repository.owner(), p.Repository.Name
+	switch p.Action {
+	case "deleted", "archived":
+		return w.cfg.Fleet.Delete(ctx, owner, name)
+	case "unarchived":
+		return w.RefreshRepo(ctx, installationID, owner, name, p.Repository.DefaultBranch, "")
+	case "renamed":
+		if from := p.Changes.Repository.Name.From; from != "" {
+			if err := w.cfg.Fleet.Delete(ctx, owner, from); err != nil {
+				return err
+			}
+		}
+		return w.RefreshRepo(ctx, installationID, owner, name, p.Repository.DefaultBranch, "")
+	case "transferred":
+		from := p.Changes.Owner.From
+		prev := ""
+		switch {
+		case from.Organization != nil && from.Organization.Login != "":
+			prev = from.Organization.Login
+		case from.User != nil && from.User.Login != "":
+			prev = from.User.Login
+		}
+		if prev != "" && !strings.EqualFold(prev, owner) {
+			if err := w.cfg.Fleet.Delete(ctx, prev, name); err != nil {
+				return err
+			}
+		}
+		// Read under the new owner: it joins the fleet if this installation
+		// sees it (an installation that does not is answered 404, and the
+		// refresh leaves it out).
+		return w.RefreshRepo(ctx, installationID, owner, name, p.Repository.DefaultBranch, "")
 	}
 	return nil
 }
