@@ -157,7 +157,9 @@ func (c *Cache) PutTags(ctx context.Context, owner, repo string, tags []github.T
 	return nil
 }
 
-func archiveKey(owner, repo, sha string) string { return repoKey(owner, repo) + "@" + strings.ToLower(sha) }
+func archiveKey(owner, repo, sha string) string {
+	return repoKey(owner, repo) + "@" + strings.ToLower(sha)
+}
 
 // Archive returns the files of owner/repo at commit sha, if stored.
 func (c *Cache) Archive(ctx context.Context, owner, repo, sha string) (map[string]github.File, bool, error) {
