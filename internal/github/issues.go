@@ -181,6 +181,32 @@ func (c *Client) CloseIssue(ctx context.Context, owner, repo string, number int,
 	return nil
 }
 
+// CloseWithLabels closes an issue with a state reason and sets its labels
+// to exactly labels, in one request (PATCH /repos/{o}/{r}/issues/{n} takes
+// labels, state and state_reason together): one write instead of adding
+// labels and closing apart, which matters under GitHub's secondary limits on
+// content-creating requests.
+//
+// The trade-off: labels replaces the issue's whole set, so the caller builds
+// it from the labels it last read (the webhook's). A label someone adds
+// between that read and this write is lost. For a request being closed as
+// done that window is short and the loss harmless; callers that cannot
+// accept it use AddLabels and CloseIssue. Setting the same labels and state
+// again changes nothing: safe to repeat.
+func (c *Client) CloseWithLabels(ctx context.Context, owner, repo string, number int, reason string, labels []string) error {
+	if labels == nil {
+		labels = []string{} // an empty set, not "leave the labels alone"
+	}
+	req := &gh.IssueRequest{State: gh.String("closed"), Labels: &labels}
+	if reason != "" {
+		req.StateReason = gh.String(reason)
+	}
+	if _, _, err := c.gh.Issues.Edit(retrySafe(ctx), owner, repo, number, req); err != nil {
+		return fmt.Errorf("closing %s/%s#%d with labels %s: %w", owner, repo, number, strings.Join(labels, ", "), classify(err))
+	}
+	return nil
+}
+
 // Issue is an issue as the dashboard needs it.
 type Issue struct {
 	Number  int

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io/fs"
 	"net/http/httptest"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -1082,5 +1083,75 @@ func TestUpsertCommentOwnAppOnly(t *testing.T) {
 				t.Errorf("comments %+v: want the first untouched and the bot's new one second", comments)
 			}
 		})
+	}
+}
+
+// TestCacheTreeServesReadTree: files put in the tree cache from elsewhere
+// (the replicas' shared cache) are what ReadTree and CachedTree answer by
+// SHA, with no request; refs that are not full SHAs are never cached.
+func TestCacheTreeServesReadTree(t *testing.T) {
+	e := newSimEnv(t, "acme", false)
+	ctx := context.Background()
+	sha := strings.Repeat("ab", 20)
+	if _, ok := e.client.CachedTree("acme", "golden-paths", sha); ok {
+		t.Fatal("an empty cache answered")
+	}
+	e.client.CacheTree("acme", "golden-paths", strings.ToUpper(sha), map[string]File{"a.txt": {Data: []byte("a"), Mode: 0o644}})
+	e.client.CacheTree("acme", "golden-paths", "main", map[string]File{"b.txt": {Data: []byte("b")}})
+	e.requests()
+	files, ok := e.client.CachedTree("ACME", "golden-paths", sha)
+	if !ok || string(files["a.txt"].Data) != "a" || len(files) != 1 {
+		t.Fatalf("CachedTree = %v, %v", files, ok)
+	}
+	files["a.txt"] = File{} // the caller's map: must not reach the cache
+	got, resolved, err := e.client.ReadTree(ctx, "acme", "golden-paths", sha)
+	if err != nil || resolved != sha || string(got["a.txt"].Data) != "a" {
+		t.Fatalf("ReadTree = %v, %s, %v", got, resolved, err)
+	}
+	if _, ok := e.client.CachedTree("acme", "golden-paths", "main"); ok {
+		t.Error("a branch name was cached as if it were a commit")
+	}
+	if _, ok := e.client.CachedTree("acme", "other", sha); ok {
+		t.Error("another repository's files were served by SHA")
+	}
+	if req := e.requests(); total(req) != 0 {
+		t.Errorf("cached reads made requests: %v", req)
+	}
+}
+
+// TestCloseWithLabels: one PATCH sets the label set and closes as completed.
+func TestCloseWithLabels(t *testing.T) {
+	e := newSimEnv(t, "acme", false)
+	ctx := context.Background()
+	if err := e.sim.CreateRepo("acme", "golden-paths", githubsim.RepoOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range []string{"goldenpath", "goldenpath:needs-changes", "goldenpath:created"} {
+		if err := e.sim.CreateLabel("acme", "golden-paths", l, "ededed", ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	n, err := e.sim.OpenIssue("acme", "golden-paths", "alice", "New service", "body", []string{"goldenpath", "goldenpath:needs-changes"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.requests()
+	for range 2 { // a repeat changes nothing
+		if err := e.client.CloseWithLabels(ctx, "acme", "golden-paths", n, "completed", []string{"goldenpath", "goldenpath:created"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sameCounts(t, "close with labels ×2", e.requests(), map[string]int{"PATCH /repos/{owner}/{repo}/issues/{issue_number}": 2})
+	is, _, err := e.client.gh.Issues.Get(ctx, "acme", "golden-paths", n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var labels []string
+	for _, l := range is.Labels {
+		labels = append(labels, l.GetName())
+	}
+	sort.Strings(labels)
+	if is.GetState() != "closed" || is.GetStateReason() != "completed" || fmt.Sprint(labels) != "[goldenpath goldenpath:created]" {
+		t.Errorf("issue: state %s (%s), labels %v", is.GetState(), is.GetStateReason(), labels)
 	}
 }

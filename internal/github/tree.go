@@ -66,6 +66,35 @@ func (c *Client) ReadTree(ctx context.Context, owner, repo, ref string) (map[str
 	return maps.Clone(files), sha, nil
 }
 
+// CachedTree returns the files of owner/repo at commit sha from this
+// process's tree cache, with no request; ok is false when they are not
+// cached (or sha is not a full commit SHA). The map is the caller's; the
+// byte slices are shared with the cache and must not be modified.
+func (c *Client) CachedTree(owner, repo, sha string) (map[string]File, bool) {
+	sha = strings.ToLower(sha)
+	if !isSHA(sha) {
+		return nil, false
+	}
+	files, ok := c.app.trees.get(strings.ToLower(owner + "/" + repo + "@" + sha))
+	if !ok {
+		return nil, false
+	}
+	return maps.Clone(files), true
+}
+
+// CacheTree puts files read elsewhere (a cache shared between replicas) into
+// this process's tree cache as owner/repo at commit sha, so ReadTree answers
+// them with no request. A ref that is not a full commit SHA is ignored: only
+// a commit's files never change. The cache keeps files; the caller must not
+// modify their byte slices afterwards.
+func (c *Client) CacheTree(owner, repo, sha string, files map[string]File) {
+	sha = strings.ToLower(sha)
+	if !isSHA(sha) {
+		return
+	}
+	c.app.trees.put(strings.ToLower(owner+"/"+repo+"@"+sha), maps.Clone(files))
+}
+
 // ResolveRef turns a branch, tag or short SHA into a commit SHA with one cheap
 // request (GET /repos/{o}/{r}/commits/{ref}, Accept: application/vnd.github.sha);
 // a full SHA is returned as is. Annotated tags resolve to their commit.
