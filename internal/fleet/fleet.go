@@ -95,6 +95,21 @@ var schema = []string{
 		updated_at BIGINT NOT NULL,
 		PRIMARY KEY (owner_key, name_key, template)
 	)`,
+	// One row per upgrade pull request the bot opened (kind "opened", kept
+	// for a day for prHourlyLimit) or is about to open (kind "reserved":
+	// a slot taken under the limits before the create call, confirmed or
+	// released after it, free again at expires_at if neither happened).
+	`CREATE TABLE IF NOT EXISTS goldenpath_pr_opening (
+		id TEXT PRIMARY KEY,
+		owner_key TEXT NOT NULL,
+		name_key TEXT NOT NULL,
+		template TEXT NOT NULL,
+		version TEXT NOT NULL,
+		kind TEXT NOT NULL,
+		opened_at BIGINT NOT NULL,
+		expires_at BIGINT NOT NULL
+	)`,
+	`CREATE INDEX IF NOT EXISTS goldenpath_pr_opening_owner ON goldenpath_pr_opening (owner_key, kind, opened_at)`,
 	`CREATE TABLE IF NOT EXISTS goldenpath_etag (
 		cache_key TEXT PRIMARY KEY,
 		etag TEXT NOT NULL,
@@ -131,8 +146,23 @@ func migrate(ctx context.Context, db *store.DB) error {
 	if err := addColumn(ctx, db, "goldenpath_upgrade_pr", "opened_at", "BIGINT NOT NULL DEFAULT 0"); err != nil {
 		return err
 	}
-	_, err := db.SQL.ExecContext(ctx, `CREATE INDEX IF NOT EXISTS goldenpath_upgrade_pr_opened ON goldenpath_upgrade_pr (owner_key, opened_at)`)
-	return err
+	if _, err := db.SQL.ExecContext(ctx, `CREATE INDEX IF NOT EXISTS goldenpath_upgrade_pr_opened ON goldenpath_upgrade_pr (owner_key, opened_at)`); err != nil {
+		return err
+	}
+	// goldenpath_pr_opening came after opened_at: the openings recorded
+	// there before (the latest per repository) join the history so that an
+	// upgrade does not reset prHourlyLimit. The id is the one SetUpgradePR
+	// gives an opening, so running this again adds nothing.
+	_, err := db.SQL.ExecContext(ctx, db.Rebind(`
+		INSERT INTO goldenpath_pr_opening (id, owner_key, name_key, template, version, kind, opened_at, expires_at)
+		SELECT owner_key || '/' || name_key || '/' || template || '@' || CAST(opened_at AS TEXT),
+			owner_key, name_key, template, target_version, ?, opened_at, 0
+		FROM goldenpath_upgrade_pr WHERE opened_at >= ? AND opened_at <> 0
+		ON CONFLICT (id) DO NOTHING`), kindOpened, micros(time.Now().Add(-openingRetention)))
+	if err != nil {
+		return fmt.Errorf("copying upgrade PR openings into goldenpath_pr_opening: %w", err)
+	}
+	return nil
 }
 
 // addColumn adds a column unless the table has it. PostgreSQL says so in

@@ -10,16 +10,34 @@ import (
 
 // SetUpgradePR records the upgrade pull request of a repository for a
 // template (one row per repository and template; UpdatedAt is set to now,
-// OpenedAt kept when pr.OpenedAt is zero).
+// OpenedAt kept when pr.OpenedAt is zero). A non-zero OpenedAt also appends
+// an opening to the owner's history that prHourlyLimit counts (once per
+// pull request and time, so recording the same opening again adds nothing).
 func (x *Index) SetUpgradePR(ctx context.Context, pr UpgradePR) error {
 	if pr.Owner == "" || pr.Name == "" || pr.Template == "" {
 		return fmt.Errorf("recording the upgrade PR of %s/%s: owner, name and template are required", pr.Owner, pr.Name)
 	}
+	tx, err := x.db.SQL.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("recording the upgrade PR of %s/%s: %w", pr.Owner, pr.Name, err)
+	}
+	defer tx.Rollback()
+	if err := x.setUpgradePR(ctx, tx, pr); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("recording the upgrade PR of %s/%s: %w", pr.Owner, pr.Name, err)
+	}
+	return nil
+}
+
+// setUpgradePR is SetUpgradePR inside the caller's transaction.
+func (x *Index) setUpgradePR(ctx context.Context, tx *sql.Tx, pr UpgradePR) error {
 	var opened int64
 	if !pr.OpenedAt.IsZero() {
 		opened = micros(pr.OpenedAt)
 	}
-	_, err := x.db.SQL.ExecContext(ctx, x.db.Rebind(`
+	_, err := tx.ExecContext(ctx, x.db.Rebind(`
 		INSERT INTO goldenpath_upgrade_pr (owner_key, name_key, template, owner, name, target_version, number, state, conflicts, last_error, opened_at, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (owner_key, name_key, template) DO UPDATE SET
@@ -30,6 +48,17 @@ func (x *Index) SetUpgradePR(ctx context.Context, pr UpgradePR) error {
 		key(pr.Owner), key(pr.Name), pr.Template, pr.Owner, pr.Name, pr.TargetVersion, pr.Number, pr.State, pr.Conflicts, pr.LastError, opened, micros(x.now()))
 	if err != nil {
 		return fmt.Errorf("recording the upgrade PR of %s/%s: %w", pr.Owner, pr.Name, err)
+	}
+	if opened == 0 {
+		return nil
+	}
+	_, err = tx.ExecContext(ctx, x.db.Rebind(`
+		INSERT INTO goldenpath_pr_opening (id, owner_key, name_key, template, version, kind, opened_at, expires_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, 0)
+		ON CONFLICT (id) DO NOTHING`),
+		openingID(pr.Owner, pr.Name, pr.Template, opened), key(pr.Owner), key(pr.Name), pr.Template, pr.TargetVersion, kindOpened, opened)
+	if err != nil {
+		return fmt.Errorf("recording the opening of the upgrade PR of %s/%s: %w", pr.Owner, pr.Name, err)
 	}
 	return nil
 }
@@ -95,14 +124,15 @@ func (x *Index) CountUpgradePRs(ctx context.Context, owner, state string) (int, 
 }
 
 // UpgradePRsOpenedSince returns when the upgrade PRs of owner opened at or
-// after since were opened, oldest first: prHourlyLimit, counted in the
-// database so that every replica sees the others' pull requests.
+// after since were opened, oldest first, from the history of openings (so a
+// repository whose pull request was closed and a new one opened counts
+// twice). Reservations not yet confirmed are not included.
 func (x *Index) UpgradePRsOpenedSince(ctx context.Context, owner string, since time.Time) ([]time.Time, error) {
 	wrap := func(err error) error {
 		return fmt.Errorf("listing upgrade PRs of %s opened since %s: %w", owner, since.UTC().Format(time.RFC3339), err)
 	}
-	rows, err := x.db.SQL.QueryContext(ctx, x.db.Rebind(`SELECT opened_at FROM goldenpath_upgrade_pr WHERE owner_key = ? AND opened_at >= ? AND opened_at <> 0 ORDER BY opened_at`),
-		key(owner), micros(since))
+	rows, err := x.db.SQL.QueryContext(ctx, x.db.Rebind(`SELECT opened_at FROM goldenpath_pr_opening WHERE owner_key = ? AND kind = ? AND opened_at >= ? ORDER BY opened_at`),
+		key(owner), kindOpened, micros(since))
 	if err != nil {
 		return nil, wrap(err)
 	}

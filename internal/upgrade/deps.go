@@ -2,7 +2,6 @@ package upgrade
 
 import (
 	"context"
-	"time"
 
 	"github.com/goldenpath-dev/goldenpath/internal/fleet"
 	"github.com/goldenpath-dev/goldenpath/internal/github"
@@ -47,8 +46,11 @@ type Fleet interface {
 	SetUpgradePR(ctx context.Context, pr fleet.UpgradePR) error
 	UpgradePR(ctx context.Context, owner, name, template string) (fleet.UpgradePR, error)
 	UpgradePRs(ctx context.Context, template string) ([]fleet.UpgradePR, error)
-	CountUpgradePRs(ctx context.Context, owner, state string) (int, error)
-	UpgradePRsOpenedSince(ctx context.Context, owner string, since time.Time) ([]time.Time, error)
+	// ReservePRSlot, ConfirmPRSlot and ReleasePRSlot apply the account's
+	// prConcurrentLimit and prHourlyLimit across replicas.
+	ReservePRSlot(ctx context.Context, r fleet.SlotRequest) (fleet.Slot, error)
+	ConfirmPRSlot(ctx context.Context, slot fleet.Slot, pr fleet.UpgradePR) error
+	ReleasePRSlot(ctx context.Context, slot fleet.Slot) error
 	ETag(ctx context.Context, cacheKey string) (etag string, body []byte, err error)
 	SetETag(ctx context.Context, cacheKey, etag string, body []byte) error
 }

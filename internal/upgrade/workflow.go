@@ -61,6 +61,12 @@ type Config struct {
 	SnoozeConcurrent time.Duration
 	// Hour is the window of prHourlyLimit (default an hour; shrunk in tests).
 	Hour time.Duration
+	// SlotTTL is how long a slot reserved under the limits counts when the
+	// job that took it neither opened its pull request nor gave the slot
+	// back (a replica died, or the create call's outcome is unknown).
+	// Default 15 minutes: longer than a job may run (the queue's JobTimeout,
+	// 10 minutes by default).
+	SlotTTL time.Duration
 	Now  func() time.Time
 }
 
@@ -92,6 +98,9 @@ func New(cfg Config) (*Workflow, error) {
 	}
 	if cfg.Hour <= 0 {
 		cfg.Hour = time.Hour
+	}
+	if cfg.SlotTTL <= 0 {
+		cfg.SlotTTL = 15 * time.Minute
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -340,14 +349,31 @@ func (w *Workflow) upgradeRepo(ctx context.Context, a RepoArgs) (outcome, error)
 	}
 
 	// Limits apply to new pull requests only: updating one is free.
+	// release: the slot goes back when the job ends, unless the pull
+	// request was opened, or may have been (a create call with no clear
+	// answer): then the slot keeps counting until it expires, never forever.
+	var slot fleet.Slot
+	release := false
 	if !reuse {
-		release, err := w.reserve(ctx, a)
+		s, err := w.reserve(ctx, a, name, target)
 		if err != nil {
-			return outSnoozed, err
+			var snooze *river.JobSnoozeError
+			if errors.As(err, &snooze) {
+				return outSnoozed, err
+			}
+			return "", err
 		}
-		if release != nil {
-			defer release()
-		}
+		slot, release = s, true
+		defer func() {
+			if !release {
+				return
+			}
+			rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+			defer cancel()
+			if err := w.cfg.Fleet.ReleasePRSlot(rctx, slot); err != nil {
+				log.Warn("giving an upgrade PR slot back; it expires by itself", slog.Any("error", err))
+			}
+		}()
 	}
 
 	oldT, err := w.templates.load(ctx, gh, a.TemplatesOwner, a.TemplatesRepo, name, template.Tag(name, from), "")
@@ -422,6 +448,11 @@ func (w *Workflow) upgradeRepo(ctx context.Context, a RepoArgs) (outcome, error)
 		}
 	} else {
 		made, err := gh.CreatePR(ctx, a.Owner, a.Repo, github.NewPR{Title: title, Body: body, Head: upBranch, Base: branch, Draft: conflicts > 0})
+		if err != nil && !errors.Is(err, github.ErrValidation) && !errors.Is(err, github.ErrNotFound) && !errors.Is(err, github.ErrConflict) {
+			// Opened, or maybe opened (no clear answer): the reservation
+			// keeps counting until it is confirmed or expires.
+			release = false
+		}
 		if errors.Is(err, github.ErrAlreadyExists) {
 			// Opened by an earlier attempt whose answer was lost.
 			if made, err = gh.FindPR(ctx, a.Owner, a.Repo, upBranch); err == nil && made != nil {
@@ -435,10 +466,14 @@ func (w *Workflow) upgradeRepo(ctx context.Context, a RepoArgs) (outcome, error)
 			return "", fmt.Errorf("opening the upgrade pull request of %s/%s: not found after GitHub said it exists", a.Owner, a.Repo)
 		}
 		pr, out = made, outOpened
-		// Recorded at once with when it was opened (prHourlyLimit counts it
+		// Recorded at once with when it was opened, the reservation turned
+		// into an opening in the same transaction (prHourlyLimit counts it
 		// from the index), before anything else can fail and leave a retry
 		// to find it open.
-		if err := w.recordPRAt(ctx, a, name, target.String(), pr.Number, fleet.PROpen, conflicts, "", w.cfg.Now()); err != nil {
+		rec := fleet.UpgradePR{Owner: a.Owner, Name: a.Repo, Template: name, TargetVersion: target.String(), Number: pr.Number,
+			State: fleet.PROpen, Conflicts: conflicts, OpenedAt: w.cfg.Now()}
+		release = false // opened: if the confirmation fails, the reservation counts until it expires
+		if err := w.cfg.Fleet.ConfirmPRSlot(ctx, slot, rec); err != nil {
 			return "", err
 		}
 		if err := gh.AddLabels(ctx, a.Owner, a.Repo, pr.Number, []string{Label}); err != nil {
@@ -589,46 +624,22 @@ func (w *Workflow) OnDiscard(ctx context.Context, a RepoArgs, err error) {
 }
 
 // reserve applies prConcurrentLimit and prHourlyLimit of the repository's
-// account before a new pull request: over a limit it returns
-// river.JobSnooze, so the job waits rather than fails. Both are counted in
-// the fleet index, so every replica sees the pull requests the others
-// opened (the workflow records OpenedAt when it opens one). The returned
-// release ends the reservation.
-func (w *Workflow) reserve(ctx context.Context, a RepoArgs) (func(), error) {
-	if a.PRConcurrentLimit <= 0 && a.PRHourlyLimit <= 0 {
-		return nil, nil
+// account before a new pull request and takes a slot under them: over a
+// limit it returns river.JobSnooze, so the job waits rather than fails. The
+// check and the reservation are one transaction under the account's lock in
+// the database, so replicas racing for the last slot cannot both take it.
+// A slot is taken even without limits: its confirmation is the record of
+// the opening that a later rollout with limits counts.
+func (w *Workflow) reserve(ctx context.Context, a RepoArgs, name string, target *semver.Version) (fleet.Slot, error) {
+	now := w.cfg.Now()
+	slot, err := w.cfg.Fleet.ReservePRSlot(ctx, fleet.SlotRequest{Owner: a.Owner, Name: a.Repo, Template: name, Version: target.String(),
+		Concurrent: a.PRConcurrentLimit, Hourly: a.PRHourlyLimit, Window: w.cfg.Hour, TTL: w.cfg.SlotTTL, Now: now})
+	var limit *fleet.LimitError
+	if errors.As(err, &limit) {
+		if limit.RetryAt.IsZero() {
+			return fleet.Slot{}, river.JobSnooze(w.cfg.SnoozeConcurrent)
+		}
+		return fleet.Slot{}, river.JobSnooze(max(limit.RetryAt.Sub(now)+time.Second, time.Second))
 	}
-	owner := strings.ToLower(a.Owner)
-	// One reservation at a time per account in this process, so two
-	// workers cannot both take the last slot. (Across replicas two jobs
-	// checking at the same instant may still both pass: a limit can be
-	// exceeded by the number of replicas minus one, never more.)
-	unlock := w.locks.Lock("limits:" + owner)
-	if a.PRConcurrentLimit > 0 {
-		open, err := w.cfg.Fleet.CountUpgradePRs(ctx, owner, fleet.PROpen)
-		if err != nil {
-			unlock()
-			return nil, err
-		}
-		if open >= a.PRConcurrentLimit {
-			unlock()
-			return nil, river.JobSnooze(w.cfg.SnoozeConcurrent)
-		}
-	}
-	if a.PRHourlyLimit > 0 {
-		now := w.cfg.Now()
-		recent, err := w.cfg.Fleet.UpgradePRsOpenedSince(ctx, owner, now.Add(-w.cfg.Hour).Add(time.Microsecond))
-		if err != nil {
-			unlock()
-			return nil, err
-		}
-		if len(recent) >= a.PRHourlyLimit {
-			// Wait until the oldest pull request that keeps the count at the
-			// limit leaves the window.
-			wait := recent[len(recent)-a.PRHourlyLimit].Add(w.cfg.Hour).Sub(now) + time.Second
-			unlock()
-			return nil, river.JobSnooze(max(wait, time.Second))
-		}
-	}
-	return unlock, nil
+	return slot, err
 }
