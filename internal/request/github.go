@@ -2,6 +2,7 @@ package request
 
 import (
 	"context"
+	"time"
 
 	"github.com/goldenpath-dev/goldenpath/internal/github"
 )
@@ -12,6 +13,8 @@ import (
 type GitHub interface {
 	ListTags(ctx context.Context, owner, repo, prefix string) ([]github.Tag, error)
 	ReadTree(ctx context.Context, owner, repo, ref string) (map[string]github.File, string, error)
+	CachedTree(owner, repo, sha string) (map[string]github.File, bool)
+	CacheTree(owner, repo, sha string, files map[string]github.File)
 	GetFile(ctx context.Context, owner, repo, path, ref string) ([]byte, string, error)
 	GetRepo(ctx context.Context, owner, repo string) (*github.Repo, error)
 	CreateRepoWithFiles(ctx context.Context, org, name string, opts github.RepoOptions, files map[string]github.File, message string) (*github.Repo, error)
@@ -22,12 +25,23 @@ type GitHub interface {
 	RemoveLabel(ctx context.Context, owner, repo string, number int, label string) error
 	EnsureLabels(ctx context.Context, owner, repo string, labels []github.Label) error
 	CloseIssue(ctx context.Context, owner, repo string, number int, reason string) error
+	CloseWithLabels(ctx context.Context, owner, repo string, number int, reason string, labels []string) error
 	IsOrgMember(ctx context.Context, org, user string) (bool, error)
 	TeamExists(ctx context.Context, org, team string) (bool, error)
 	IsTeamMember(ctx context.Context, org, team, user string) (bool, error)
 }
 
 var _ GitHub = (*github.Client)(nil)
+
+// SharedCache keeps what the workflow reads from the templates repository
+// where every replica finds it (a database table: *tmplcache.Cache): the tag
+// list with when it was read from GitHub, and archives by commit SHA.
+type SharedCache interface {
+	Tags(ctx context.Context, owner, repo string) (tags []github.Tag, fetchedAt time.Time, ok bool, err error)
+	PutTags(ctx context.Context, owner, repo string, tags []github.Tag, fetchedAt time.Time) error
+	Archive(ctx context.Context, owner, repo, sha string) (map[string]github.File, bool, error)
+	PutArchive(ctx context.Context, owner, repo, sha string, files map[string]github.File) error
+}
 
 // Clients adapts a GitHub App to Config.Client: one cached client per
 // installation.

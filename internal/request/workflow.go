@@ -37,6 +37,10 @@ type Config struct {
 	Client func(ctx context.Context, installationID int64) (GitHub, error)
 	// Fleet records created repositories for template upgrades.
 	Fleet Fleet
+	// Shared, when set, is the cache of the templates repository that all
+	// replicas share: a replica with nothing in memory reads the tags and
+	// the template archive there instead of from GitHub.
+	Shared SharedCache
 	// TemplatesRepo is the templates repository's name in each account.
 	TemplatesRepo string
 	Logger        *slog.Logger
@@ -267,11 +271,12 @@ func (w *Workflow) EnsureLabels(ctx context.Context, installationID int64, org s
 			names[n] = true
 		}
 	}
-	// Warm the client's tree cache with every template's published version,
-	// so a request pays no archive download.
+	// Warm the client's tree cache and the shared cache with every
+	// template's published version, so a request on any replica pays no
+	// archive download.
 	for _, n := range sortedKeys(names) {
 		if tag, _, ok := template.LatestVersion(tagNames, n); ok {
-			if _, _, err := gh.ReadTree(ctx, org, repo, treeRef(tags, tag)); err != nil {
+			if _, err := w.readTree(ctx, gh, org, repo, treeRef(tags, tag)); err != nil {
 				w.cfg.Logger.Warn("prefetching a template", "org", org, "tag", tag, "err", err)
 			}
 		}
@@ -555,14 +560,31 @@ func (w *Workflow) process(ctx context.Context, gh GitHub, r *request) error {
 	if _, err := gh.UpsertComment(ctx, org, repo, r.ref.Number, Marker, success.body()); err != nil {
 		return fmt.Errorf("commenting on %s/%s#%d: %w", org, repo, r.ref.Number, err)
 	}
-	if err := w.setLabels(ctx, gh, r, name, LabelCreated); err != nil {
-		return err
-	}
-	if err := gh.CloseIssue(ctx, org, repo, r.ref.Number, "completed"); err != nil {
+	// One write labels and closes the issue. The label set is built from the
+	// event's labels, so a label someone adds in the instant between the
+	// event and this write is lost: a fair price for a request that is done.
+	final := doneLabels(r.labels, LabelCreated, LabelRequest, TemplateLabelPfx+name)
+	if err := gh.CloseWithLabels(ctx, org, repo, r.ref.Number, "completed", final); err != nil {
 		return fmt.Errorf("closing %s/%s#%d: %w", org, repo, r.ref.Number, err)
 	}
+	r.labels = final
 	w.markFinished(r.url)
 	return nil
+}
+
+// doneLabels is the label set of a finished request: the issue's labels,
+// plus add where missing, without goldenpath:needs-changes (compared as
+// GitHub compares label names, case-insensitively).
+func doneLabels(have []string, add ...string) []string {
+	out := make([]string, 0, len(have)+len(add))
+	seen := map[string]bool{strings.ToLower(LabelNeedsChanges): true}
+	for _, l := range append(slices.Clone(have), add...) {
+		if k := strings.ToLower(l); l != "" && !seen[k] {
+			seen[k] = true
+			out = append(out, l)
+		}
+	}
+	return out
 }
 
 func titleOf(m *template.Manifest, id string) string {
@@ -640,8 +662,16 @@ type cachedTags struct {
 	at   time.Time
 }
 
-// listTags lists the tags of the templates repository, from the cache
-// unless fresh is asked or the cached list is older than tagTTL.
+// sharedTagTTL bounds how old a tag list read from the shared cache may be.
+// Whichever replica works a push to the templates repository stores a fresh
+// list there (EnsureLabels), so the shared list is current in steady state;
+// the hour only bounds what a missed push delivery costs.
+const sharedTagTTL = time.Hour
+
+// listTags lists the tags of the templates repository: from this process's
+// memory (younger than tagTTL), else from the shared cache (read from GitHub
+// less than sharedTagTTL ago), else from GitHub, stored in both. fresh asks
+// GitHub whatever the caches hold.
 func (w *Workflow) listTags(ctx context.Context, gh GitHub, org, repo string, fresh bool) ([]github.Tag, error) {
 	key := strings.ToLower(org + "/" + repo)
 	w.mu.Lock()
@@ -650,14 +680,84 @@ func (w *Workflow) listTags(ctx context.Context, gh GitHub, org, repo string, fr
 	if ok && !fresh && w.cfg.Now().Sub(c.at) < tagTTL {
 		return c.tags, nil
 	}
+	remember := func(tags []github.Tag) {
+		w.mu.Lock()
+		w.tags[key] = cachedTags{tags: tags, at: w.cfg.Now()}
+		w.mu.Unlock()
+	}
+	if w.cfg.Shared != nil && !fresh {
+		tags, at, ok, err := w.cfg.Shared.Tags(ctx, org, repo)
+		switch {
+		case err != nil:
+			// The shared cache only spares requests: GitHub answers instead.
+			w.cfg.Logger.Warn("reading the shared tag list", "org", org, "repo", repo, "err", err)
+		case ok && w.cfg.Now().Sub(at) < sharedTagTTL:
+			remember(tags)
+			return tags, nil
+		}
+	}
+	fetched := w.cfg.Now()
 	tags, err := gh.ListTags(ctx, org, repo, "")
 	if err != nil {
 		return nil, fmt.Errorf("listing the tags of %s/%s: %w", org, repo, err)
 	}
-	w.mu.Lock()
-	w.tags[key] = cachedTags{tags: tags, at: w.cfg.Now()}
-	w.mu.Unlock()
+	remember(tags)
+	if w.cfg.Shared != nil {
+		if err := w.cfg.Shared.PutTags(ctx, org, repo, tags, fetched); err != nil {
+			w.cfg.Logger.Warn("storing the shared tag list", "org", org, "repo", repo, "err", err)
+		}
+	}
 	return tags, nil
+}
+
+// readTree returns the files of the templates repository at ref. A commit
+// SHA (a lightweight tag's target, which is what tags point at) is looked up
+// in the client's memory, then in the shared cache, and only then downloaded
+// from GitHub and shared: a commit's files never change. Other refs (an
+// annotated tag) go to ReadTree, which resolves them first.
+func (w *Workflow) readTree(ctx context.Context, gh GitHub, org, repo, ref string) (map[string]github.File, error) {
+	sha := strings.ToLower(ref)
+	if !isCommitSHA(sha) {
+		files, _, err := gh.ReadTree(ctx, org, repo, ref)
+		return files, err
+	}
+	if files, ok := gh.CachedTree(org, repo, sha); ok {
+		return files, nil
+	}
+	if w.cfg.Shared != nil {
+		files, ok, err := w.cfg.Shared.Archive(ctx, org, repo, sha)
+		switch {
+		case err != nil:
+			w.cfg.Logger.Warn("reading a shared template archive", "org", org, "repo", repo, "sha", sha, "err", err)
+		case ok:
+			gh.CacheTree(org, repo, sha, files)
+			return files, nil
+		}
+	}
+	files, _, err := gh.ReadTree(ctx, org, repo, sha)
+	if err != nil {
+		return nil, err
+	}
+	if w.cfg.Shared != nil {
+		// Too large an archive is simply not shared: each replica downloads it.
+		if err := w.cfg.Shared.PutArchive(ctx, org, repo, sha, files); err != nil {
+			w.cfg.Logger.Warn("storing a shared template archive", "org", org, "repo", repo, "sha", sha, "err", err)
+		}
+	}
+	return files, nil
+}
+
+// isCommitSHA reports whether s is a full lower-case hexadecimal SHA-1.
+func isCommitSHA(s string) bool {
+	if len(s) != 40 {
+		return false
+	}
+	for _, r := range s {
+		if (r < '0' || r > '9') && (r < 'a' || r > 'f') {
+			return false
+		}
+	}
+	return true
 }
 
 // policyTTL bounds how long a replica trusts its copy of goldenpath.yaml.
@@ -715,7 +815,7 @@ func (w *Workflow) load(ctx context.Context, gh GitHub, org, repo, name string, 
 				"The maintainers of the templates repository publish one by pushing such a tag; then comment `/retry`.", org, repo, name),
 		}, nil
 	}
-	files, _, err := gh.ReadTree(ctx, org, repo, treeRef(tags, tag))
+	files, err := w.readTree(ctx, gh, org, repo, treeRef(tags, tag))
 	if err != nil {
 		return nil, nil, fmt.Errorf("reading %s/%s at %s: %w", org, repo, tag, err)
 	}

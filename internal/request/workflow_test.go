@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/goldenpath-dev/goldenpath/internal/store"
+	"github.com/goldenpath-dev/goldenpath/internal/store/storetest"
+	"github.com/goldenpath-dev/goldenpath/internal/tmplcache"
 	"io/fs"
 	"sort"
 	"strings"
@@ -526,42 +529,77 @@ func TestIdempotency(t *testing.T) {
 }
 
 // TestRequestBudget: one go-service request costs at most 12 GitHub
-// requests (token creation aside), whatever the file count, and sends no
-// write twice. The templates were loaded when the templates repository was
-// last pushed to (EnsureLabels), as the server does.
+// requests (token creation aside), whatever the file count, on any replica
+// in steady state, and sends no write twice. Steady state: the templates
+// were loaded when the templates repository was last pushed to
+// (EnsureLabels, by whichever replica got the push), and goldenpath.yaml is
+// older than its one-minute cache, so every case pays for reading it.
+//   - warm: the replica that worked the push;
+//   - second replica: another process, nothing in memory, sharing the database;
+//   - stale shared tags: a second replica when the shared tag list is over an
+//     hour old (a push delivery was missed): one more request, the tag list;
+//   - cold: a new process on an empty database, measured (tags, policy and
+//     the archive are all read from GitHub).
 func TestRequestBudget(t *testing.T) {
+	cases := []struct {
+		name    string
+		replica func(w *world) *Workflow
+		wait    time.Duration
+		limit   int
+		tagList int // GET matching-refs (the tag list) expected
+	}{
+		{"warm", func(w *world) *Workflow { return w.wf }, 2 * time.Minute, budget, 0},
+		{"second replica", func(w *world) *Workflow { return w.replica(w.shared) }, 2 * time.Minute, budget, 0},
+		{"stale shared tags", func(w *world) *Workflow { return w.replica(w.shared) }, 2 * time.Hour, budget + 1, 1},
+		{"cold", func(w *world) *Workflow {
+			return w.replica(tmplcache.New(storetest.Open(w.t, store.SQLite)))
+		}, 2 * time.Minute, budget + 3, 1},
+	}
 	for _, extra := range []int{0, 300} {
-		t.Run(fmt.Sprintf("%d extra files", extra), func(t *testing.T) {
-			w := newWorld(t, "")
-			if extra > 0 {
-				manifest, err := fs.ReadFile(templates.FS(), "templates/go-service/template.yaml")
-				mustNil(t, err)
-				files := map[string][]byte{"templates/go-service/template.yaml": manifest} // main has a WIP one
-				for i := range extra {
-					files[fmt.Sprintf("templates/go-service/skeleton/internal/gen/f%03d.go.tmpl", i)] = []byte("package gen // {{ .name }}\n")
+		for _, c := range cases {
+			t.Run(fmt.Sprintf("%s, %d extra files", c.name, extra), func(t *testing.T) {
+				w := newWorld(t, "")
+				if extra > 0 {
+					manifest, err := fs.ReadFile(templates.FS(), "templates/go-service/template.yaml")
+					mustNil(t, err)
+					files := map[string][]byte{"templates/go-service/template.yaml": manifest} // main has a WIP one
+					for i := range extra {
+						files[fmt.Sprintf("templates/go-service/skeleton/internal/gen/f%03d.go.tmpl", i)] = []byte("package gen // {{ .name }}\n")
+					}
+					sha, err := w.sim.Push(testOrg, templRepo, "main", files, "Many files", "bob")
+					mustNil(t, err)
+					mustNil(t, w.sim.Tag(testOrg, templRepo, "go-service/v1.3.0", sha))
+					mustNil(t, w.wf.EnsureLabels(context.Background(), w.inst, testOrg)) // the push event
 				}
-				sha, err := w.sim.Push(testOrg, templRepo, "main", files, "Many files", "bob")
-				mustNil(t, err)
-				mustNil(t, w.sim.Tag(testOrg, templRepo, "go-service/v1.3.0", sha))
-				mustNil(t, w.wf.EnsureLabels(context.Background(), w.inst, testOrg)) // the push event
-			}
-			ev := w.open("alice", readBody(t, "go-service-valid.md"), "goldenpath", "template:go-service")
-			w.sim.ResetCounts()
-			mustNil(t, w.wf.HandleIssue(context.Background(), ev))
-			if _, ok := w.repoFile("payments-api", fmt.Sprintf("internal/gen/f%03d.go", extra-1)); extra > 0 && !ok {
-				t.Fatal("the extra files were not written")
-			}
-			n, routes := w.requests()
-			t.Logf("%d requests: %v", n, routes)
-			if n > budget {
-				t.Errorf("%d GitHub requests for one request, want at most %d: %v", n, budget, routes)
-			}
-			for r, k := range routes {
-				if !strings.HasPrefix(r, "GET ") && k > 1 {
-					t.Errorf("write sent %d times: %s", k, r)
+				w.advance(c.wait)
+				wf := c.replica(w)
+				ev := w.open("alice", readBody(t, "go-service-valid.md"), "goldenpath", "template:go-service")
+				w.sim.ResetCounts()
+				mustNil(t, wf.HandleIssue(context.Background(), ev))
+				if _, ok := w.repoFile("payments-api", fmt.Sprintf("internal/gen/f%03d.go", extra-1)); extra > 0 && !ok {
+					t.Fatal("the extra files were not written")
 				}
-			}
-		})
+				if is := w.issue(ev.Number); closedAs(is) != "completed" || !has(is.Labels, LabelCreated) || has(is.Labels, LabelNeedsChanges) {
+					t.Errorf("issue not finished: %+v", is)
+				}
+				n, routes := w.requests()
+				t.Logf("%s: %d requests: %v", c.name, n, routes)
+				if n > c.limit {
+					t.Errorf("%d GitHub requests for one request, want at most %d: %v", n, c.limit, routes)
+				}
+				if got := routes["GET /repos/{owner}/{repo}/contents/{path}"]; got < 1 {
+					t.Errorf("goldenpath.yaml (older than a minute) was not read again: %v", routes)
+				}
+				if got := routes["GET /repos/{owner}/{repo}/git/matching-refs/{ref}"]; got != c.tagList {
+					t.Errorf("tag list read %d times, want %d: %v", got, c.tagList, routes)
+				}
+				for r, k := range routes {
+					if !strings.HasPrefix(r, "GET ") && k > 1 {
+						t.Errorf("write sent %d times: %s", k, r)
+					}
+				}
+			})
+		}
 	}
 }
 

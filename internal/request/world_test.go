@@ -19,6 +19,7 @@ import (
 	"github.com/goldenpath-dev/goldenpath/internal/githubsim"
 	"github.com/goldenpath-dev/goldenpath/internal/store"
 	"github.com/goldenpath-dev/goldenpath/internal/store/storetest"
+	"github.com/goldenpath-dev/goldenpath/internal/tmplcache"
 	"github.com/goldenpath-dev/goldenpath/templates"
 )
 
@@ -36,7 +37,11 @@ type world struct {
 	app   *github.App
 	inst  int64
 	fleet *fleet.Index
-	wf    *Workflow
+	// shared is the database cache of the templates repository all
+	// replicas share.
+	shared *tmplcache.Cache
+	apiURL string
+	wf     *Workflow
 
 	mu     sync.Mutex
 	offset time.Duration // the workflow's clock runs ahead of the simulator's by this
@@ -116,22 +121,13 @@ func newWorld(t *testing.T, policyYAML string) *world {
 		}
 	}
 
-	app, err := github.NewApp(github.AppConfig{
-		AppID: sim.AppID(), PrivateKeyPEM: sim.AppPrivateKeyPEM(), BaseURL: srv.URL,
-		Logger: discard(),
-		Policy: github.Policy{
-			BaseBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond, EventualBackoff: time.Millisecond,
-			Pacing: github.Pacing{MinGap: time.Microsecond},
-		},
-	})
+	db := storetest.Open(t, store.SQLite)
+	idx, err := fleet.Open(context.Background(), db)
 	if err != nil {
 		t.Fatal(err)
 	}
-	idx, err := fleet.Open(context.Background(), storetest.Open(t, store.SQLite))
-	if err != nil {
-		t.Fatal(err)
-	}
-	w := &world{t: t, sim: sim, app: app, inst: inst, fleet: idx}
+	w := &world{t: t, sim: sim, inst: inst, fleet: idx, shared: tmplcache.New(db), apiURL: srv.URL}
+	w.app = w.newApp()
 	w.wf = w.newWorkflow()
 	// As on installation: the labels the forms carry exist before anyone files one.
 	if err := w.wf.EnsureLabels(context.Background(), inst, testOrg); err != nil {
@@ -142,6 +138,39 @@ func newWorld(t *testing.T, policyYAML string) *world {
 	return w
 }
 
+// newApp is the GitHub App clients of one process: its tree cache starts empty.
+func (w *world) newApp() *github.App {
+	app, err := github.NewApp(github.AppConfig{
+		AppID: w.sim.AppID(), PrivateKeyPEM: w.sim.AppPrivateKeyPEM(), BaseURL: w.apiURL,
+		Logger: discard(),
+		Policy: github.Policy{
+			BaseBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond, EventualBackoff: time.Millisecond,
+			Pacing: github.Pacing{MinGap: time.Microsecond},
+		},
+	})
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	return app
+}
+
+// replica is another process on the same GitHub: its own App clients and
+// workflow with nothing in memory, sharing the given cache (nil: none).
+func (w *world) replica(shared SharedCache) *Workflow {
+	wf, err := New(Config{
+		Client:        Clients(w.newApp()),
+		Fleet:         w.fleet,
+		Shared:        shared,
+		TemplatesRepo: DefaultTemplatesRepo,
+		Logger:        discard(),
+		Now:           w.now,
+	})
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	return wf
+}
+
 func discard() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 
 // newWorkflow is another replica, or the process after a restart: same
@@ -150,6 +179,7 @@ func (w *world) newWorkflow() *Workflow {
 	wf, err := New(Config{
 		Client:        Clients(w.app),
 		Fleet:         w.fleet,
+		Shared:        w.shared,
 		TemplatesRepo: DefaultTemplatesRepo,
 		Logger:        discard(),
 		Now:           w.now,
