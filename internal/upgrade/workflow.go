@@ -67,7 +67,7 @@ type Config struct {
 	// Default 15 minutes: longer than a job may run (the queue's JobTimeout,
 	// 10 minutes by default).
 	SlotTTL time.Duration
-	Now  func() time.Time
+	Now     func() time.Time
 }
 
 // Workflow runs upgrades. Safe for concurrent use.
