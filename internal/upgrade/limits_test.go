@@ -2,9 +2,14 @@ package upgrade
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"net/http"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/riverqueue/river"
 
 	"github.com/goldenpath-dev/goldenpath/internal/fleet"
 	"github.com/goldenpath-dev/goldenpath/internal/githubsim"
@@ -135,4 +140,140 @@ func (wd *world) countOpen(repos ...string) int {
 		n += len(wd.openPRs(r))
 	}
 	return n
+}
+
+// deliver hands the simulator's new webhook deliveries to the workflow and
+// returns the repository jobs they queued, without working them.
+func (wd *world) deliver() []RepoArgs {
+	wd.t.Helper()
+	ds := wd.sim.Deliveries()
+	for _, d := range ds[wd.seen:] {
+		if err := wd.w.HandleEvent(wd.ctx, d.Event, d.ID, d.Installation, d.Payload); err != nil {
+			wd.t.Fatalf("HandleEvent(%s.%s): %v", d.Event, d.Action, err)
+		}
+	}
+	wd.seen = len(ds)
+	ups, _ := wd.q.take()
+	return ups
+}
+
+// TestPRLimitsRaceAcrossReplicas: replicas work the jobs of one rollout at
+// the same time; whatever the interleaving, the account's limit holds for
+// all of them together: exactly one pull request for the last slot.
+func TestPRLimitsRaceAcrossReplicas(t *testing.T) {
+	tests := []struct {
+		name   string
+		policy string
+	}{
+		{name: "concurrent", policy: "upgrades:\n  prConcurrentLimit: 1\n"},
+		{name: "hourly", policy: "upgrades:\n  prHourlyLimit: 1\n"},
+	}
+	repos := []string{"a", "b", "c", "d"}
+	for _, d := range storetest.Dialects {
+		for _, tc := range tests {
+			t.Run(fmt.Sprintf("%s/%s", d, tc.name), func(t *testing.T) {
+				wd := newWorldOn(t, d, githubsim.Limits{Disabled: true}, testPolicy())
+				for range len(repos) - 1 {
+					wd.addReplica()
+				}
+				if _, err := wd.sim.Push(org, DefaultTemplatesRepo, "main", map[string][]byte{"goldenpath.yaml": []byte(tc.policy)}, "policy", "maintainer"); err != nil {
+					t.Fatal(err)
+				}
+				wd.publish("1.0.0", skeletonV1, "## 1.0.0\n")
+				for _, r := range repos {
+					wd.scaffold(r, "1.0.0", skeletonV1)
+				}
+				wd.run()
+				wd.publish("1.1.0", edited(skeletonV1, map[string]string{"X": "x\n"}), "## 1.1.0\n")
+				jobs := wd.deliver()
+				if len(jobs) != len(repos) {
+					t.Fatalf("%d jobs queued, want %d", len(jobs), len(repos))
+				}
+				start := make(chan struct{})
+				errs := make([]error, len(jobs))
+				var wg sync.WaitGroup
+				for i, a := range jobs {
+					wg.Add(1)
+					go func() {
+						defer wg.Done()
+						<-start
+						errs[i] = wd.replicas[i].UpgradeRepo(wd.ctx, a)
+					}()
+				}
+				close(start)
+				wg.Wait()
+				snoozed := 0
+				for i, err := range errs {
+					var snooze *river.JobSnoozeError
+					switch {
+					case errors.As(err, &snooze):
+						snoozed++
+					case err != nil:
+						t.Errorf("replica %d: %v", i, err)
+					}
+				}
+				if opened := wd.countOpen(repos...); opened != 1 || snoozed != len(repos)-1 {
+					t.Fatalf("replicas racing opened %d and snoozed %d; want 1 opened and %d snoozed", opened, snoozed, len(repos)-1)
+				}
+			})
+		}
+	}
+}
+
+// TestPRLimitsFailedCreate: a slot taken for a pull request GitHub refused
+// is given back at once; one whose create call got no clear answer (the
+// pull request may exist) counts until it expires, and not longer.
+func TestPRLimitsFailedCreate(t *testing.T) {
+	tests := []struct {
+		name     string
+		status   int
+		freedAft time.Duration // when b can open after a's failure
+	}{
+		{name: "refused", status: http.StatusUnprocessableEntity, freedAft: 0},
+		{name: "no answer", status: http.StatusBadGateway, freedAft: 15 * time.Minute},
+	}
+	for _, d := range storetest.Dialects {
+		for _, tc := range tests {
+			t.Run(fmt.Sprintf("%s/%s", d, tc.name), func(t *testing.T) {
+				wd := newWorldOn(t, d, githubsim.Limits{Disabled: true}, testPolicy())
+				now := time.Date(2026, 1, 1, 10, 0, 0, 0, time.UTC)
+				wd.w.cfg.Now = func() time.Time { return now }
+				if _, err := wd.sim.Push(org, DefaultTemplatesRepo, "main", map[string][]byte{"goldenpath.yaml": []byte("upgrades:\n  prConcurrentLimit: 1\n")}, "policy", "maintainer"); err != nil {
+					t.Fatal(err)
+				}
+				wd.publish("1.0.0", skeletonV1, "## 1.0.0\n")
+				wd.scaffold("a", "1.0.0", skeletonV1)
+				wd.scaffold("b", "1.0.0", skeletonV1)
+				wd.run()
+				wd.publish("1.1.0", edited(skeletonV1, map[string]string{"X": "x\n"}), "## 1.1.0\n")
+				jobs := map[string]RepoArgs{}
+				for _, a := range wd.deliver() {
+					jobs[a.Repo] = a
+				}
+				wd.sim.SetFaults([]githubsim.Fault{{Method: "POST", Pattern: "/repos/{owner}/{repo}/pulls", Rate: 1, Kind: githubsim.Error5xx, Status: tc.status}})
+				var snooze *river.JobSnoozeError
+				if err := wd.w.UpgradeRepo(wd.ctx, jobs["a"]); err == nil || errors.As(err, &snooze) {
+					t.Fatalf("a's job with GitHub answering %d = %v; want an error", tc.status, err)
+				}
+				wd.sim.SetFaults(nil)
+				if tc.freedAft > 0 {
+					now = now.Add(tc.freedAft - time.Second)
+					if err := wd.w.UpgradeRepo(wd.ctx, jobs["b"]); !errors.As(err, &snooze) {
+						t.Fatalf("b's job before a's slot expires = %v; want a snooze", err)
+					}
+					now = now.Add(time.Second)
+				}
+				if err := wd.w.UpgradeRepo(wd.ctx, jobs["b"]); err != nil {
+					t.Fatalf("b's job once a's slot is free = %v", err)
+				}
+				if n := len(wd.openPRs("b")); n != 1 {
+					t.Fatalf("b has %d open pull requests, want 1", n)
+				}
+				// a's retry waits for b's pull request now.
+				if err := wd.w.UpgradeRepo(wd.ctx, jobs["a"]); !errors.As(err, &snooze) {
+					t.Fatalf("a's retry = %v; want a snooze", err)
+				}
+			})
+		}
+	}
 }
