@@ -22,6 +22,7 @@ import (
 	"github.com/goldenpath-dev/goldenpath/internal/request"
 	"github.com/goldenpath-dev/goldenpath/internal/server"
 	"github.com/goldenpath-dev/goldenpath/internal/store"
+	"github.com/goldenpath-dev/goldenpath/internal/tmplcache"
 	"github.com/goldenpath-dev/goldenpath/internal/upgrade"
 	"github.com/goldenpath-dev/goldenpath/internal/upgrade/upgradejobs"
 	"github.com/goldenpath-dev/goldenpath/internal/webhook"
@@ -110,6 +111,7 @@ func New(ctx context.Context, opts Options) (*App, error) {
 	a.Requests, err = request.New(request.Config{
 		Client:        a.requestClient,
 		Fleet:         a.Fleet,
+		Shared:        tmplcache.New(db),
 		TemplatesRepo: cfg.TemplatesRepo,
 		Logger:        log,
 	})
