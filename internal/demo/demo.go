@@ -77,7 +77,7 @@ func Run(ctx context.Context, opts Options) error {
 	}); err != nil {
 		return err
 	}
-	say("3. The App is installed on %s; the bot created the request labels: %s.", org, strings.Join(w.Sim.Labels(org, w.TemplatesRepo), ", "))
+	say("3. The App is installed on %s; the bot created the request labels: %s.", org, strings.Join(ours(w.Sim.Labels(org, w.TemplatesRepo)), ", "))
 
 	set, err := template.LoadRepo(tmpl)
 	if err != nil {
@@ -233,6 +233,17 @@ func diffTrees(a, b map[string][]byte) string {
 		out.WriteString(merge.UnifiedDiff(oldName, newName, a[p], b[p], 3))
 	}
 	return out.String()
+}
+
+// ours keeps goldenpath's labels (GitHub's defaults are there too).
+func ours(labels []string) []string {
+	var out []string
+	for _, l := range labels {
+		if strings.HasPrefix(l, "goldenpath") || strings.HasPrefix(l, "template:") {
+			out = append(out, l)
+		}
+	}
+	return out
 }
 
 func hasAll(have []string, want ...string) bool {
