@@ -42,7 +42,8 @@ type Options struct {
 	Queue queue.Options
 	// DashboardEvery batches fleet dashboard refreshes (default: the
 	// upgrade jobs' own); ReconcileEvery is the period of the fleet
-	// reconcile (default 6 hours).
+	// reconcile (default 6 hours; negative: none, for tests that count
+	// requests and must not meet a reconcile started by leader election).
 	DashboardEvery time.Duration
 	ReconcileEvery time.Duration
 }
@@ -71,8 +72,11 @@ func New(ctx context.Context, opts Options) (*App, error) {
 		log = slog.New(slog.NewJSONHandler(nopWriter{}, nil))
 	}
 	cfg := opts.Config
-	if opts.ReconcileEvery == 0 {
+	switch {
+	case opts.ReconcileEvery == 0:
 		opts.ReconcileEvery = 6 * time.Hour
+	case opts.ReconcileEvery < 0:
+		opts.ReconcileEvery = 0 // no periodic reconcile
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))

@@ -394,7 +394,7 @@ func TestRedeliveryCreatesOnce(t *testing.T) {
 	eachDialect(t, func(t *testing.T, d store.Dialect) {
 		// The batched dashboard refresh would land among the redeliveries'
 		// (absent) writes; it is deferred out of this test.
-		w := newWorld(t, d, nil, func(o *sandbox.Options) { o.DashboardEvery = time.Hour })
+		w := newWorld(t, d, nil, func(o *sandbox.Options) { o.DashboardEvery = time.Hour; o.ReconcileEvery = -1 })
 		n := w.request(developer, goAnswers("payments-api"))
 		w.wantCreated(n, "payments-api")
 		var opened string
@@ -477,7 +477,9 @@ func TestRequestBudget(t *testing.T) {
 		// The fleet dashboard is refreshed in batches, for many requests at
 		// once; it is kept out of one request's bill (its own cost is
 		// measured in internal/upgrade).
-		w := newWorld(t, d, nil, func(o *sandbox.Options) { o.DashboardEvery = time.Hour })
+		// So is the fleet reconcile, which River starts whenever leader
+		// election settles — possibly in the middle of a measurement.
+		w := newWorld(t, d, nil, func(o *sandbox.Options) { o.DashboardEvery = time.Hour; o.ReconcileEvery = -1 })
 		w.Sim.ResetCounts()
 		n := w.request(developer, goAnswers("payments-api"))
 		w.wantCreated(n, "payments-api")

@@ -51,6 +51,9 @@ type Options struct {
 	// DashboardEvery batches fleet dashboard refreshes (default 1 s, the
 	// shortest; production waits 30 s).
 	DashboardEvery time.Duration
+	// ReconcileEvery is the fleet reconcile's period (default 6 h, first run
+	// at start-up once a leader is elected; negative: none).
+	ReconcileEvery time.Duration
 	// Handler, when set, wraps the simulator's handler (the tests check every
 	// exchange against GitHub's OpenAPI description there).
 	Handler func(http.Handler) http.Handler
@@ -113,7 +116,7 @@ func Start(ctx context.Context, opts Options) (*World, error) {
 	if opts.DashboardEvery == 0 {
 		opts.DashboardEvery = time.Second
 	}
-	a, err := app.New(ctx, app.Options{Config: cfg, Logger: opts.Logger, GitHubPolicy: opts.Policy, Queue: opts.Queue, DashboardEvery: opts.DashboardEvery})
+	a, err := app.New(ctx, app.Options{Config: cfg, Logger: opts.Logger, GitHubPolicy: opts.Policy, Queue: opts.Queue, DashboardEvery: opts.DashboardEvery, ReconcileEvery: opts.ReconcileEvery})
 	if err != nil {
 		w.Close()
 		return nil, err
