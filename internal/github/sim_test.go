@@ -719,9 +719,13 @@ func TestPacingKeepsUnderSimulatedLimits(t *testing.T) {
 		t.Errorf("%d rate-limit violations, first %+v", len(v), v[0])
 	}
 	floor := time.Duration(writes/perWindow-1) * window // the last window needs no waiting out
-	if elapsed < floor || elapsed > floor*13/10+200*time.Millisecond {
-		t.Errorf("%d writes took %s, want between the floor %s and 1.3× it", writes, elapsed, floor)
+	// Pacing must wait the limits out (no violation, never under the floor).
+	// How close it stays to the floor is a performance figure, measured by
+	// the Rollout200 benchmark in internal/upgrade, not asserted here.
+	if elapsed < floor {
+		t.Errorf("%d writes took %s, under the floor %s the limits allow", writes, elapsed, floor)
 	}
+	t.Logf("%d writes took %s; floor %s (%.2f×)", writes, elapsed, floor, float64(elapsed)/float64(floor))
 }
 
 func TestGetFileIfChanged(t *testing.T) {
