@@ -668,3 +668,43 @@ func checkDeliveries(t *testing.T, sim *githubsim.Sim, hooks *apispec.Webhooks) 
 	}
 	t.Logf("%d webhook deliveries checked against GitHub's webhook description", len(seen))
 }
+
+// TestInstallBeforeTemplatesRepository: an org may install the App before it
+// has a templates repository. Nothing fails or retries; the first push to
+// the repository brings the request labels.
+func TestInstallBeforeTemplatesRepository(t *testing.T) {
+	spec := apispec.Load(t)
+	spec.Exempt("/_codeload/")
+	sw, err := sandbox.Start(t.Context(), sandbox.Options{
+		DatabaseURL: storetest.URL(t, store.SQLite),
+		Logger:      slog.New(slog.NewJSONHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn})),
+		Org:         org,
+		Handler:     spec.Middleware,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		sw.Close()
+		spec.AssertClean(t)
+	})
+	sw.Sim.AddOrg(org, developer)
+	sw.Install()
+	if err := sw.Settle(t.Context(), timeout); err != nil {
+		t.Fatal(err)
+	}
+	w := &world{World: sw, t: t, spec: spec, ctx: t.Context()}
+	for _, outcome := range []string{"retried", "discarded"} {
+		if n := metricValue(t, w, "goldenpath_jobs_total", map[string]string{"outcome": outcome}); n != 0 {
+			t.Errorf("installing on an org without a templates repository: %v jobs %s", n, outcome)
+		}
+	}
+	if _, err := sw.PublishTemplates(sandbox.BuiltinTemplates(), nil, "1.0.0"); err != nil {
+		t.Fatal(err)
+	}
+	if err := sandbox.WaitFor(t.Context(), timeout, "the request labels", func() bool {
+		return has(sw.Sim.Labels(org, sw.TemplatesRepo), "template:go-service")
+	}); err != nil {
+		t.Error(err)
+	}
+}

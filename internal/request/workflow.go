@@ -258,6 +258,12 @@ func (w *Workflow) EnsureLabels(ctx context.Context, installationID int64, org s
 	repo := w.cfg.TemplatesRepo
 	names := map[string]bool{}
 	tags, err := w.listTags(ctx, gh, org, repo, true)
+	if errors.Is(err, github.ErrNotFound) || errors.Is(err, github.ErrConflict) {
+		// No templates repository yet (or not shared with the App, or still
+		// empty): nothing to label. The push that creates it comes back here.
+		w.cfg.Logger.Info("no templates repository to label yet", "org", org, "repo", repo, "err", err)
+		return nil
+	}
 	if err != nil {
 		return fmt.Errorf("ensuring labels: %w", err)
 	}
