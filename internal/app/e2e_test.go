@@ -28,6 +28,7 @@ import (
 	"github.com/goldenpath-dev/goldenpath/internal/store"
 	"github.com/goldenpath-dev/goldenpath/internal/store/storetest"
 	"github.com/goldenpath-dev/goldenpath/internal/template"
+	"github.com/goldenpath-dev/goldenpath/internal/upgrade"
 )
 
 const (
@@ -698,6 +699,11 @@ func TestInstallBeforeTemplatesRepository(t *testing.T) {
 		if n := metricValue(t, w, "goldenpath_jobs_total", map[string]string{"outcome": outcome}); n != 0 {
 			t.Errorf("installing on an org without a templates repository: %v jobs %s", n, outcome)
 		}
+	}
+	// The fleet dashboard (which the reconcile refreshes whenever leader
+	// election settles) has nowhere to go yet: nothing to fail or retry.
+	if err := sw.App.Upgrades.RefreshDashboard(t.Context(), upgrade.DashboardArgs{InstallationID: sw.Installation, Owner: org}); err != nil {
+		t.Errorf("refreshing the dashboard of an org without a templates repository: %v", err)
 	}
 	if _, err := sw.PublishTemplates(sandbox.BuiltinTemplates(), nil, "1.0.0"); err != nil {
 		t.Fatal(err)

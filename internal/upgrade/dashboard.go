@@ -2,6 +2,7 @@ package upgrade
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -64,13 +65,25 @@ func (w *Workflow) RefreshDashboard(ctx context.Context, a DashboardArgs) error 
 			{Name: DashboardLabel, Color: "fbca04", Description: "The golden path fleet dashboard"},
 			{Name: Label, Color: "0e8a16", Description: "A golden path template upgrade"},
 		}); err != nil {
-			return err
+			return noTemplatesRepo(w, a, err)
 		}
 		w.mu.Lock()
 		w.labeled[key] = true
 		w.mu.Unlock()
 	}
 	_, err = gh.CreateOrUpdateIssueByTitle(ctx, a.Owner, a.TemplatesRepo, github.IssueSpec{Title: DashboardTitle, Body: body, Labels: []string{DashboardLabel}})
+	return noTemplatesRepo(w, a, err)
+}
+
+// noTemplatesRepo: an account may install the App before it has a templates
+// repository (or without sharing it with the App). There is then nowhere to
+// show the dashboard, which is not a failure to retry; the push that creates
+// the repository brings the dashboard with the next fleet change.
+func noTemplatesRepo(w *Workflow, a DashboardArgs, err error) error {
+	if errors.Is(err, github.ErrNotFound) {
+		w.cfg.Logger.Info("no templates repository to hold the fleet dashboard", "owner", a.Owner, "repo", a.TemplatesRepo)
+		return nil
+	}
 	return err
 }
 
