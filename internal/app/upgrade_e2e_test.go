@@ -1,6 +1,11 @@
 package app_test
 
 import (
+	"context"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
 	"strings"
 	"testing"
 
@@ -76,7 +81,9 @@ func TestUpgradeAfterScaffold(t *testing.T) {
 			t.Errorf("after the merge the fleet index says %+v, %v", rec, err)
 		}
 		var dashboard string
-		err = sandbox.WaitFor(w.ctx, timeout, "the fleet dashboard to list the service at v1.1.0", func() bool {
+		// The refresh is a batched job that River's leader promotes every few
+		// seconds; on a loaded machine that can take a while.
+		err = sandbox.WaitFor(w.ctx, 2*timeout, "the fleet dashboard to list the service at v1.1.0", func() bool {
 			for _, is := range w.Sim.Issues(org, w.TemplatesRepo) {
 				if is.Title == "Golden path fleet" {
 					dashboard = is.Body
@@ -85,7 +92,13 @@ func TestUpgradeAfterScaffold(t *testing.T) {
 			return strings.Contains(dashboard, "acme/payments-api") && strings.Contains(dashboard, "v1.1.0")
 		})
 		if err != nil {
+			// Say what the queue holds, to tell a lost refresh from a late one.
 			t.Errorf("%v:\n%s", err, dashboard)
+			jobs, _ := w.App.Queue.Jobs(context.Background(), river.NewJobListParams().Kinds("goldenpath_fleet_dashboard").States(rivertype.JobStateAvailable, rivertype.JobStateCompleted, rivertype.JobStateScheduled, rivertype.JobStateRunning, rivertype.JobStateRetryable, rivertype.JobStateDiscarded, rivertype.JobStateCancelled, rivertype.JobStatePending).First(50))
+			for _, j := range jobs {
+				t.Logf("dashboard job %d: %s, scheduled %s, attempted %v, finalized %v, args %s, errors %v", j.ID, j.State, j.ScheduledAt.Format("15:04:05.000"), j.AttemptedAt, j.FinalizedAt, j.EncodedArgs, j.Errors)
+			}
+			t.Logf("now %s", time.Now().UTC().Format("15:04:05.000"))
 		}
 	})
 }

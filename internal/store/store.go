@@ -81,10 +81,21 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 	return &DB{Dialect: SQLite, SQL: db}, nil
 }
 
+// defaultPoolSize is the PostgreSQL connection pool of one replica.
+const defaultPoolSize = 20
+
 func openPostgres(ctx context.Context, databaseURL string) (*DB, error) {
 	cfg, err := pgxpool.ParseConfig(databaseURL)
 	if err != nil {
 		return nil, fmt.Errorf("parsing the PostgreSQL DATABASE_URL %s: %w", redact(databaseURL), err)
+	}
+	if !strings.Contains(databaseURL, "pool_max_conns") {
+		// pgx's default (the larger of 4 and the CPU count) starves River on a
+		// small machine: its notifier holds a connection for LISTEN, the
+		// leader's maintenance services (which promote scheduled jobs) and
+		// up to 32 workers' fleet and cache queries share the rest.
+		// pool_max_conns in DATABASE_URL overrides this.
+		cfg.MaxConns = defaultPoolSize
 	}
 	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
