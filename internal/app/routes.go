@@ -71,7 +71,6 @@ func (a *App) onIssueComment(ctx context.Context, d queue.WebhookArgs) error {
 // push deliveries the routing needs.
 type accountEvent struct {
 	Action       string `json:"action"`
-	Ref          string `json:"ref"`
 	Installation struct {
 		ID      int64 `json:"id"`
 		Account struct {

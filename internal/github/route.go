@@ -40,7 +40,7 @@ func route(path string) string {
 			}
 			return "/" + strings.Join(out, "/")
 		}
-		if isNumber(s) || isSHA(s) {
+		if isNumber(s) || IsCommitSHA(s) {
 			s = "{}"
 		}
 		out = append(out, s)
@@ -60,7 +60,9 @@ func isNumber(s string) bool {
 	return true
 }
 
-func isSHA(s string) bool {
+// IsCommitSHA reports whether s is a full lower-case hexadecimal SHA-1, the
+// form GitHub gives commit and tree ids in.
+func IsCommitSHA(s string) bool {
 	if len(s) != 40 {
 		return false
 	}

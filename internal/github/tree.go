@@ -72,7 +72,7 @@ func (c *Client) ReadTree(ctx context.Context, owner, repo, ref string) (map[str
 // byte slices are shared with the cache and must not be modified.
 func (c *Client) CachedTree(owner, repo, sha string) (map[string]File, bool) {
 	sha = strings.ToLower(sha)
-	if !isSHA(sha) {
+	if !IsCommitSHA(sha) {
 		return nil, false
 	}
 	files, ok := c.app.trees.get(strings.ToLower(owner + "/" + repo + "@" + sha))
@@ -89,7 +89,7 @@ func (c *Client) CachedTree(owner, repo, sha string) (map[string]File, bool) {
 // modify their byte slices afterwards.
 func (c *Client) CacheTree(owner, repo, sha string, files map[string]File) {
 	sha = strings.ToLower(sha)
-	if !isSHA(sha) {
+	if !IsCommitSHA(sha) {
 		return
 	}
 	c.app.trees.put(strings.ToLower(owner+"/"+repo+"@"+sha), maps.Clone(files))
@@ -99,7 +99,7 @@ func (c *Client) CacheTree(owner, repo, sha string, files map[string]File) {
 // request (GET /repos/{o}/{r}/commits/{ref}, Accept: application/vnd.github.sha);
 // a full SHA is returned as is. Annotated tags resolve to their commit.
 func (c *Client) ResolveRef(ctx context.Context, owner, repo, ref string) (string, error) {
-	if isSHA(strings.ToLower(ref)) {
+	if IsCommitSHA(strings.ToLower(ref)) {
 		return strings.ToLower(ref), nil
 	}
 	sha, _, err := c.gh.Repositories.GetCommitSHA1(ctx, owner, repo, ref, "")
@@ -116,7 +116,7 @@ func (c *Client) ResolveRef(ctx context.Context, owner, repo, ref string) (strin
 			sha = commit.SHA
 		}
 	}
-	if !isSHA(sha) {
+	if !IsCommitSHA(sha) {
 		return "", fmt.Errorf("resolving %s in %s/%s: GitHub answered %q, not a commit SHA", ref, owner, repo, truncate(sha, 80))
 	}
 	return sha, nil

@@ -723,7 +723,7 @@ func (w *Workflow) listTags(ctx context.Context, gh GitHub, org, repo string, fr
 // annotated tag) go to ReadTree, which resolves them first.
 func (w *Workflow) readTree(ctx context.Context, gh GitHub, org, repo, ref string) (map[string]github.File, error) {
 	sha := strings.ToLower(ref)
-	if !isCommitSHA(sha) {
+	if !github.IsCommitSHA(sha) {
 		files, _, err := gh.ReadTree(ctx, org, repo, ref)
 		return files, err
 	}
@@ -751,19 +751,6 @@ func (w *Workflow) readTree(ctx context.Context, gh GitHub, org, repo, ref strin
 		}
 	}
 	return files, nil
-}
-
-// isCommitSHA reports whether s is a full lower-case hexadecimal SHA-1.
-func isCommitSHA(s string) bool {
-	if len(s) != 40 {
-		return false
-	}
-	for _, r := range s {
-		if (r < '0' || r > '9') && (r < 'a' || r > 'f') {
-			return false
-		}
-	}
-	return true
 }
 
 // policyTTL bounds how long a replica trusts its copy of goldenpath.yaml.
