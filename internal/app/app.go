@@ -61,7 +61,7 @@ type App struct {
 	Upgrades *upgrade.Workflow
 	Server   *server.Server
 
-	events map[string]queue.WebhookHandler
+	routing queue.Routing
 }
 
 // New opens the database (running migrations) and wires every part. It starts
@@ -137,7 +137,9 @@ func New(ctx context.Context, opts Options) (*App, error) {
 	if err := upgradejobs.Register(a.Queue, a.Upgrades, opts.ReconcileEvery); err != nil {
 		return fail(fmt.Errorf("registering the upgrade jobs: %w", err))
 	}
-	a.route()
+	if err := a.route(); err != nil {
+		return fail(fmt.Errorf("routing webhook events: %w", err))
+	}
 
 	hook, err := webhook.New(cfg.WebhookSecret, a.Events(), a.Queue, log)
 	if err != nil {

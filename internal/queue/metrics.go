@@ -8,16 +8,22 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
+
+	"github.com/goldenpath-dev/goldenpath/internal/queue/job"
 )
 
-// Job outcomes counted in goldenpath_jobs_total.
+// Job outcomes counted in goldenpath_jobs_total: the fixed set documented
+// in package job.
 const (
-	OutcomeCompleted = "completed"
-	OutcomeRetried   = "retried"
-	OutcomeDiscarded = "discarded"
-	// OutcomeSnoozed: the handler asked to run again later (river.JobSnooze),
-	// e.g. while another attempt may still be at work; it costs no attempt.
-	OutcomeSnoozed = "snoozed"
+	OutcomeCompleted = job.Completed
+	OutcomeRetried   = job.Retried
+	OutcomeDiscarded = job.Discarded
+	// OutcomeSnoozed: the handler asked to run again later (job.Retry), e.g.
+	// while another attempt may still be at work; it costs no attempt.
+	OutcomeSnoozed = job.Snoozed
+	// OutcomeGivenUp: the handler gave up (job.GiveUp) with a reason the
+	// user already sees; the job ends without a retry.
+	OutcomeGivenUp = job.GivenUp
 )
 
 type metrics struct {
@@ -32,7 +38,7 @@ func newMetrics(reg prometheus.Registerer, q *Queue) (*metrics, error) {
 	m := &metrics{
 		outcomes: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "goldenpath_jobs_total",
-			Help: "Job attempts by kind and outcome (completed, retried, discarded).",
+			Help: "Job attempts by kind and outcome (completed, snoozed, given_up, retried, discarded).",
 		}, []string{"kind", "outcome"}),
 		wait: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "goldenpath_job_wait_seconds",

@@ -10,6 +10,8 @@ import (
 
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
+
+	"github.com/goldenpath-dev/goldenpath/internal/queue/job"
 )
 
 // WebhookHandler works one delivery. Returning an error retries the job with
@@ -82,12 +84,18 @@ func (q *Queue) run(ctx context.Context, log *slog.Logger, row *rivertype.JobRow
 			err = fmt.Errorf("job panicked: %v", p)
 		}
 		q.metrics.duration.WithLabelValues(row.Kind).Observe(time.Since(start).Seconds())
+		reason := err
+		err = toRiver(err)
 		switch {
 		case err == nil:
 			q.metrics.outcomes.WithLabelValues(row.Kind, OutcomeCompleted).Inc()
+		case job.GaveUp(err):
+			q.metrics.outcomes.WithLabelValues(row.Kind, OutcomeGivenUp).Inc()
+			log.Info("job given up; its reason was shown to the user", slog.Any("reason", err))
+			err = nil
 		case isSnooze(err):
 			q.metrics.outcomes.WithLabelValues(row.Kind, OutcomeSnoozed).Inc()
-			log.Info("job snoozed", slog.Any("reason", err))
+			log.Info("job snoozed", slog.Any("reason", reason))
 		case isFinal(row, err):
 			q.metrics.outcomes.WithLabelValues(row.Kind, OutcomeDiscarded).Inc()
 			log.Error("job discarded", slog.Int("attempt", row.Attempt), slog.Int("max_attempts", row.MaxAttempts), slog.Any("error", err))

@@ -12,7 +12,7 @@
 // marker comment, edited on every re-check and never duplicated) and a nil
 // error: the job is done, the person acts next. Anything else (GitHub down,
 // rate limited, the database away) is returned so the queue retries it; a
-// *RetryLaterError asks the queue to wait before it does.
+// job.Retry asks the queue to wait before it does.
 //
 // Idempotency does not rely on the queue: the repository's .goldenpath.yml
 // names the issue that asked for it, so a redelivery, a retry after a crash

@@ -22,6 +22,7 @@ import (
 	"github.com/goldenpath-dev/goldenpath/internal/github"
 	"github.com/goldenpath-dev/goldenpath/internal/issueform"
 	"github.com/goldenpath-dev/goldenpath/internal/keylock"
+	"github.com/goldenpath-dev/goldenpath/internal/queue/job"
 	"github.com/goldenpath-dev/goldenpath/internal/template"
 )
 
@@ -982,10 +983,8 @@ func (w *Workflow) claim(ctx context.Context, gh GitHub, r *request, m *template
 	// So young a repository may be another worker's, still writing it or
 	// about to comment: come back when it has surely finished or died, so
 	// that two workers never comment at once.
-	young := &RetryLaterError{
-		Wait:   inProgressWindow - age + time.Second,
-		Reason: fmt.Sprintf("repository %s/%s was created %s ago, perhaps by another attempt at this request still at work", org, name, age.Round(time.Second)),
-	}
+	young := job.Retry(inProgressWindow-age+time.Second,
+		fmt.Sprintf("repository %s/%s was created %s ago, perhaps by another attempt at this request still at work", org, name, age.Round(time.Second)))
 	data, _, err := gh.GetFile(ctx, org, name, template.AnswersFileName, "")
 	switch {
 	case err == nil:

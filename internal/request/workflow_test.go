@@ -17,6 +17,7 @@ import (
 
 	"github.com/goldenpath-dev/goldenpath/internal/github"
 	"github.com/goldenpath-dev/goldenpath/internal/githubsim"
+	"github.com/goldenpath-dev/goldenpath/internal/queue/job"
 	"github.com/goldenpath-dev/goldenpath/internal/template"
 	"github.com/goldenpath-dev/goldenpath/templates"
 )
@@ -429,9 +430,9 @@ func TestIdempotency(t *testing.T) {
 			if err == nil {
 				t.Fatal("a repository made a moment ago must be left to its maker for now")
 			}
-			wait, ok := RetryAfter(err)
+			wait, ok := job.RetryWait(err)
 			if !ok || wait <= 0 || wait > inProgressWindow+time.Second {
-				t.Fatalf("want a RetryLaterError within %s, got %v (%v)", inProgressWindow, err, wait)
+				t.Fatalf("want a job.Retry within %s, got %v (%v)", inProgressWindow, err, wait)
 			}
 			w.advance(wait) // the queue snoozes the job that long
 			mustNil(t, other.HandleIssue(ctx, ev))

@@ -10,13 +10,22 @@ import (
 
 	"github.com/goldenpath-dev/goldenpath/internal/fleet"
 	"github.com/goldenpath-dev/goldenpath/internal/github"
+	"github.com/goldenpath-dev/goldenpath/internal/queue/job"
 	"github.com/goldenpath-dev/goldenpath/internal/template"
 )
 
-// Events lists the webhook events HandleEvent acts on. app.yml subscribes
-// to push, release, pull_request and repository; GitHub sends installation
-// and installation_repositories to every App.
-var Events = []string{"push", "release", "pull_request", "repository", "installation", "installation_repositories"}
+// Route declares the webhook events the upgrade workflow handles. app.yml
+// subscribes to push, release, pull_request and repository; GitHub sends
+// installation and installation_repositories to every App.
+func (w *Workflow) Route() job.Route {
+	return job.Route{
+		Workflow: "upgrade",
+		Events:   []string{"push", "release", "pull_request", "repository", "installation", "installation_repositories"},
+		Handle: func(ctx context.Context, d job.Delivery) error {
+			return w.HandleEvent(ctx, d.Event, d.ID, d.InstallationID, d.Payload)
+		},
+	}
+}
 
 type installationPayload struct {
 	Action       string `json:"action"`
@@ -124,7 +133,7 @@ type prPayload struct {
 	} `json:"sender"`
 }
 
-// HandleEvent works one webhook delivery of the events in Events; others
+// HandleEvent works one webhook delivery of the events Route declares; others
 // are ignored. deliveryID makes asks to rebuild unique jobs.
 func (w *Workflow) HandleEvent(ctx context.Context, event, deliveryID string, installationID int64, payload []byte) error {
 	switch event {

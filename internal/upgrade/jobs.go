@@ -1,10 +1,7 @@
 package upgrade
 
-import (
-	"github.com/riverqueue/river"
-)
-
-// Job kinds (River kinds) of the upgrade workflow.
+// Job kinds of the upgrade workflow. How they are queued (attempts,
+// uniqueness by the fields tagged unique) is upgradejobs' business.
 const (
 	RepoKind      = "goldenpath_upgrade_repo"
 	DashboardKind = "goldenpath_fleet_dashboard"
@@ -37,14 +34,8 @@ type RepoArgs struct {
 	PRConcurrentLimit int `json:"pr_concurrent_limit,omitempty"`
 }
 
-// Kind implements river.JobArgs.
+// Kind names the job's kind in the queue.
 func (RepoArgs) Kind() string { return RepoKind }
-
-// InsertOpts: unique by repository, tag and cause, in every state but
-// discarded and cancelled, so a redelivered tag push adds no job.
-func (RepoArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{MaxAttempts: 8, UniqueOpts: river.UniqueOpts{ByArgs: true}}
-}
 
 // DashboardArgs refreshes the fleet dashboard issue of one account.
 type DashboardArgs struct {
@@ -53,15 +44,12 @@ type DashboardArgs struct {
 	TemplatesRepo  string `json:"templates_repo"`
 }
 
-// Kind implements river.JobArgs.
+// Kind names the job's kind in the queue.
 func (DashboardArgs) Kind() string { return DashboardKind }
-
-// InsertOpts: a dashboard refresh is cheap to lose to a newer one.
-func (DashboardArgs) InsertOpts() river.InsertOpts { return river.InsertOpts{MaxAttempts: 5} }
 
 // ReconcileArgs is the periodic job that re-reads every fleet repository's
 // .goldenpath.yml (conditional requests) and rolls out versions it missed.
 type ReconcileArgs struct{}
 
-// Kind implements river.JobArgs.
+// Kind names the job's kind in the queue.
 func (ReconcileArgs) Kind() string { return ReconcileKind }

@@ -9,10 +9,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/riverqueue/river"
-
 	"github.com/goldenpath-dev/goldenpath/internal/fleet"
 	"github.com/goldenpath-dev/goldenpath/internal/githubsim"
+	"github.com/goldenpath-dev/goldenpath/internal/queue/job"
 	"github.com/goldenpath-dev/goldenpath/internal/store/storetest"
 )
 
@@ -204,7 +203,7 @@ func TestPRLimitsRaceAcrossReplicas(t *testing.T) {
 				wg.Wait()
 				snoozed := 0
 				for i, err := range errs {
-					var snooze *river.JobSnoozeError
+					var snooze *job.RetryError
 					switch {
 					case errors.As(err, &snooze):
 						snoozed++
@@ -251,7 +250,7 @@ func TestPRLimitsFailedCreate(t *testing.T) {
 					jobs[a.Repo] = a
 				}
 				wd.sim.SetFaults([]githubsim.Fault{{Method: "POST", Pattern: "/repos/{owner}/{repo}/pulls", Rate: 1, Kind: githubsim.Error5xx, Status: tc.status}})
-				var snooze *river.JobSnoozeError
+				var snooze *job.RetryError
 				if err := wd.w.UpgradeRepo(wd.ctx, jobs["a"]); err == nil || errors.As(err, &snooze) {
 					t.Fatalf("a's job with GitHub answering %d = %v; want an error", tc.status, err)
 				}

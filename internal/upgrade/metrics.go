@@ -3,6 +3,7 @@ package upgrade
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -21,7 +22,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		queued: prometheus.NewCounter(prometheus.CounterOpts{Name: "goldenpath_upgrade_jobs_queued_total",
 			Help: "Repository upgrade jobs queued by rollouts."}),
 		jobs: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "goldenpath_upgrade_jobs_total",
-			Help: "Repository upgrade job runs by outcome (opened, updated, unchanged, up_to_date, blocked, skipped, snoozed, error)."},
+			Help: "Repository upgrade job runs by outcome (" + strings.Join(Outcomes, ", ") + ")."},
 			[]string{"outcome"}),
 	}
 	if reg == nil {

@@ -18,13 +18,13 @@ import (
 
 	"github.com/Masterminds/semver/v3"
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/riverqueue/river"
 
 	"github.com/goldenpath-dev/goldenpath/internal/config"
 	"github.com/goldenpath-dev/goldenpath/internal/fleet"
 	"github.com/goldenpath-dev/goldenpath/internal/github"
 	"github.com/goldenpath-dev/goldenpath/internal/keylock"
 	"github.com/goldenpath-dev/goldenpath/internal/merge"
+	"github.com/goldenpath-dev/goldenpath/internal/queue/job"
 	"github.com/goldenpath-dev/goldenpath/internal/template"
 	"github.com/goldenpath-dev/goldenpath/internal/upgrade/prepare"
 )
@@ -223,7 +223,14 @@ const (
 	outBlocked  outcome = "blocked"
 	outSkipped  outcome = "skipped" // closed for this version, left the fleet…
 	outSnoozed  outcome = "snoozed"
+	outFailed   outcome = "failed" // given up; the dashboard shows why
+	outError    outcome = "error"  // failed with an error: the queue retries
 )
+
+// Outcomes lists every value of goldenpath_upgrade_jobs_total's outcome
+// label: each run of UpgradeRepo counts under exactly one.
+var Outcomes = []string{string(outUpToDate), string(outCaughtUp), string(outOpened), string(outUpdated), string(outSame),
+	string(outBlocked), string(outSkipped), string(outSnoozed), string(outFailed), string(outError)}
 
 // UpgradeRepo is the job of one repository: bring it to args.Tag's version
 // with one upgrade pull request. It is idempotent: re-running it after any
@@ -232,16 +239,15 @@ func (w *Workflow) UpgradeRepo(ctx context.Context, a RepoArgs) error {
 	unlock := w.locks.Lock(strings.ToLower(a.Owner + "/" + a.Repo))
 	defer unlock()
 	out, err := w.upgradeRepo(ctx, a)
-	if err != nil {
-		var snooze *river.JobSnoozeError
-		if errors.As(err, &snooze) {
-			out = outSnoozed
-		} else {
-			w.metrics.jobs.WithLabelValues("error").Inc()
-			return err
-		}
+	if _, ok := job.RetryWait(err); ok {
+		out = outSnoozed
+	} else if err != nil && !job.GaveUp(err) {
+		out = outError
 	}
 	w.metrics.jobs.WithLabelValues(string(out)).Inc()
+	if out == outError {
+		return err
+	}
 	if out != outSame && out != outSnoozed && out != outUpToDate {
 		if derr := w.cfg.Queue.EnqueueDashboard(ctx, DashboardArgs{InstallationID: a.InstallationID, Owner: a.TemplatesOwner, TemplatesRepo: a.TemplatesRepo}); derr != nil {
 			w.cfg.Logger.Warn("asking for a dashboard refresh", slog.Any("error", derr))
@@ -296,7 +302,7 @@ func (w *Workflow) upgradeRepo(ctx context.Context, a RepoArgs) (outcome, error)
 	}
 	af, err := template.ParseAnswersFile(afFile.Data)
 	if err != nil {
-		return "", w.fail(ctx, a, name, target, 0, fmt.Errorf("%s on %s: %w", template.AnswersFileName, branch, err))
+		return outFailed, w.fail(ctx, a, name, target, 0, fmt.Errorf("%s on %s: %w", template.AnswersFileName, branch, err))
 	}
 	fr.Version, fr.DefaultBranch = af.Version, branch
 	if af.Template != name {
@@ -305,7 +311,7 @@ func (w *Workflow) upgradeRepo(ctx context.Context, a RepoArgs) (outcome, error)
 	}
 	from, ok := parseVersion(af.Version)
 	if !ok {
-		return "", w.fail(ctx, a, name, target, 0, fmt.Errorf("%s records version %q, which is not semver", template.AnswersFileName, af.Version))
+		return outFailed, w.fail(ctx, a, name, target, 0, fmt.Errorf("%s records version %q, which is not semver", template.AnswersFileName, af.Version))
 	}
 	if !from.LessThan(target) {
 		return outCaughtUp, w.cfg.Fleet.Upsert(ctx, fr)
@@ -357,8 +363,7 @@ func (w *Workflow) upgradeRepo(ctx context.Context, a RepoArgs) (outcome, error)
 	if !reuse {
 		s, err := w.reserve(ctx, a, name, target)
 		if err != nil {
-			var snooze *river.JobSnoozeError
-			if errors.As(err, &snooze) {
+			if _, ok := job.RetryWait(err); ok {
 				return outSnoozed, err
 			}
 			return "", err
@@ -378,13 +383,13 @@ func (w *Workflow) upgradeRepo(ctx context.Context, a RepoArgs) (outcome, error)
 
 	oldT, err := w.templates.load(ctx, gh, a.TemplatesOwner, a.TemplatesRepo, name, template.Tag(name, from), "")
 	if err != nil {
-		return "", w.maybeFail(ctx, a, name, target, err)
+		return outFailed, w.maybeFail(ctx, a, name, target, err)
 	}
 	// By tag name, not TagSHA: for an annotated tag a push event's "after" is
 	// the tag object, which not every endpoint takes for a commit.
 	newT, err := w.templates.load(ctx, gh, a.TemplatesOwner, a.TemplatesRepo, name, a.Tag, "")
 	if err != nil {
-		return "", w.maybeFail(ctx, a, name, target, err)
+		return outFailed, w.maybeFail(ctx, a, name, target, err)
 	}
 	ours := make(merge.Tree, len(files))
 	for p, f := range files {
@@ -397,7 +402,7 @@ func (w *Workflow) upgradeRepo(ctx context.Context, a RepoArgs) (outcome, error)
 	if err != nil {
 		// Rendering failed: the template or the answers are broken; retrying
 		// cannot help, so say so on the dashboard.
-		return "", w.fail(ctx, a, name, target, 0, err)
+		return outFailed, w.fail(ctx, a, name, target, 0, err)
 	}
 
 	msg := Title(name, target.String()) + "\n\nFrom " + from.String() + " to " + target.String() + " with a 3-way merge; see the pull request for conflicts."
@@ -585,8 +590,16 @@ func (w *Workflow) recordPRAt(ctx context.Context, a RepoArgs, name, version str
 }
 
 // fail records a failure that retrying cannot fix (shown on the dashboard)
-// and returns nil so the job ends.
+// and gives the job up: job.GiveUp once the dashboard's record is written.
 func (w *Workflow) fail(ctx context.Context, a RepoArgs, name string, target *semver.Version, number int, cause error) error {
+	if err := w.recordFailure(ctx, a, name, target, number, cause); err != nil {
+		return err
+	}
+	return job.GiveUp(cause.Error())
+}
+
+// recordFailure keeps cause as the upgrade's last error in the fleet index.
+func (w *Workflow) recordFailure(ctx context.Context, a RepoArgs, name string, target *semver.Version, number int, cause error) error {
 	w.cfg.Logger.Warn("upgrade failed", slog.String("repo", a.Owner+"/"+a.Repo), slog.String("tag", a.Tag), slog.Any("error", cause))
 	return w.recordPR(ctx, a, name, target.String(), number, PRFailed, -1, cause.Error())
 }
@@ -617,7 +630,7 @@ func (w *Workflow) OnDiscard(ctx context.Context, a RepoArgs, err error) {
 	if !ok {
 		return
 	}
-	if rerr := w.fail(ctx, a, name, v, 0, err); rerr != nil {
+	if rerr := w.recordFailure(ctx, a, name, v, 0, err); rerr != nil {
 		w.cfg.Logger.Error("recording an upgrade failure", slog.Any("error", rerr))
 	}
 	_ = w.cfg.Queue.EnqueueDashboard(ctx, DashboardArgs{InstallationID: a.InstallationID, Owner: a.TemplatesOwner, TemplatesRepo: a.TemplatesRepo})
@@ -625,7 +638,7 @@ func (w *Workflow) OnDiscard(ctx context.Context, a RepoArgs, err error) {
 
 // reserve applies prConcurrentLimit and prHourlyLimit of the repository's
 // account before a new pull request and takes a slot under them: over a
-// limit it returns river.JobSnooze, so the job waits rather than fails. The
+// limit it returns job.Retry, so the job waits rather than fails. The
 // check and the reservation are one transaction under the account's lock in
 // the database, so replicas racing for the last slot cannot both take it.
 // A slot is taken even without limits: its confirmation is the record of
@@ -637,9 +650,9 @@ func (w *Workflow) reserve(ctx context.Context, a RepoArgs, name string, target 
 	var limit *fleet.LimitError
 	if errors.As(err, &limit) {
 		if limit.RetryAt.IsZero() {
-			return fleet.Slot{}, river.JobSnooze(w.cfg.SnoozeConcurrent)
+			return fleet.Slot{}, job.Retry(w.cfg.SnoozeConcurrent, limit.Error())
 		}
-		return fleet.Slot{}, river.JobSnooze(max(limit.RetryAt.Sub(now)+time.Second, time.Second))
+		return fleet.Slot{}, job.Retry(max(limit.RetryAt.Sub(now)+time.Second, time.Second), limit.Error())
 	}
 	return slot, err
 }

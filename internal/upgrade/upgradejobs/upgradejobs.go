@@ -1,7 +1,7 @@
 // Package upgradejobs puts the upgrade workflow on the durable queue: the
 // Enqueuer the workflow writes its jobs with, and the workers and the
-// periodic reconcile the queue runs. The workflow itself knows nothing of
-// River beyond its job argument types.
+// periodic reconcile the queue runs. The workflow itself imports no River
+// package: its job argument types only name their kind.
 package upgradejobs
 
 import (
@@ -36,13 +36,20 @@ func (e *Enqueuer) EnqueueUpgrades(ctx context.Context, jobs []upgrade.RepoArgs)
 		part := jobs[start:min(len(jobs), start+batch)]
 		params := make([]river.InsertManyParams, len(part))
 		for i, j := range part {
-			params[i] = river.InsertManyParams{Args: j}
+			params[i] = river.InsertManyParams{Args: j, InsertOpts: repoOpts()}
 		}
 		if _, err := e.Q.InsertMany(ctx, params); err != nil {
 			return fmt.Errorf("queueing %d upgrade jobs: %w", len(part), err)
 		}
 	}
 	return nil
+}
+
+// repoOpts: a repository's job is unique by repository, tag and cause (the
+// fields tagged unique), in every state but discarded and cancelled, so a
+// redelivered tag push adds no job.
+func repoOpts() *river.InsertOpts {
+	return &river.InsertOpts{MaxAttempts: 8, UniqueOpts: river.UniqueOpts{ByArgs: true}}
 }
 
 // EnqueueDashboard schedules the account's dashboard refresh at the end of
