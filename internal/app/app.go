@@ -22,7 +22,7 @@ import (
 	"github.com/goldenpath-dev/goldenpath/internal/request"
 	"github.com/goldenpath-dev/goldenpath/internal/server"
 	"github.com/goldenpath-dev/goldenpath/internal/store"
-	"github.com/goldenpath-dev/goldenpath/internal/tmplcache"
+	"github.com/goldenpath-dev/goldenpath/internal/templatesrc"
 	"github.com/goldenpath-dev/goldenpath/internal/upgrade"
 	"github.com/goldenpath-dev/goldenpath/internal/upgrade/upgradejobs"
 	"github.com/goldenpath-dev/goldenpath/internal/webhook"
@@ -112,10 +112,13 @@ func New(ctx context.Context, opts Options) (*App, error) {
 	if err != nil {
 		return fail(fmt.Errorf("setting up the GitHub App client: %w", err))
 	}
+	// One reader of the templates repositories for both workflows: its
+	// memory and the database cache are shared.
+	templates := templatesrc.New(templatesrc.Options{Shared: templatesrc.NewDBCache(db), Logger: log})
 	a.Requests, err = request.New(request.Config{
 		Client:        a.requestClient,
 		Fleet:         a.Fleet,
-		Shared:        tmplcache.New(db),
+		Templates:     templates,
 		TemplatesRepo: cfg.TemplatesRepo,
 		Logger:        log,
 	})
@@ -127,6 +130,7 @@ func New(ctx context.Context, opts Options) (*App, error) {
 		Fleet:         a.Fleet,
 		Queue:         &upgradejobs.Enqueuer{Q: a.Queue, DashboardEvery: opts.DashboardEvery},
 		Installations: a.GitHub.Installations,
+		Templates:     templates,
 		TemplatesRepo: cfg.TemplatesRepo,
 		Logger:        log,
 		Registerer:    reg,

@@ -19,8 +19,10 @@ import (
 
 	"github.com/Masterminds/semver/v3"
 
+	"github.com/goldenpath-dev/goldenpath/internal/gitcli"
 	"github.com/goldenpath-dev/goldenpath/internal/merge"
 	"github.com/goldenpath-dev/goldenpath/internal/template"
+	"github.com/goldenpath-dev/goldenpath/internal/templatesrc"
 	"github.com/goldenpath-dev/goldenpath/internal/upgrade/prepare"
 )
 
@@ -82,7 +84,7 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 		return nil, fmt.Errorf("%s: %w", afPath, err)
 	}
 
-	status, err := git(ctx, opts.Dir, "status", "--porcelain", "--", ".")
+	status, err := gitcli.Run(ctx, opts.Dir, "status", "--porcelain", "--", ".")
 	if err != nil {
 		return nil, fmt.Errorf("checking that %s is a clean git checkout: %w", opts.Dir, err)
 	}
@@ -90,7 +92,8 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 		return nil, fmt.Errorf("%w in %s: commit or stash them first, so the upgrade is all that changes", ErrDirty, opts.Dir)
 	}
 
-	tags, err := listTags(ctx, opts.Source, af.Template+"/v")
+	src := templatesrc.Git{Dir: opts.Source}
+	tags, err := src.Tags(ctx, af.Template+"/v")
 	if err != nil {
 		return nil, fmt.Errorf("listing the tags of %s in %s: %w", af.Template, opts.Source, err)
 	}
@@ -107,13 +110,13 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 		return nil, fmt.Errorf("%s has no tag %s: the version %s records is needed as the base of the merge",
 			opts.Source, template.Tag(af.Template, from), template.AnswersFileName)
 	}
-	oldT, err := loadAt(ctx, opts.Source, af.Template, from)
+	oldT, err := src.At(ctx, template.Tag(af.Template, from))
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("loading %s: %w", template.Tag(af.Template, from), err)
 	}
-	newT, err := loadAt(ctx, opts.Source, af.Template, to)
+	newT, err := src.At(ctx, template.Tag(af.Template, to))
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("loading %s: %w", template.Tag(af.Template, to), err)
 	}
 	ours, err := readWorkTree(ctx, opts.Dir)
 	if err != nil {
@@ -167,23 +170,6 @@ func hasTag(tags []string, tag string) bool {
 	return false
 }
 
-// loadAt loads template name as it is at the tag of version v.
-func loadAt(ctx context.Context, source, name string, v *semver.Version) (*template.Template, error) {
-	tag := template.Tag(name, v)
-	fsys, err := archiveDir(ctx, source, tag, path.Join(template.TemplatesDir, name))
-	if err != nil {
-		return nil, err
-	}
-	t, err := template.Load(fsys)
-	if err != nil {
-		return nil, fmt.Errorf("loading %s at %s: %w", name, tag, err)
-	}
-	if t.Manifest.Name != name {
-		return nil, fmt.Errorf("loading %s at %s: the manifest names %q", name, tag, t.Manifest.Name)
-	}
-	return t, nil
-}
-
 // orgOf is the account of a source "acme/golden-paths".
 func orgOf(source string) string {
 	org, _, _ := strings.Cut(source, "/")
@@ -194,7 +180,7 @@ func orgOf(source string) string {
 // so they are the committed files). Submodules are left out; a symbolic
 // link is its target, as git stores it.
 func readWorkTree(ctx context.Context, dir string) (merge.Tree, error) {
-	out, err := git(ctx, dir, "ls-files", "-z", "--stage", "--", ".")
+	out, err := gitcli.Run(ctx, dir, "ls-files", "-z", "--stage", "--", ".")
 	if err != nil {
 		return nil, fmt.Errorf("listing the files of %s: %w", dir, err)
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/goldenpath-dev/goldenpath/internal/merge"
 	"github.com/goldenpath-dev/goldenpath/internal/template"
+	"github.com/goldenpath-dev/goldenpath/internal/templatesrc"
 	"github.com/goldenpath-dev/goldenpath/internal/testenv"
 )
 
@@ -102,11 +103,7 @@ func with(base map[string]string, edits map[string]string) map[string]string {
 // scaffold renders version of the template in src into a new git checkout.
 func scaffold(t *testing.T, src, version string) string {
 	t.Helper()
-	fsys, err := archiveDir(context.Background(), src, "svc/v"+version, "templates/svc")
-	if err != nil {
-		t.Fatal(err)
-	}
-	tpl, err := template.Load(fsys)
+	tpl, err := templatesrc.Git{Dir: src}.At(context.Background(), "svc/v"+version)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"github.com/goldenpath-dev/goldenpath/internal/store"
 	"github.com/goldenpath-dev/goldenpath/internal/store/storetest"
-	"github.com/goldenpath-dev/goldenpath/internal/tmplcache"
+	"github.com/goldenpath-dev/goldenpath/internal/templatesrc"
 	"io/fs"
 	"sort"
 	"strings"
@@ -15,10 +15,8 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/goldenpath-dev/goldenpath/internal/github"
 	"github.com/goldenpath-dev/goldenpath/internal/githubsim"
 	"github.com/goldenpath-dev/goldenpath/internal/queue/job"
-	"github.com/goldenpath-dev/goldenpath/internal/template"
 	"github.com/goldenpath-dev/goldenpath/templates"
 )
 
@@ -553,7 +551,7 @@ func TestRequestBudget(t *testing.T) {
 		{"second replica", func(w *world) *Workflow { return w.replica(w.shared) }, 2 * time.Minute, budget, 0},
 		{"stale shared tags", func(w *world) *Workflow { return w.replica(w.shared) }, 2 * time.Hour, budget + 1, 1},
 		{"cold", func(w *world) *Workflow {
-			return w.replica(tmplcache.New(storetest.Open(w.t, store.SQLite)))
+			return w.replica(templatesrc.NewDBCache(storetest.Open(w.t, store.SQLite)))
 		}, 2 * time.Minute, budget + 3, 1},
 	}
 	for _, extra := range []int{0, 300} {
@@ -673,37 +671,3 @@ func TestOneLineCutsOnACharacterBoundary(t *testing.T) {
 		}
 	}
 }
-
-// TestTreeFSKeepsSymlinks: a link in a template read from GitHub is refused
-// by the renderer, as on disk, rather than rendered as a file.
-func TestTreeFSKeepsSymlinks(t *testing.T) {
-	files := map[string]github.File{
-		"templates/linked/template.yaml": {Data: []byte(minimalTemplate), Mode: 0o644},
-		"templates/linked/skeleton/a.sh": {Data: []byte("echo {{ .name }}\n"), Mode: 0o755},
-		"templates/linked/skeleton/etc":  {Data: []byte("../../../../etc"), Mode: fs.ModeSymlink | 0o777},
-	}
-	sub, err := fs.Sub(treeFS(files), "templates/linked")
-	mustNil(t, err)
-	tmpl, err := template.Load(sub)
-	mustNil(t, err)
-	_, err = template.Render(tmpl, template.Answers{"name": "svc", "owner": "team"}, template.RenderContext{Org: testOrg})
-	if err == nil || !strings.Contains(err.Error(), "skeleton/etc is a symbolic link") {
-		t.Fatalf("render error = %v, want the link refused", err)
-	}
-}
-
-const minimalTemplate = `name: linked
-title: Linked
-description: A template with a link.
-parameters:
-  - id: name
-    title: Name
-    type: string
-    required: true
-    example: svc
-  - id: owner
-    title: Owner
-    type: string
-    required: true
-    example: team
-`

@@ -14,18 +14,19 @@ import (
 	"testing"
 	"time"
 
+	"github.com/goldenpath-dev/goldenpath/internal/config"
 	"github.com/goldenpath-dev/goldenpath/internal/fleet"
 	"github.com/goldenpath-dev/goldenpath/internal/github"
 	"github.com/goldenpath-dev/goldenpath/internal/githubsim"
 	"github.com/goldenpath-dev/goldenpath/internal/store"
 	"github.com/goldenpath-dev/goldenpath/internal/store/storetest"
-	"github.com/goldenpath-dev/goldenpath/internal/tmplcache"
+	"github.com/goldenpath-dev/goldenpath/internal/templatesrc"
 	"github.com/goldenpath-dev/goldenpath/templates"
 )
 
 const (
 	testOrg   = "acme"
-	templRepo = DefaultTemplatesRepo
+	templRepo = config.DefaultTemplatesRepo
 )
 
 // world is one organization on the GitHub simulator, with a templates
@@ -39,7 +40,7 @@ type world struct {
 	fleet *fleet.Index
 	// shared is the database cache of the templates repository all
 	// replicas share.
-	shared *tmplcache.Cache
+	shared *templatesrc.DBCache
 	apiURL string
 	wf     *Workflow
 
@@ -126,7 +127,7 @@ func newWorld(t *testing.T, policyYAML string) *world {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := &world{t: t, sim: sim, inst: inst, fleet: idx, shared: tmplcache.New(db), apiURL: srv.URL}
+	w := &world{t: t, sim: sim, inst: inst, fleet: idx, shared: templatesrc.NewDBCache(db), apiURL: srv.URL}
 	w.app = w.newApp()
 	w.wf = w.newWorkflow()
 	// As on installation: the labels the forms carry exist before anyone files one.
@@ -156,12 +157,12 @@ func (w *world) newApp() *github.App {
 
 // replica is another process on the same GitHub: its own App clients and
 // workflow with nothing in memory, sharing the given cache (nil: none).
-func (w *world) replica(shared SharedCache) *Workflow {
+func (w *world) replica(shared templatesrc.Shared) *Workflow {
 	wf, err := New(Config{
 		Client:        Clients(w.newApp()),
 		Fleet:         w.fleet,
 		Shared:        shared,
-		TemplatesRepo: DefaultTemplatesRepo,
+		TemplatesRepo: config.DefaultTemplatesRepo,
 		Logger:        discard(),
 		Now:           w.now,
 	})
@@ -180,7 +181,7 @@ func (w *world) newWorkflow() *Workflow {
 		Client:        Clients(w.app),
 		Fleet:         w.fleet,
 		Shared:        w.shared,
-		TemplatesRepo: DefaultTemplatesRepo,
+		TemplatesRepo: config.DefaultTemplatesRepo,
 		Logger:        discard(),
 		Now:           w.now,
 	})

@@ -12,6 +12,8 @@ import (
 type GitHub interface {
 	GetRepo(ctx context.Context, owner, repo string) (*github.Repo, error)
 	ReadTree(ctx context.Context, owner, repo, ref string) (map[string]github.File, string, error)
+	CachedTree(owner, repo, sha string) (map[string]github.File, bool)
+	CacheTree(owner, repo, sha string, files map[string]github.File)
 	ResolveRef(ctx context.Context, owner, repo, ref string) (string, error)
 	GetFile(ctx context.Context, owner, repo, path, ref string) ([]byte, string, error)
 	GetFileIfChanged(ctx context.Context, owner, repo, path, ref, etag string) (*github.FileVersion, bool, error)

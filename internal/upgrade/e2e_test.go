@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/goldenpath-dev/goldenpath/internal/config"
 	"github.com/goldenpath-dev/goldenpath/internal/fleet"
 	"github.com/goldenpath-dev/goldenpath/internal/githubsim"
 	"github.com/goldenpath-dev/goldenpath/internal/template"
@@ -264,7 +265,7 @@ func TestUpToDateAndPrerelease(t *testing.T) {
 }
 
 func (wd *world) args(repo, tag string) RepoArgs {
-	return RepoArgs{InstallationID: wd.inst, Owner: org, Repo: repo, Tag: tag, TemplatesOwner: org, TemplatesRepo: DefaultTemplatesRepo, Cause: "test"}
+	return RepoArgs{InstallationID: wd.inst, Owner: org, Repo: repo, Tag: tag, TemplatesOwner: org, TemplatesRepo: config.DefaultTemplatesRepo, Cause: "test"}
 }
 
 // oneCommitOnMain checks the branch is exactly one commit on the default

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/goldenpath-dev/goldenpath/internal/config"
 	"github.com/goldenpath-dev/goldenpath/internal/fleet"
 	"github.com/goldenpath-dev/goldenpath/internal/githubsim"
 	"github.com/goldenpath-dev/goldenpath/internal/queue/job"
@@ -40,7 +41,7 @@ func TestPRLimits(t *testing.T) {
 				now := time.Date(2026, 1, 1, 10, 0, 0, 0, time.UTC)
 				wd.w.cfg.Now = func() time.Time { return now }
 				seedOtherAccount(t, wd.fleet, tc.others, now)
-				if _, err := wd.sim.Push(org, DefaultTemplatesRepo, "main", map[string][]byte{"goldenpath.yaml": []byte(tc.policy)}, "policy", "maintainer"); err != nil {
+				if _, err := wd.sim.Push(org, config.DefaultTemplatesRepo, "main", map[string][]byte{"goldenpath.yaml": []byte(tc.policy)}, "policy", "maintainer"); err != nil {
 					t.Fatal(err)
 				}
 				wd.publish("1.0.0", skeletonV1, "## 1.0.0\n")
@@ -102,7 +103,7 @@ func TestPRLimitsAcrossReplicas(t *testing.T) {
 				now := time.Date(2026, 1, 1, 10, 0, 0, 0, time.UTC)
 				wd.w.cfg.Now = func() time.Time { return now }
 				wd.addReplica()
-				if _, err := wd.sim.Push(org, DefaultTemplatesRepo, "main", map[string][]byte{"goldenpath.yaml": []byte(tc.policy)}, "policy", "maintainer"); err != nil {
+				if _, err := wd.sim.Push(org, config.DefaultTemplatesRepo, "main", map[string][]byte{"goldenpath.yaml": []byte(tc.policy)}, "policy", "maintainer"); err != nil {
 					t.Fatal(err)
 				}
 				wd.publish("1.0.0", skeletonV1, "## 1.0.0\n")
@@ -175,7 +176,7 @@ func TestPRLimitsRaceAcrossReplicas(t *testing.T) {
 				for range len(repos) - 1 {
 					wd.addReplica()
 				}
-				if _, err := wd.sim.Push(org, DefaultTemplatesRepo, "main", map[string][]byte{"goldenpath.yaml": []byte(tc.policy)}, "policy", "maintainer"); err != nil {
+				if _, err := wd.sim.Push(org, config.DefaultTemplatesRepo, "main", map[string][]byte{"goldenpath.yaml": []byte(tc.policy)}, "policy", "maintainer"); err != nil {
 					t.Fatal(err)
 				}
 				wd.publish("1.0.0", skeletonV1, "## 1.0.0\n")
@@ -237,7 +238,7 @@ func TestPRLimitsFailedCreate(t *testing.T) {
 				wd := newWorldOn(t, d, githubsim.Limits{Disabled: true}, testPolicy())
 				now := time.Date(2026, 1, 1, 10, 0, 0, 0, time.UTC)
 				wd.w.cfg.Now = func() time.Time { return now }
-				if _, err := wd.sim.Push(org, DefaultTemplatesRepo, "main", map[string][]byte{"goldenpath.yaml": []byte("upgrades:\n  prConcurrentLimit: 1\n")}, "policy", "maintainer"); err != nil {
+				if _, err := wd.sim.Push(org, config.DefaultTemplatesRepo, "main", map[string][]byte{"goldenpath.yaml": []byte("upgrades:\n  prConcurrentLimit: 1\n")}, "policy", "maintainer"); err != nil {
 					t.Fatal(err)
 				}
 				wd.publish("1.0.0", skeletonV1, "## 1.0.0\n")

@@ -14,6 +14,7 @@ import (
 	"testing/fstest"
 	"time"
 
+	"github.com/goldenpath-dev/goldenpath/internal/config"
 	"github.com/goldenpath-dev/goldenpath/internal/fleet"
 	"github.com/goldenpath-dev/goldenpath/internal/github"
 	"github.com/goldenpath-dev/goldenpath/internal/githubsim"
@@ -105,9 +106,12 @@ type world struct {
 	app   *github.App
 	inst  int64
 	fleet *fleet.Index
-	q     *memQueue
-	w     *Workflow
-	seen  int
+	db    *store.DB
+	// apiURL is the simulator's address (another replica's clients).
+	apiURL string
+	q      *memQueue
+	w      *Workflow
+	seen   int
 	// lastJobCounts are the requests of the repository jobs of the last run.
 	lastJobCounts githubsim.Counts
 	snoozed       []RepoArgs
@@ -179,10 +183,10 @@ func newWorldOn(t testing.TB, d store.Dialect, limits githubsim.Limits, policy g
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := sim.CreateRepo(org, DefaultTemplatesRepo, githubsim.RepoOptions{}); err != nil {
+	if err := sim.CreateRepo(org, config.DefaultTemplatesRepo, githubsim.RepoOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	return &world{t: t, ctx: context.Background(), sim: sim, app: app, inst: inst, fleet: idx, q: q, w: w}
+	return &world{t: t, ctx: context.Background(), sim: sim, app: app, inst: inst, fleet: idx, db: db, apiURL: srv.URL, q: q, w: w}
 }
 
 // publish pushes version of the template (skeleton and changelog) to the
@@ -191,7 +195,7 @@ func (wd *world) publish(version string, skel map[string]string, changelog strin
 	wd.t.Helper()
 	files := map[string][]byte{}
 	dir := "templates/svc/"
-	if have, err := wd.sim.Files(org, DefaultTemplatesRepo, "main"); err == nil {
+	if have, err := wd.sim.Files(org, config.DefaultTemplatesRepo, "main"); err == nil {
 		for p := range have {
 			if strings.HasPrefix(p, dir+"skeleton/") {
 				files[p] = nil
@@ -203,11 +207,11 @@ func (wd *world) publish(version string, skel map[string]string, changelog strin
 	for p, d := range skel {
 		files[dir+"skeleton/"+p] = []byte(d)
 	}
-	sha, err := wd.sim.Push(org, DefaultTemplatesRepo, "main", files, "svc "+version, "maintainer")
+	sha, err := wd.sim.Push(org, config.DefaultTemplatesRepo, "main", files, "svc "+version, "maintainer")
 	if err != nil {
 		wd.t.Fatal(err)
 	}
-	if err := wd.sim.Tag(org, DefaultTemplatesRepo, "svc/v"+version, sha); err != nil {
+	if err := wd.sim.Tag(org, config.DefaultTemplatesRepo, "svc/v"+version, sha); err != nil {
 		wd.t.Fatal(err)
 	}
 }
@@ -234,7 +238,7 @@ func (wd *world) scaffold(name, version string, skel map[string]string) {
 	for _, f := range rendered {
 		files[f.Path] = f.Data
 	}
-	af := template.AnswersFile{Template: "svc", Version: version, Source: org + "/" + DefaultTemplatesRepo, Answers: answers,
+	af := template.AnswersFile{Template: "svc", Version: version, Source: org + "/" + config.DefaultTemplatesRepo, Answers: answers,
 		Request: "https://github.com/acme/golden-paths/issues/1"}
 	files[template.AnswersFileName] = af.Marshal()
 	if err := wd.sim.CreateRepo(org, name, githubsim.RepoOptions{Private: true}); err != nil {
@@ -344,7 +348,7 @@ func (wd *world) files(repo, ref string) map[string]string {
 func (wd *world) dashboard() string {
 	wd.t.Helper()
 	var found []githubsim.IssueInfo
-	for _, is := range wd.sim.Issues(org, DefaultTemplatesRepo) {
+	for _, is := range wd.sim.Issues(org, config.DefaultTemplatesRepo) {
 		if is.Title == DashboardTitle && !is.IsPR {
 			found = append(found, is)
 		}

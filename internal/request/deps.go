@@ -2,20 +2,18 @@ package request
 
 import (
 	"context"
-	"time"
 
+	"github.com/goldenpath-dev/goldenpath/internal/fleet"
 	"github.com/goldenpath-dev/goldenpath/internal/github"
+	"github.com/goldenpath-dev/goldenpath/internal/templatesrc"
 )
 
 // GitHub is every GitHub operation the workflow needs, and nothing more.
 // *github.Client satisfies it; the tests run that client over HTTP against
 // the simulator.
 type GitHub interface {
-	ListTags(ctx context.Context, owner, repo, prefix string) ([]github.Tag, error)
-	ReadTree(ctx context.Context, owner, repo, ref string) (map[string]github.File, string, error)
-	CachedTree(owner, repo, sha string) (map[string]github.File, bool)
-	CacheTree(owner, repo, sha string, files map[string]github.File)
-	GetFile(ctx context.Context, owner, repo, path, ref string) ([]byte, string, error)
+	// The templates repository is read through templatesrc.
+	templatesrc.GitHub
 	GetRepo(ctx context.Context, owner, repo string) (*github.Repo, error)
 	CreateRepoWithFiles(ctx context.Context, org, name string, opts github.RepoOptions, files map[string]github.File, message string) (*github.Repo, error)
 	GrantTeam(ctx context.Context, org, team, owner, repo, permission string) error
@@ -33,15 +31,12 @@ type GitHub interface {
 
 var _ GitHub = (*github.Client)(nil)
 
-// SharedCache keeps what the workflow reads from the templates repository
-// where every replica finds it (a database table: *tmplcache.Cache): the tag
-// list with when it was read from GitHub, and archives by commit SHA.
-type SharedCache interface {
-	Tags(ctx context.Context, owner, repo string) (tags []github.Tag, fetchedAt time.Time, ok bool, err error)
-	PutTags(ctx context.Context, owner, repo string, tags []github.Tag, fetchedAt time.Time) error
-	Archive(ctx context.Context, owner, repo, sha string) (map[string]github.File, bool, error)
-	PutArchive(ctx context.Context, owner, repo, sha string, files map[string]github.File) error
+// Fleet records which repositories came from which template (*fleet.Index).
+type Fleet interface {
+	Upsert(ctx context.Context, r fleet.Repo) error
 }
+
+var _ Fleet = (*fleet.Index)(nil)
 
 // Clients adapts a GitHub App to Config.Client: one cached client per
 // installation.

@@ -1,4 +1,4 @@
-// Package tmplcache is a cache of the templates repository shared by every
+// DBCache is the cache of the templates repository shared by every
 // replica through the database: its tag list per repository (with when it
 // was read from GitHub) and its files by commit SHA. A replica that starts
 // cold, or did not work the templates repository's last push, reads them
@@ -8,7 +8,8 @@
 // change, so an entry never goes stale. The key includes the repository, so
 // one organization's templates are never served to another that names the
 // same commit.
-package tmplcache
+
+package templatesrc
 
 import (
 	"archive/tar"
@@ -56,10 +57,10 @@ var schema = []string{
 	)`,
 }
 
-// Cache is the shared cache. Its tables are created on first use, so New
-// cannot fail and wiring stays one line; a failed creation is retried on
+// DBCache is the shared cache. Its tables are created on first use, so
+// NewDBCache cannot fail and wiring stays one line; a failed creation is retried on
 // the next call.
-type Cache struct {
+type DBCache struct {
 	db  *store.DB
 	now func() time.Time
 
@@ -67,10 +68,10 @@ type Cache struct {
 	ready bool
 }
 
-// New returns the cache on db.
-func New(db *store.DB) *Cache { return &Cache{db: db, now: time.Now} }
+// NewDBCache returns the cache on db.
+func NewDBCache(db *store.DB) *DBCache { return &DBCache{db: db, now: time.Now} }
 
-func (c *Cache) init(ctx context.Context) error {
+func (c *DBCache) init(ctx context.Context) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.ready {
@@ -104,7 +105,7 @@ type wireTag struct {
 
 // Tags returns the tag list last stored for owner/repo and when it was read
 // from GitHub; ok is false when none is stored.
-func (c *Cache) Tags(ctx context.Context, owner, repo string) (tags []github.Tag, fetchedAt time.Time, ok bool, err error) {
+func (c *DBCache) Tags(ctx context.Context, owner, repo string) (tags []github.Tag, fetchedAt time.Time, ok bool, err error) {
 	ctx, cancel := context.WithTimeout(ctx, queryTimeout)
 	defer cancel()
 	if err := c.init(ctx); err != nil {
@@ -132,7 +133,7 @@ func (c *Cache) Tags(ctx context.Context, owner, repo string) (tags []github.Tag
 
 // PutTags stores the tag list of owner/repo read from GitHub at fetchedAt.
 // An older list never replaces a newer one (two replicas racing).
-func (c *Cache) PutTags(ctx context.Context, owner, repo string, tags []github.Tag, fetchedAt time.Time) error {
+func (c *DBCache) PutTags(ctx context.Context, owner, repo string, tags []github.Tag, fetchedAt time.Time) error {
 	ctx, cancel := context.WithTimeout(ctx, queryTimeout)
 	defer cancel()
 	if err := c.init(ctx); err != nil {
@@ -162,7 +163,7 @@ func archiveKey(owner, repo, sha string) string {
 }
 
 // Archive returns the files of owner/repo at commit sha, if stored.
-func (c *Cache) Archive(ctx context.Context, owner, repo, sha string) (map[string]github.File, bool, error) {
+func (c *DBCache) Archive(ctx context.Context, owner, repo, sha string) (map[string]github.File, bool, error) {
 	ctx, cancel := context.WithTimeout(ctx, queryTimeout)
 	defer cancel()
 	if err := c.init(ctx); err != nil {
@@ -186,7 +187,7 @@ func (c *Cache) Archive(ctx context.Context, owner, repo, sha string) (map[strin
 // PutArchive stores the files of owner/repo at commit sha (a full commit
 // SHA: the entry is trusted forever). Files above MaxArchive are refused
 // with ErrTooLarge. Storing an archive twice keeps the first.
-func (c *Cache) PutArchive(ctx context.Context, owner, repo, sha string, files map[string]github.File) error {
+func (c *DBCache) PutArchive(ctx context.Context, owner, repo, sha string, files map[string]github.File) error {
 	ctx, cancel := context.WithTimeout(ctx, queryTimeout)
 	defer cancel()
 	if err := c.init(ctx); err != nil {

@@ -1,4 +1,4 @@
-package tmplcache
+package templatesrc
 
 import (
 	"bytes"
@@ -22,7 +22,7 @@ func TestTags(t *testing.T) {
 			t.Parallel()
 			ctx := context.Background()
 			db := storetest.Open(t, d)
-			c := New(db)
+			c := NewDBCache(db)
 			if _, _, ok, err := c.Tags(ctx, "acme", "golden-paths"); err != nil || ok {
 				t.Fatalf("empty cache: ok=%v err=%v", ok, err)
 			}
@@ -42,8 +42,8 @@ func TestTags(t *testing.T) {
 				if err := c.PutTags(ctx, "Acme", "Golden-Paths", step.tags, step.at); err != nil {
 					t.Fatal(err)
 				}
-				// Another replica: a second Cache on the same database.
-				got, at, ok, err := New(db).Tags(ctx, "acme", "golden-paths")
+				// Another replica: a second DBCache on the same database.
+				got, at, ok, err := NewDBCache(db).Tags(ctx, "acme", "golden-paths")
 				if err != nil || !ok {
 					t.Fatalf("ok=%v err=%v", ok, err)
 				}
@@ -75,7 +75,7 @@ func TestArchive(t *testing.T) {
 			t.Parallel()
 			ctx := context.Background()
 			db := storetest.Open(t, d)
-			c := New(db)
+			c := NewDBCache(db)
 			if _, ok, err := c.Archive(ctx, "acme", "golden-paths", sha); err != nil || ok {
 				t.Fatalf("empty cache: ok=%v err=%v", ok, err)
 			}
@@ -86,7 +86,7 @@ func TestArchive(t *testing.T) {
 			if err := c.PutArchive(ctx, "acme", "golden-paths", sha, map[string]github.File{"x": {Data: []byte("y")}}); err != nil {
 				t.Fatal(err)
 			}
-			got, ok, err := New(db).Archive(ctx, "ACME", "golden-paths", strings.ToUpper(sha))
+			got, ok, err := NewDBCache(db).Archive(ctx, "ACME", "golden-paths", strings.ToUpper(sha))
 			if err != nil || !ok {
 				t.Fatalf("ok=%v err=%v", ok, err)
 			}
@@ -120,7 +120,7 @@ func TestArchive(t *testing.T) {
 // than panicking.
 func TestClosedDatabase(t *testing.T) {
 	db := storetest.Open(t, store.SQLite)
-	c := New(db)
+	c := NewDBCache(db)
 	db.Close()
 	if _, _, _, err := c.Tags(context.Background(), "acme", "golden-paths"); err == nil {
 		t.Error("no error from a closed database")
