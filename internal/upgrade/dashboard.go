@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -90,111 +91,106 @@ func noTemplatesRepo(w *Workflow, a DashboardArgs, err error) error {
 // maxCell bounds the repositories named in one table cell.
 const maxCell = 40
 
-func renderDashboard(owner string, repos map[string][]fleet.Repo, prs map[string][]fleet.UpgradePR) string {
-	var b strings.Builder
-	b.WriteString("This issue is kept up to date by goldenpath: which repositories of `" + owner + "` are on which template version, and the upgrade pull requests in flight. Edits here are overwritten.\n")
+// dashboard is what the fleet dashboard shows, apart from its Markdown.
+type dashboard struct {
+	owner     string
+	templates []templateView
+}
+
+// templateView is one template's section: its versions and pull requests.
+type templateView struct {
+	name   string
+	newest *semver.Version // nil: no version parses
+	repos  int
+	rows   []versionRow // newest first, then versions that do not parse
+	prs    []fleet.UpgradePR
+}
+
+// versionRow is one version and the repositories on it, sorted.
+type versionRow struct {
+	label string
+	names []string
+}
+
+// dashboardOf builds the dashboard of owner's fleet (a pure function).
+func dashboardOf(owner string, repos map[string][]fleet.Repo, prs map[string][]fleet.UpgradePR) dashboard {
+	d := dashboard{owner: owner}
 	names := make([]string, 0, len(repos))
 	for n := range repos {
 		names = append(names, n)
 	}
 	sort.Strings(names)
-	if len(names) == 0 {
+	for _, name := range names {
+		d.templates = append(d.templates, templateViewOf(name, repos[name], prs[name]))
+	}
+	return d
+}
+
+func templateViewOf(name string, list []fleet.Repo, prs []fleet.UpgradePR) templateView {
+	tv := templateView{name: name, repos: len(list)}
+	byVersion := map[string][]string{}
+	var versions []*semver.Version
+	var odd []string
+	for _, r := range list {
+		if _, ok := byVersion[r.Version]; !ok {
+			if v, err := semver.NewVersion(r.Version); err == nil {
+				versions = append(versions, v)
+			} else {
+				odd = append(odd, r.Version)
+			}
+		}
+		byVersion[r.Version] = append(byVersion[r.Version], r.Owner+"/"+r.Name)
+	}
+	for _, pr := range prs {
+		if v, err := semver.NewVersion(pr.TargetVersion); err == nil && (tv.newest == nil || v.GreaterThan(tv.newest)) {
+			tv.newest = v
+		}
+	}
+	sort.Slice(versions, func(i, j int) bool { return versions[i].GreaterThan(versions[j]) })
+	if len(versions) > 0 && (tv.newest == nil || versions[0].GreaterThan(tv.newest)) {
+		tv.newest = versions[0]
+	}
+	for _, v := range versions {
+		label := "v" + v.String()
+		if tv.newest != nil && v.Equal(tv.newest) {
+			label += " (newest)"
+		}
+		tv.rows = append(tv.rows, versionRow{label: label, names: sorted(byVersion[v.Original()])})
+	}
+	for _, v := range odd {
+		tv.rows = append(tv.rows, versionRow{label: fmt.Sprintf("`%s`", v), names: sorted(byVersion[v])})
+	}
+	tv.prs = slices.Clone(prs)
+	sort.Slice(tv.prs, func(i, j int) bool {
+		if tv.prs[i].Owner != tv.prs[j].Owner {
+			return tv.prs[i].Owner < tv.prs[j].Owner
+		}
+		return tv.prs[i].Name < tv.prs[j].Name
+	})
+	return tv
+}
+
+func sorted(s []string) []string {
+	s = slices.Clone(s)
+	sort.Strings(s)
+	return s
+}
+
+func renderDashboard(owner string, repos map[string][]fleet.Repo, prs map[string][]fleet.UpgradePR) string {
+	return dashboardOf(owner, repos, prs).markdown()
+}
+
+// markdown is the dashboard issue's body, within GitHub's size limit: a
+// big fleet shows counts where names do not fit.
+func (d dashboard) markdown() string {
+	var b strings.Builder
+	b.WriteString("This issue is kept up to date by goldenpath: which repositories of `" + d.owner + "` are on which template version, and the upgrade pull requests in flight. Edits here are overwritten.\n")
+	if len(d.templates) == 0 {
 		b.WriteString("\nNo repository made from a golden path template yet.\n")
 	}
-	for _, name := range names {
-		list := repos[name]
-		byVersion := map[string][]string{}
-		var versions []*semver.Version
-		var odd []string
-		latest := (*semver.Version)(nil)
-		for _, r := range list {
-			if _, ok := byVersion[r.Version]; !ok {
-				if v, err := semver.NewVersion(r.Version); err == nil {
-					versions = append(versions, v)
-				} else {
-					odd = append(odd, r.Version)
-				}
-			}
-			byVersion[r.Version] = append(byVersion[r.Version], r.Owner+"/"+r.Name)
-		}
-		for _, pr := range prs[name] {
-			if v, err := semver.NewVersion(pr.TargetVersion); err == nil && (latest == nil || v.GreaterThan(latest)) {
-				latest = v
-			}
-		}
-		sort.Slice(versions, func(i, j int) bool { return versions[i].GreaterThan(versions[j]) })
-		if len(versions) > 0 && (latest == nil || versions[0].GreaterThan(latest)) {
-			latest = versions[0]
-		}
-		fmt.Fprintf(&b, "\n## `%s`", name)
-		if latest != nil {
-			fmt.Fprintf(&b, " (newest seen: v%s)", latest)
-		}
-		fmt.Fprintf(&b, "\n\n%d repositor%s.\n\n| Version | Repositories |\n|---|---|\n", len(list), pluralY(len(list)))
-		row := func(label, version string) {
-			names := byVersion[version]
-			sort.Strings(names)
-			shown := min(len(names), maxCell)
-			if b.Len() > maxBody/2 {
-				shown = 0 // a big fleet: counts only, keep room for the pull requests
-			}
-			cell := strings.Join(names[:shown], ", ")
-			if len(names) > shown {
-				if shown == 0 {
-					cell = "(names not shown)"
-				} else {
-					cell += fmt.Sprintf(" and %d more", len(names)-shown)
-				}
-			}
-			fmt.Fprintf(&b, "| %s | %d: %s |\n", label, len(names), cell)
-		}
-		for _, v := range versions {
-			label := "v" + v.String()
-			if latest != nil && v.Equal(latest) {
-				label += " (newest)"
-			}
-			row(label, v.Original())
-		}
-		for _, v := range odd {
-			row(fmt.Sprintf("`%s`", v), v)
-		}
-
-		list2 := prs[name]
-		if len(list2) == 0 {
-			continue
-		}
-		sort.Slice(list2, func(i, j int) bool {
-			if list2[i].Owner != list2[j].Owner {
-				return list2[i].Owner < list2[j].Owner
-			}
-			return list2[i].Name < list2[j].Name
-		})
-		counts := map[string]int{}
-		for _, pr := range list2 {
-			counts[pr.State]++
-		}
-		fmt.Fprintf(&b, "\n**Upgrade pull requests**: %d open, %d with conflicts, %d blocked, %d failed, %d closed unmerged, %d merged.\n\n",
-			counts[fleet.PROpen], conflicted(list2), counts[fleet.PRBlocked], failed(list2), counts[fleet.PRClosed], counts[fleet.PRMerged])
-		header := false
-		for i, pr := range list2 {
-			if pr.State == fleet.PRMerged && pr.LastError == "" {
-				continue // done: the version table shows it
-			}
-			if !header {
-				b.WriteString("| Repository | Upgrade to | Pull request | State |\n|---|---|---|---|\n")
-				header = true
-			}
-			if b.Len() > maxBody-5000 {
-				// GitHub refuses bodies over 65,536 characters.
-				fmt.Fprintf(&b, "| … | | | %d more not shown |\n", len(list2)-i)
-				break
-			}
-			ref := "—"
-			if pr.Number > 0 {
-				ref = fmt.Sprintf("%s/%s#%d", pr.Owner, pr.Name, pr.Number)
-			}
-			fmt.Fprintf(&b, "| %s/%s | v%s | %s | %s |\n", pr.Owner, pr.Name, pr.TargetVersion, ref, stateText(pr))
-		}
+	for _, tv := range d.templates {
+		tv.versionsMarkdown(&b)
+		tv.prsMarkdown(&b)
 	}
 	out := b.String()
 	if len(out) > maxBody {
@@ -203,6 +199,62 @@ func renderDashboard(owner string, repos map[string][]fleet.Repo, prs map[string
 		out = out[:cut+1] + "\n… (the rest does not fit in an issue)\n"
 	}
 	return out
+}
+
+func (tv templateView) versionsMarkdown(b *strings.Builder) {
+	fmt.Fprintf(b, "\n## `%s`", tv.name)
+	if tv.newest != nil {
+		fmt.Fprintf(b, " (newest seen: v%s)", tv.newest)
+	}
+	fmt.Fprintf(b, "\n\n%d repositor%s.\n\n| Version | Repositories |\n|---|---|\n", tv.repos, pluralY(tv.repos))
+	for _, row := range tv.rows {
+		shown := min(len(row.names), maxCell)
+		if b.Len() > maxBody/2 {
+			shown = 0 // a big fleet: counts only, keep room for the pull requests
+		}
+		cell := strings.Join(row.names[:shown], ", ")
+		if len(row.names) > shown {
+			if shown == 0 {
+				cell = "(names not shown)"
+			} else {
+				cell += fmt.Sprintf(" and %d more", len(row.names)-shown)
+			}
+		}
+		fmt.Fprintf(b, "| %s | %d: %s |\n", row.label, len(row.names), cell)
+	}
+}
+
+func (tv templateView) prsMarkdown(b *strings.Builder) {
+	list := tv.prs
+	if len(list) == 0 {
+		return
+	}
+	counts := map[string]int{}
+	for _, pr := range list {
+		counts[pr.State]++
+	}
+	fmt.Fprintf(b, "\n**Upgrade pull requests**: %d open, %d with conflicts, %d blocked, %d failed, %d closed unmerged, %d merged.\n\n",
+		counts[fleet.PROpen], conflicted(list), counts[fleet.PRBlocked], failed(list), counts[fleet.PRClosed], counts[fleet.PRMerged])
+	header := false
+	for i, pr := range list {
+		if pr.State == fleet.PRMerged && pr.LastError == "" {
+			continue // done: the version table shows it
+		}
+		if !header {
+			b.WriteString("| Repository | Upgrade to | Pull request | State |\n|---|---|---|---|\n")
+			header = true
+		}
+		if b.Len() > maxBody-5000 {
+			// GitHub refuses bodies over 65,536 characters.
+			fmt.Fprintf(b, "| … | | | %d more not shown |\n", len(list)-i)
+			break
+		}
+		ref := "—"
+		if pr.Number > 0 {
+			ref = fmt.Sprintf("%s/%s#%d", pr.Owner, pr.Name, pr.Number)
+		}
+		fmt.Fprintf(b, "| %s/%s | v%s | %s | %s |\n", pr.Owner, pr.Name, pr.TargetVersion, ref, stateText(pr))
+	}
 }
 
 func conflicted(prs []fleet.UpgradePR) int {
