@@ -106,28 +106,7 @@ func BenchmarkRollout200(b *testing.B) {
 		if len(jobs) != benchRepos {
 			b.Fatalf("%d jobs queued, want %d", len(jobs), benchRepos)
 		}
-		work := make(chan RepoArgs)
-		var wg sync.WaitGroup
-		var mu sync.Mutex
-		var errs []error
-		for range benchWorkers {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for a := range work {
-					if err := wd.w.UpgradeRepo(wd.ctx, a); err != nil {
-						mu.Lock()
-						errs = append(errs, err)
-						mu.Unlock()
-					}
-				}
-			}()
-		}
-		for _, a := range jobs {
-			work <- a
-		}
-		close(work)
-		wg.Wait()
+		errs := wd.upgradeAll(jobs, benchWorkers)
 		_, more := wd.q.take()
 		for _, da := range append(dashes, more[:min(1, len(more))]...) {
 			if err := wd.w.RefreshDashboard(wd.ctx, da); err != nil {
@@ -168,4 +147,30 @@ func BenchmarkRollout200(b *testing.B) {
 			b.Errorf("the rollout took %.2f× the floor the limits allow, want at most 1.3×", ratio)
 		}
 	}
+}
+
+// upgradeAll works jobs with so many workers at once, as the queue would,
+// and returns their errors.
+func (wd *world) upgradeAll(jobs []RepoArgs, workers int) []error {
+	work := make(chan RepoArgs)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var errs []error
+	for range workers {
+		wg.Go(func() {
+			for a := range work {
+				if err := wd.w.UpgradeRepo(wd.ctx, a); err != nil {
+					mu.Lock()
+					errs = append(errs, err)
+					mu.Unlock()
+				}
+			}
+		})
+	}
+	for _, a := range jobs {
+		work <- a
+	}
+	close(work)
+	wg.Wait()
+	return errs
 }

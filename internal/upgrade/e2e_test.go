@@ -21,6 +21,15 @@ const (
 // pull request, the branch and the dashboard after each step.
 func TestUpgradeLifecycle(t *testing.T) {
 	wd := newWorld(t, githubsim.Limits{Disabled: true}, testPolicy())
+	pr, v110, cl := lifecycleFirstPR(t, wd)
+	v120, cl := lifecycleNextVersionAndClose(t, wd, pr, v110, cl)
+	pr3, v130, cl := lifecycleBlocked(t, wd, pr, v120, cl)
+	lifecycleRebuildAndMerge(t, wd, pr3, v130, cl)
+}
+
+// lifecycleFirstPR: scaffolded at 1.0.0 and edited by its owner, the
+// repository gets one pull request for 1.1.0.
+func lifecycleFirstPR(t *testing.T, wd *world) (githubsim.IssueInfo, map[string]string, string) {
 	cl := "## 1.0.0\n\n- First release.\n"
 	wd.publish("1.0.0", skeletonV1, cl)
 	wd.scaffold("payments", "1.0.0", skeletonV1)
@@ -78,6 +87,12 @@ func TestUpgradeLifecycle(t *testing.T) {
 	t.Logf("requests for one upgrade pull request (cold caches): %d %v", wd.lastJobCounts.Total, wd.lastJobCounts.ByRoute)
 	wd.wantDashboard("| v1.0.0 | 1: acme/payments |", fmt.Sprintf("| acme/payments | v1.1.0 | acme/payments#%d | open |", pr.Number), "1 open")
 
+	return pr, v110, cl
+}
+
+// lifecycleNextVersionAndClose: 1.2.0 updates the same pull request; a
+// repeated job writes nothing; closed unmerged, it is not reopened.
+func lifecycleNextVersionAndClose(t *testing.T, wd *world, pr githubsim.IssueInfo, v110 map[string]string, cl string) (map[string]string, string) {
 	// v1.2.0: the same pull request is rebuilt and edited.
 	v120 := edited(v110, map[string]string{"config.yml": "name: {{ .name }}\nport: 9090\n"})
 	cl = "## 1.2.0\n\n- Listen on 9090.\n\n" + cl
@@ -90,7 +105,7 @@ func TestUpgradeLifecycle(t *testing.T) {
 	if !strings.Contains(pr2.Body, "> - Listen on 9090.") || !strings.Contains(pr2.Body, "> - A runbook for on-call.") {
 		t.Errorf("body does not quote both versions' changelog:\n%s", pr2.Body)
 	}
-	head = wd.files("payments", pr2.Head)
+	head := wd.files("payments", pr2.Head)
 	if answersVersion(t, head) != "1.2.0" || head["config.yml"] != "name: payments\nport: 9090\n" || head["main.go"] != mainOwner {
 		t.Errorf("branch after v1.2.0: %v", head)
 	}
@@ -124,6 +139,12 @@ func TestUpgradeLifecycle(t *testing.T) {
 	}
 	wd.wantDashboard("closed unmerged (skipped)")
 
+	return v120, cl
+}
+
+// lifecycleBlocked: 1.3.0 opens a new pull request; a person pushes to its
+// branch, and later versions never force-push over it (said once).
+func lifecycleBlocked(t *testing.T, wd *world, pr githubsim.IssueInfo, v120 map[string]string, cl string) (githubsim.IssueInfo, map[string]string, string) {
 	// A newer version opens a new pull request.
 	v130 := edited(v120, map[string]string{"Makefile": "test:\n\tgo test ./...\n"})
 	cl = "## 1.3.0\n\n- A Makefile.\n\n" + cl
@@ -160,6 +181,12 @@ func TestUpgradeLifecycle(t *testing.T) {
 	}
 	wd.wantDashboard("blocked: someone pushed to the branch")
 
+	return pr3, v130, cl
+}
+
+// lifecycleRebuildAndMerge: the rebuild box rebuilds the branch at the
+// newest version; merged, the index has it; then a job costs nothing.
+func lifecycleRebuildAndMerge(t *testing.T, wd *world, pr3 githubsim.IssueInfo, v130 map[string]string, cl string) {
 	// Ticking the rebuild box rebuilds the branch at the newest version.
 	ticked := strings.Replace(wd.onlyOpenPR("payments").Body, "- [ ] "+RebuildMarker, "- [x] "+RebuildMarker, 1)
 	if err := wd.sim.EditIssue(org, "payments", pr3.Number, "alice", nil, &ticked); err != nil {
@@ -167,7 +194,7 @@ func TestUpgradeLifecycle(t *testing.T) {
 	}
 	wd.run()
 	pr4 := wd.onlyOpenPR("payments")
-	head = wd.files("payments", pr4.Head)
+	head := wd.files("payments", pr4.Head)
 	if pr4.Number != pr3.Number || pr4.Title != "Upgrade svc template to v1.5.0" || answersVersion(t, head) != "1.5.0" {
 		t.Errorf("after the rebuild: #%d %q version %s", pr4.Number, pr4.Title, answersVersion(t, head))
 	}
@@ -195,7 +222,7 @@ func TestUpgradeLifecycle(t *testing.T) {
 	wd.wantDashboard("| v1.5.0 (newest) | 1: acme/payments |", "1 merged")
 
 	// Up to date: a job for a version it has makes no request at all.
-	before = wd.sim.Counts()
+	before := wd.sim.Counts()
 	wd.q.EnqueueUpgrades(wd.ctx, []RepoArgs{wd.args("payments", "svc/v1.5.0")})
 	wd.run()
 	if n := wd.sim.Counts().Total - before.Total; n != 0 {
