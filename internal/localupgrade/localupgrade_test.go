@@ -10,33 +10,17 @@ import (
 	"testing"
 
 	"github.com/goldenpath-dev/goldenpath/internal/merge"
+	"github.com/goldenpath-dev/goldenpath/internal/simworld"
 	"github.com/goldenpath-dev/goldenpath/internal/template"
 	"github.com/goldenpath-dev/goldenpath/internal/templatesrc"
 	"github.com/goldenpath-dev/goldenpath/internal/testenv"
 )
 
-const manifest = `name: svc
-title: Service
-description: A service.
-parameters:
-  - id: name
-    title: Service name
-    type: string
-    required: true
-    example: payments
-  - id: owner
-    title: Owning team
-    type: string
-    required: true
-    example: team-pay
-`
+// manifest is the test template; v1 its first version's skeleton, later
+// versions are edits of it.
+const manifest = simworld.Manifest
 
-// v1 is the first version's skeleton; later versions are edits of it.
-var v1 = map[string]string{
-	"README.md":  "# {{ .name }}\n\nOwned by {{ .owner }}.\n",
-	"main.go":    "package main\n\nfunc main() {\n\tprintln(\"{{ .name }}\")\n}\n",
-	"config.yml": "name: {{ .name }}\nport: 8080\n",
-}
+var v1 = simworld.SkeletonV1
 
 func run(t *testing.T, dir string, args ...string) string {
 	t.Helper()

@@ -5,8 +5,6 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -18,14 +16,13 @@ import (
 	"github.com/goldenpath-dev/goldenpath/internal/fleet"
 	"github.com/goldenpath-dev/goldenpath/internal/github"
 	"github.com/goldenpath-dev/goldenpath/internal/githubsim"
-	"github.com/goldenpath-dev/goldenpath/internal/store"
-	"github.com/goldenpath-dev/goldenpath/internal/store/storetest"
+	"github.com/goldenpath-dev/goldenpath/internal/simworld"
 	"github.com/goldenpath-dev/goldenpath/internal/templatesrc"
 	"github.com/goldenpath-dev/goldenpath/templates"
 )
 
 const (
-	testOrg   = "acme"
+	testOrg   = simworld.Org
 	templRepo = config.DefaultTemplatesRepo
 )
 
@@ -38,10 +35,10 @@ type world struct {
 	app   *github.App
 	inst  int64
 	fleet *fleet.Index
+	sw    *simworld.World
 	// shared is the database cache of the templates repository all
 	// replicas share.
 	shared *templatesrc.DBCache
-	apiURL string
 	wf     *Workflow
 
 	mu     sync.Mutex
@@ -66,22 +63,13 @@ parameters:
 
 func newWorld(t *testing.T, policyYAML string) *world {
 	t.Helper()
-	sim := githubsim.New(githubsim.Options{})
-	srv := httptest.NewServer(sim.Handler())
-	t.Cleanup(srv.Close)
-	hooks := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusAccepted) }))
-	t.Cleanup(hooks.Close)
-	sim.SetWebhook(hooks.URL, "secret")
-
-	sim.AddOrg(testOrg, "alice", "bob", "carol")
+	sw := simworld.New(t, simworld.Options{Members: []string{"alice", "bob", "carol"}, PrivateTemplates: true, Policy: testPolicy(), Logger: discard()})
+	sim := sw.Sim
 	sim.AddUser("mallory")
 	sim.AddTeam(testOrg, "team-payments", "alice")
 	sim.AddTeam(testOrg, "platform", "bob")
 	sim.AddTeam(testOrg, "developers", "alice", "bob")
-	inst := sim.Install(testOrg)
-	if err := sim.CreateRepo(testOrg, templRepo, githubsim.RepoOptions{Private: true}); err != nil {
-		t.Fatal(err)
-	}
+	inst := sw.Installation
 	files := map[string][]byte{}
 	err := fs.WalkDir(templates.FS(), ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
@@ -122,12 +110,7 @@ func newWorld(t *testing.T, policyYAML string) *world {
 		}
 	}
 
-	db := storetest.Open(t, store.SQLite)
-	idx, err := fleet.Open(context.Background(), db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	w := &world{t: t, sim: sim, inst: inst, fleet: idx, shared: templatesrc.NewDBCache(db), apiURL: srv.URL}
+	w := &world{t: t, sw: sw, sim: sim, inst: inst, fleet: sw.Fleet, shared: templatesrc.NewDBCache(sw.DB)}
 	w.app = w.newApp()
 	w.wf = w.newWorkflow()
 	// As on installation: the labels the forms carry exist before anyone files one.
@@ -140,19 +123,14 @@ func newWorld(t *testing.T, policyYAML string) *world {
 }
 
 // newApp is the GitHub App clients of one process: its tree cache starts empty.
-func (w *world) newApp() *github.App {
-	app, err := github.NewApp(github.AppConfig{
-		AppID: w.sim.AppID(), PrivateKeyPEM: w.sim.AppPrivateKeyPEM(), BaseURL: w.apiURL,
-		Logger: discard(),
-		Policy: github.Policy{
-			BaseBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond, EventualBackoff: time.Millisecond,
-			Pacing: github.Pacing{MinGap: time.Microsecond},
-		},
-	})
-	if err != nil {
-		w.t.Fatal(err)
+func (w *world) newApp() *github.App { return w.sw.NewApp() }
+
+// testPolicy retries at once: the simulator answers in microseconds.
+func testPolicy() github.Policy {
+	return github.Policy{
+		BaseBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond, EventualBackoff: time.Millisecond,
+		Pacing: github.Pacing{MinGap: time.Microsecond},
 	}
-	return app
 }
 
 // replica is another process on the same GitHub: its own App clients and

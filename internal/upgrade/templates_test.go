@@ -5,7 +5,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/goldenpath-dev/goldenpath/internal/github"
 	"github.com/goldenpath-dev/goldenpath/internal/githubsim"
 	"github.com/goldenpath-dev/goldenpath/internal/templatesrc"
 )
@@ -32,10 +31,7 @@ func TestSecondReplicaReadsSharedTemplates(t *testing.T) {
 	// A replica: its own GitHub App clients (cold tree cache) and templates
 	// source, on the same database.
 	replica := func(sh templatesrc.Shared) *Workflow {
-		app, err := github.NewApp(github.AppConfig{AppID: wd.sim.AppID(), PrivateKeyPEM: wd.sim.AppPrivateKeyPEM(), BaseURL: wd.apiURL, Policy: testPolicy()})
-		if err != nil {
-			t.Fatal(err)
-		}
+		app := wd.sw.NewApp()
 		cfg := wd.w.cfg
 		cfg.Client = func(ctx context.Context, id int64) (GitHub, error) { return app.Installation(id), nil }
 		cfg.Templates = templatesrc.New(templatesrc.Options{Shared: sh})

@@ -5,13 +5,9 @@ import (
 	"errors"
 	"io/fs"
 	"log/slog"
-	"net/http"
-	"net/http/httptest"
-	"path"
 	"strings"
 	"sync"
 	"testing"
-	"testing/fstest"
 	"time"
 
 	"github.com/goldenpath-dev/goldenpath/internal/config"
@@ -19,34 +15,14 @@ import (
 	"github.com/goldenpath-dev/goldenpath/internal/github"
 	"github.com/goldenpath-dev/goldenpath/internal/githubsim"
 	"github.com/goldenpath-dev/goldenpath/internal/queue/job"
+	"github.com/goldenpath-dev/goldenpath/internal/simworld"
 	"github.com/goldenpath-dev/goldenpath/internal/store"
-	"github.com/goldenpath-dev/goldenpath/internal/store/storetest"
 	"github.com/goldenpath-dev/goldenpath/internal/template"
 )
 
-const testManifest = `name: svc
-title: Service
-description: A service.
-parameters:
-  - id: name
-    title: Service name
-    type: string
-    required: true
-    example: payments
-  - id: owner
-    title: Owning team
-    type: string
-    required: true
-    example: team-pay
-`
-
 // skeletonV1 is the first version of the test template; later versions
 // are edits of it.
-var skeletonV1 = map[string]string{
-	"README.md":  "# {{ .name }}\n\nOwned by {{ .owner }}.\n",
-	"main.go":    "package main\n\nfunc main() {\n\tprintln(\"{{ .name }}\")\n}\n",
-	"config.yml": "name: {{ .name }}\nport: 8080\n",
-}
+var skeletonV1 = simworld.SkeletonV1
 
 func edited(base map[string]string, edits map[string]string) map[string]string {
 	out := map[string]string{}
@@ -107,11 +83,10 @@ type world struct {
 	inst  int64
 	fleet *fleet.Index
 	db    *store.DB
-	// apiURL is the simulator's address (another replica's clients).
-	apiURL string
-	q      *memQueue
-	w      *Workflow
-	seen   int
+	sw    *simworld.World
+	q     *memQueue
+	w     *Workflow
+	seen  int
 	// lastJobCounts are the requests of the repository jobs of the last run.
 	lastJobCounts githubsim.Counts
 	snoozed       []RepoArgs
@@ -135,7 +110,7 @@ func (wd *world) addReplica() *Workflow {
 	return w
 }
 
-const org = "acme"
+const org = simworld.Org
 
 func testPolicy() github.Policy {
 	return github.Policy{
@@ -153,100 +128,33 @@ func newWorld(t testing.TB, limits githubsim.Limits, policy github.Policy) *worl
 // newWorldOn is newWorld with the fleet index on a database of dialect d.
 func newWorldOn(t testing.TB, d store.Dialect, limits githubsim.Limits, policy github.Policy) *world {
 	t.Helper()
-	sim := githubsim.New(githubsim.Options{Limits: limits})
-	srv := httptest.NewServer(sim.Handler())
-	t.Cleanup(srv.Close)
-	// GitHub logs deliveries only for an App with a webhook: this one
-	// accepts and drops them; run reads the log and hands them over.
-	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusAccepted) }))
-	t.Cleanup(func() { sim.WaitDeliveries(); hook.Close() })
-	sim.SetWebhook(hook.URL, "test-secret")
-	app, err := github.NewApp(github.AppConfig{AppID: sim.AppID(), PrivateKeyPEM: sim.AppPrivateKeyPEM(), BaseURL: srv.URL, Policy: policy})
-	if err != nil {
-		t.Fatal(err)
-	}
-	sim.AddOrg(org, "alice", "maintainer")
-	inst := sim.Install(org)
-	db := storetest.Open(t, d)
-	idx, err := fleet.Open(context.Background(), db)
-	if err != nil {
-		t.Fatal(err)
-	}
+	sw := simworld.New(t, simworld.Options{Dialect: d, Limits: limits, Policy: policy})
 	q := &memQueue{}
 	w, err := New(Config{
-		Client:   func(context.Context, int64) (GitHub, error) { return app.Installation(inst), nil },
-		Fleet:    idx,
+		Client:   func(context.Context, int64) (GitHub, error) { return sw.App.Installation(sw.Installation), nil },
+		Fleet:    sw.Fleet,
 		Queue:    q,
-		BotLogin: sim.BotLogin(),
+		BotLogin: sw.Sim.BotLogin(),
 		Logger:   slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelDebug})),
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := sim.CreateRepo(org, config.DefaultTemplatesRepo, githubsim.RepoOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	return &world{t: t, ctx: context.Background(), sim: sim, app: app, inst: inst, fleet: idx, db: db, apiURL: srv.URL, q: q, w: w}
+	return &world{t: t, ctx: context.Background(), sw: sw, sim: sw.Sim, app: sw.App, inst: sw.Installation, fleet: sw.Fleet, db: sw.DB, q: q, w: w}
 }
 
 // publish pushes version of the template (skeleton and changelog) to the
 // templates repository and tags it; the tag push is delivered by run.
 func (wd *world) publish(version string, skel map[string]string, changelog string) {
 	wd.t.Helper()
-	files := map[string][]byte{}
-	dir := "templates/svc/"
-	if have, err := wd.sim.Files(org, config.DefaultTemplatesRepo, "main"); err == nil {
-		for p := range have {
-			if strings.HasPrefix(p, dir+"skeleton/") {
-				files[p] = nil
-			}
-		}
-	}
-	files[dir+"template.yaml"] = []byte(testManifest)
-	files[dir+"CHANGELOG.md"] = []byte(changelog)
-	for p, d := range skel {
-		files[dir+"skeleton/"+p] = []byte(d)
-	}
-	sha, err := wd.sim.Push(org, config.DefaultTemplatesRepo, "main", files, "svc "+version, "maintainer")
-	if err != nil {
-		wd.t.Fatal(err)
-	}
-	if err := wd.sim.Tag(org, config.DefaultTemplatesRepo, "svc/v"+version, sha); err != nil {
-		wd.t.Fatal(err)
-	}
+	wd.sw.Publish(version, skel, changelog)
 }
 
 // scaffold creates repository name rendered from skel at version, with its
-// .goldenpath.yml, plus the owner's edits on top, in one push (as the
-// request flow's first commit would, then the owner's).
+// .goldenpath.yml, in one push (as the request flow's first commit would).
 func (wd *world) scaffold(name, version string, skel map[string]string) {
 	wd.t.Helper()
-	fsys := fstest.MapFS{template.ManifestFileName: {Data: []byte(testManifest)}}
-	for p, d := range skel {
-		fsys[path.Join(template.SkeletonDir, p)] = &fstest.MapFile{Data: []byte(d), Mode: 0o644}
-	}
-	tpl, err := template.Load(fsys)
-	if err != nil {
-		wd.t.Fatal(err)
-	}
-	answers := template.Answers{"name": name, "owner": "team-" + name}
-	rendered, err := template.Render(tpl, answers, template.RenderContext{Org: org})
-	if err != nil {
-		wd.t.Fatal(err)
-	}
-	files := map[string][]byte{}
-	for _, f := range rendered {
-		files[f.Path] = f.Data
-	}
-	af := template.AnswersFile{Template: "svc", Version: version, Source: org + "/" + config.DefaultTemplatesRepo, Answers: answers,
-		Request: "https://github.com/acme/golden-paths/issues/1"}
-	files[template.AnswersFileName] = af.Marshal()
-	if err := wd.sim.CreateRepo(org, name, githubsim.RepoOptions{Private: true}); err != nil {
-		wd.t.Fatal(err)
-	}
-	if _, err := wd.sim.Push(org, name, "main", files, "Scaffold "+name, "goldenpath[bot]"); err != nil {
-		wd.t.Fatal(err)
-	}
+	wd.sw.Scaffold(name, version, skel, template.Answers{"name": name, "owner": "team-" + name}, "goldenpath[bot]")
 }
 
 func (wd *world) push(repo, branch string, files map[string]string, author string) string {

@@ -3,12 +3,8 @@ package upgradejobs
 import (
 	"context"
 	"fmt"
-	"net/http"
-	"net/http/httptest"
-	"path"
 	"strings"
 	"testing"
-	"testing/fstest"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -17,64 +13,25 @@ import (
 	"github.com/goldenpath-dev/goldenpath/internal/github"
 	"github.com/goldenpath-dev/goldenpath/internal/githubsim"
 	"github.com/goldenpath-dev/goldenpath/internal/queue"
+	"github.com/goldenpath-dev/goldenpath/internal/simworld"
 	"github.com/goldenpath-dev/goldenpath/internal/store"
 	"github.com/goldenpath-dev/goldenpath/internal/store/storetest"
 	"github.com/goldenpath-dev/goldenpath/internal/template"
 	"github.com/goldenpath-dev/goldenpath/internal/upgrade"
 )
 
-const manifest = "name: svc\ntitle: Service\ndescription: A service.\nparameters:\n" +
-	"  - {id: name, title: Service name, type: string, required: true, example: payments}\n" +
-	"  - {id: owner, title: Owning team, type: string, required: true, example: team-pay}\n"
-
 var skeleton = map[string]string{"README.md": "# {{ .name }}\n", "config.yml": "name: {{ .name }}\nport: 8080\n"}
 
-func publish(t *testing.T, sim *githubsim.Sim, version string, skel map[string]string) string {
+// scaffold makes repository name at 1.0.0 and records it in the fleet.
+func scaffold(t *testing.T, sw *simworld.World, name string) {
 	t.Helper()
-	files := map[string][]byte{"templates/svc/template.yaml": []byte(manifest), "templates/svc/CHANGELOG.md": []byte("## " + version + "\n\n- Changes.\n")}
-	for p, d := range skel {
-		files["templates/svc/skeleton/"+p] = []byte(d)
-	}
-	sha, err := sim.Push("acme", "golden-paths", "main", files, "svc "+version, "maintainer")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := sim.Tag("acme", "golden-paths", "svc/v"+version, sha); err != nil {
-		t.Fatal(err)
-	}
-	return sha
-}
-
-func scaffold(t *testing.T, sim *githubsim.Sim, idx *fleet.Index, inst int64, name string) {
-	t.Helper()
-	fsys := fstest.MapFS{template.ManifestFileName: {Data: []byte(manifest)}}
-	for p, d := range skeleton {
-		fsys[path.Join(template.SkeletonDir, p)] = &fstest.MapFile{Data: []byte(d), Mode: 0o644}
-	}
-	tpl, err := template.Load(fsys)
-	if err != nil {
-		t.Fatal(err)
-	}
-	answers := template.Answers{"name": name, "owner": "team-x"}
-	rendered, err := template.Render(tpl, answers, template.RenderContext{Org: "acme"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	files := map[string][]byte{}
-	for _, f := range rendered {
-		files[f.Path] = f.Data
-	}
-	files[template.AnswersFileName] = template.AnswersFile{Template: "svc", Version: "1.0.0", Source: "acme/golden-paths", Answers: answers}.Marshal()
-	if err := sim.CreateRepo("acme", name, githubsim.RepoOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := sim.Push("acme", name, "main", files, "scaffold", "alice"); err != nil {
-		t.Fatal(err)
-	}
-	if err := idx.Upsert(context.Background(), fleet.Repo{InstallationID: inst, Owner: "acme", Name: name, Template: "svc", Version: "1.0.0", DefaultBranch: "main"}); err != nil {
+	sw.Scaffold(name, "1.0.0", skeleton, template.Answers{"name": name, "owner": "team-x"}, "alice")
+	if err := sw.Fleet.Upsert(context.Background(), fleet.Repo{InstallationID: sw.Installation, Owner: simworld.Org, Name: name, Template: "svc", Version: "1.0.0", DefaultBranch: "main"}); err != nil {
 		t.Fatal(err)
 	}
 }
+
+func changes(version string) string { return "## " + version + "\n\n- Changes.\n" }
 
 // bot is one process of the App: a queue on the shared database, the
 // workflow and its workers.
@@ -112,34 +69,16 @@ func TestRolloutSurvivesRestart(t *testing.T) {
 func rolloutSurvivesRestart(t *testing.T, dialect store.Dialect) {
 	const repos = 12
 	ctx := context.Background()
-	sim := githubsim.New(githubsim.Options{Limits: githubsim.Limits{Disabled: true}})
-	srv := httptest.NewServer(sim.Handler())
-	t.Cleanup(srv.Close)
-	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusAccepted) }))
-	t.Cleanup(func() { sim.WaitDeliveries(); hook.Close() })
-	sim.SetWebhook(hook.URL, "s")
 	// Writes 15 ms apart, so the first process is stopped mid-rollout.
-	app, err := github.NewApp(github.AppConfig{AppID: sim.AppID(), PrivateKeyPEM: sim.AppPrivateKeyPEM(), BaseURL: srv.URL,
+	sw := simworld.New(t, simworld.Options{Dialect: dialect, Limits: githubsim.Limits{Disabled: true},
 		Policy: github.Policy{Timeout: 5 * time.Second, Pacing: github.Pacing{MinGap: 15 * time.Millisecond, Windows: []github.WindowLimit{{N: 1 << 20, Per: time.Minute}}}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	sim.AddOrg("acme", "alice", "maintainer")
-	inst := sim.Install("acme")
-	if err := sim.CreateRepo("acme", "golden-paths", githubsim.RepoOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	db1 := storetest.Open(t, dialect)
-	idx, err := fleet.Open(ctx, db1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	publish(t, sim, "1.0.0", skeleton)
+	sim, app, inst, db1, idx := sw.Sim, sw.App, sw.Installation, sw.DB, sw.Fleet
+	sw.Publish("1.0.0", skeleton, changes("1.0.0"))
 	for i := range repos {
-		scaffold(t, sim, idx, inst, fmt.Sprintf("svc-%02d", i))
+		scaffold(t, sw, fmt.Sprintf("svc-%02d", i))
 	}
 	q1, w1 := bot(t, db1, idx, app, inst, sim.BotLogin())
-	sha := publish(t, sim, "1.1.0", map[string]string{"README.md": "# {{ .name }}\n\nMore.\n", "config.yml": skeleton["config.yml"]})
+	sha := sw.Publish("1.1.0", map[string]string{"README.md": "# {{ .name }}\n\nMore.\n", "config.yml": skeleton["config.yml"]}, changes("1.1.0"))
 	if err := w1.HandleTagPush(ctx, inst, "acme", "golden-paths", "svc/v1.1.0", sha); err != nil {
 		t.Fatal(err)
 	}
