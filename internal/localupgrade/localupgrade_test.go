@@ -69,21 +69,6 @@ func publish(t *testing.T, src, version string, skel map[string]string, changelo
 	run(t, src, "tag", "svc/v"+version)
 }
 
-func with(base map[string]string, edits map[string]string) map[string]string {
-	out := map[string]string{}
-	for k, v := range base {
-		out[k] = v
-	}
-	for k, v := range edits {
-		if v == "" {
-			delete(out, k)
-		} else {
-			out[k] = v
-		}
-	}
-	return out
-}
-
 // scaffold renders version of the template in src into a new git checkout.
 func scaffold(t *testing.T, src, version string) string {
 	t.Helper()
@@ -122,12 +107,12 @@ func TestRunUpgradesKeepingOwnersEdits(t *testing.T) {
 	testenv.Tool(t, "git")
 	src := initRepo(t)
 	publish(t, src, "1.0.0", v1, "## 1.0.0\n\n- First.\n")
-	v110 := with(v1, map[string]string{
+	v110 := simworld.Edited(v1, map[string]string{
 		"README.md":       v1["README.md"] + "\nSee the runbook.\n",
 		"docs/runbook.md": "# Runbook for {{ .name }}\n",
 	})
 	publish(t, src, "1.1.0", v110, "## 1.1.0\n\n- Runbook.\n\n## 1.0.0\n\n- First.\n")
-	publish(t, src, "1.2.0-rc.1", with(v110, map[string]string{"config.yml": "name: {{ .name }}\nport: 9090\n"}), "## 1.2.0-rc.1\n\n- Port.\n")
+	publish(t, src, "1.2.0-rc.1", simworld.Edited(v110, map[string]string{"config.yml": "name: {{ .name }}\nport: 9090\n"}), "## 1.2.0-rc.1\n\n- Port.\n")
 
 	dir := scaffold(t, src, "1.0.0")
 	// The owner edits a file the template also changes (elsewhere) and one it does not.
@@ -187,8 +172,8 @@ func TestRunCases(t *testing.T) {
 	testenv.Tool(t, "git")
 	src := initRepo(t)
 	publish(t, src, "1.0.0", v1, "## 1.0.0\n")
-	publish(t, src, "1.1.0", with(v1, map[string]string{"config.yml": "name: {{ .name }}\nport: 9090\n"}), "## 1.1.0\n")
-	publish(t, src, "2.0.0", with(v1, map[string]string{"config.yml": "", "run.sh": "#!/bin/sh\n"}), "## 2.0.0\n")
+	publish(t, src, "1.1.0", simworld.Edited(v1, map[string]string{"config.yml": "name: {{ .name }}\nport: 9090\n"}), "## 1.1.0\n")
+	publish(t, src, "2.0.0", simworld.Edited(v1, map[string]string{"config.yml": "", "run.sh": "#!/bin/sh\n"}), "## 2.0.0\n")
 
 	tests := []struct {
 		name    string

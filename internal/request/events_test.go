@@ -2,34 +2,20 @@ package request
 
 import (
 	"context"
-	"encoding/json"
 	"os"
-	"path/filepath"
 	"testing"
 
-	"github.com/goldenpath-dev/goldenpath/internal/testenv"
+	"github.com/goldenpath-dev/goldenpath/internal/simworld"
 )
 
 // TestDecodeExamples decodes GitHub's documented example payloads
 // (@octokit/webhooks-examples): every issues and issue_comment example must
 // decode, with the fields the workflow relies on.
 func TestDecodeExamples(t *testing.T) {
-	dir := testenv.NodeModule(t, "@octokit/webhooks-examples")
-	data, err := os.ReadFile(filepath.Join(dir, "api.github.com", "index.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var events []struct {
-		Name     string            `json:"name"`
-		Examples []json.RawMessage `json:"examples"`
-	}
-	if err := json.Unmarshal(data, &events); err != nil {
-		t.Fatal(err)
-	}
 	seen := 0
-	for _, e := range events {
-		for i, ex := range e.Examples {
-			switch e.Name {
+	for _, name := range []string{"issues", "issue_comment"} {
+		for i, ex := range simworld.WebhookExamples(t, name) {
+			switch name {
 			case "issues":
 				ev, err := DecodeIssueEvent(ex)
 				if err != nil {

@@ -7,11 +7,14 @@ package simworld
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path"
+	"path/filepath"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -23,6 +26,7 @@ import (
 	"github.com/goldenpath-dev/goldenpath/internal/store"
 	"github.com/goldenpath-dev/goldenpath/internal/store/storetest"
 	"github.com/goldenpath-dev/goldenpath/internal/template"
+	"github.com/goldenpath-dev/goldenpath/internal/testenv"
 )
 
 // Org is the organization every world installs the App on.
@@ -51,6 +55,22 @@ var SkeletonV1 = map[string]string{
 	"README.md":  "# {{ .name }}\n\nOwned by {{ .owner }}.\n",
 	"main.go":    "package main\n\nfunc main() {\n\tprintln(\"{{ .name }}\")\n}\n",
 	"config.yml": "name: {{ .name }}\nport: 8080\n",
+}
+
+// Edited is base with edits applied: a file set to "" is removed.
+func Edited(base, edits map[string]string) map[string]string {
+	out := make(map[string]string, len(base)+len(edits))
+	for k, v := range base {
+		out[k] = v
+	}
+	for k, v := range edits {
+		if v == "" {
+			delete(out, k)
+		} else {
+			out[k] = v
+		}
+	}
+	return out
 }
 
 // Options shape a world. The zero value is a SQLite fleet, the simulator's
@@ -182,4 +202,29 @@ func (w *World) Scaffold(name, version string, skel map[string]string, answers t
 	if _, err := w.Sim.Push(Org, name, "main", files, "Scaffold "+name, author); err != nil {
 		w.T.Fatal(err)
 	}
+}
+
+// WebhookExamples are GitHub's documented example payloads of event, from
+// @octokit/webhooks-examples (skipped locally without it, failed in CI).
+func WebhookExamples(t testing.TB, event string) []json.RawMessage {
+	t.Helper()
+	dir := testenv.NodeModule(t, "@octokit/webhooks-examples")
+	data, err := os.ReadFile(filepath.Join(dir, "api.github.com", "index.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var events []struct {
+		Name     string            `json:"name"`
+		Examples []json.RawMessage `json:"examples"`
+	}
+	if err := json.Unmarshal(data, &events); err != nil {
+		t.Fatal(err)
+	}
+	var out []json.RawMessage
+	for _, e := range events {
+		if e.Name == event {
+			out = append(out, e.Examples...)
+		}
+	}
+	return out
 }

@@ -16,6 +16,22 @@ import (
 	"github.com/goldenpath-dev/goldenpath/internal/store/storetest"
 )
 
+// startRollout writes goldenpath.yaml, publishes svc 1.0.0, scaffolds
+// repos on it, works the deliveries, and publishes 1.1.0 (its tag push is
+// not delivered yet).
+func (wd *world) startRollout(policy string, repos ...string) {
+	wd.t.Helper()
+	if _, err := wd.sim.Push(org, config.DefaultTemplatesRepo, "main", map[string][]byte{"goldenpath.yaml": []byte(policy)}, "policy", "maintainer"); err != nil {
+		wd.t.Fatal(err)
+	}
+	wd.publish("1.0.0", skeletonV1, "## 1.0.0\n")
+	for _, r := range repos {
+		wd.scaffold(r, "1.0.0", skeletonV1)
+	}
+	wd.run()
+	wd.publish("1.1.0", edited(skeletonV1, map[string]string{"X": "x\n"}), "## 1.1.0\n")
+}
+
 // TestPRLimits: goldenpath.yaml's prConcurrentLimit and prHourlyLimit make
 // jobs over the limit snooze (River retries them later) instead of failing,
 // and updating an open pull request is never limited. The limits are the
@@ -41,15 +57,7 @@ func TestPRLimits(t *testing.T) {
 				now := time.Date(2026, 1, 1, 10, 0, 0, 0, time.UTC)
 				wd.w.cfg.Now = func() time.Time { return now }
 				seedOtherAccount(t, wd.fleet, tc.others, now)
-				if _, err := wd.sim.Push(org, config.DefaultTemplatesRepo, "main", map[string][]byte{"goldenpath.yaml": []byte(tc.policy)}, "policy", "maintainer"); err != nil {
-					t.Fatal(err)
-				}
-				wd.publish("1.0.0", skeletonV1, "## 1.0.0\n")
-				for _, r := range []string{"a", "b", "c"} {
-					wd.scaffold(r, "1.0.0", skeletonV1)
-				}
-				wd.run()
-				wd.publish("1.1.0", edited(skeletonV1, map[string]string{"X": "x\n"}), "## 1.1.0\n")
+				wd.startRollout(tc.policy, "a", "b", "c")
 				wd.run()
 				if opened := wd.countOpen("a", "b", "c"); opened != tc.wantOpened || len(wd.snoozed) != 3-tc.wantOpened {
 					t.Fatalf("opened %d, snoozed %d; want %d opened and the rest snoozed", opened, len(wd.snoozed), tc.wantOpened)
@@ -103,15 +111,7 @@ func TestPRLimitsAcrossReplicas(t *testing.T) {
 				now := time.Date(2026, 1, 1, 10, 0, 0, 0, time.UTC)
 				wd.w.cfg.Now = func() time.Time { return now }
 				wd.addReplica()
-				if _, err := wd.sim.Push(org, config.DefaultTemplatesRepo, "main", map[string][]byte{"goldenpath.yaml": []byte(tc.policy)}, "policy", "maintainer"); err != nil {
-					t.Fatal(err)
-				}
-				wd.publish("1.0.0", skeletonV1, "## 1.0.0\n")
-				for _, r := range repos {
-					wd.scaffold(r, "1.0.0", skeletonV1)
-				}
-				wd.run()
-				wd.publish("1.1.0", edited(skeletonV1, map[string]string{"X": "x\n"}), "## 1.1.0\n")
+				wd.startRollout(tc.policy, repos...)
 				wd.run()
 				if opened := wd.countOpen(repos...); opened != tc.wantOpened || len(wd.snoozed) != len(repos)-tc.wantOpened {
 					t.Fatalf("two replicas opened %d, snoozed %d; want %d opened and the rest snoozed", opened, len(wd.snoozed), tc.wantOpened)
@@ -176,15 +176,7 @@ func TestPRLimitsRaceAcrossReplicas(t *testing.T) {
 				for range len(repos) - 1 {
 					wd.addReplica()
 				}
-				if _, err := wd.sim.Push(org, config.DefaultTemplatesRepo, "main", map[string][]byte{"goldenpath.yaml": []byte(tc.policy)}, "policy", "maintainer"); err != nil {
-					t.Fatal(err)
-				}
-				wd.publish("1.0.0", skeletonV1, "## 1.0.0\n")
-				for _, r := range repos {
-					wd.scaffold(r, "1.0.0", skeletonV1)
-				}
-				wd.run()
-				wd.publish("1.1.0", edited(skeletonV1, map[string]string{"X": "x\n"}), "## 1.1.0\n")
+				wd.startRollout(tc.policy, repos...)
 				jobs := wd.deliver()
 				if len(jobs) != len(repos) {
 					t.Fatalf("%d jobs queued, want %d", len(jobs), len(repos))
@@ -238,14 +230,7 @@ func TestPRLimitsFailedCreate(t *testing.T) {
 				wd := newWorldOn(t, d, githubsim.Limits{Disabled: true}, testPolicy())
 				now := time.Date(2026, 1, 1, 10, 0, 0, 0, time.UTC)
 				wd.w.cfg.Now = func() time.Time { return now }
-				if _, err := wd.sim.Push(org, config.DefaultTemplatesRepo, "main", map[string][]byte{"goldenpath.yaml": []byte("upgrades:\n  prConcurrentLimit: 1\n")}, "policy", "maintainer"); err != nil {
-					t.Fatal(err)
-				}
-				wd.publish("1.0.0", skeletonV1, "## 1.0.0\n")
-				wd.scaffold("a", "1.0.0", skeletonV1)
-				wd.scaffold("b", "1.0.0", skeletonV1)
-				wd.run()
-				wd.publish("1.1.0", edited(skeletonV1, map[string]string{"X": "x\n"}), "## 1.1.0\n")
+				wd.startRollout("upgrades:\n  prConcurrentLimit: 1\n", "a", "b")
 				jobs := map[string]RepoArgs{}
 				for _, a := range wd.deliver() {
 					jobs[a.Repo] = a

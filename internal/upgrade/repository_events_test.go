@@ -2,14 +2,12 @@ package upgrade
 
 import (
 	"encoding/json"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/goldenpath-dev/goldenpath/internal/fleet"
 	"github.com/goldenpath-dev/goldenpath/internal/githubsim"
-	"github.com/goldenpath-dev/goldenpath/internal/testenv"
+	"github.com/goldenpath-dev/goldenpath/internal/simworld"
 )
 
 // repositoryEvent is a repository webhook payload for acme/name (the new
@@ -109,29 +107,12 @@ func TestRepositoryEvents(t *testing.T) {
 // @octokit/webhooks-examples (GitHub's documented payloads).
 func exampleRepositoryEvent(t *testing.T, action string) []byte {
 	t.Helper()
-	dir := testenv.NodeModule(t, "@octokit/webhooks-examples")
-	data, err := os.ReadFile(filepath.Join(dir, "api.github.com", "index.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var events []struct {
-		Name     string            `json:"name"`
-		Examples []json.RawMessage `json:"examples"`
-	}
-	if err := json.Unmarshal(data, &events); err != nil {
-		t.Fatal(err)
-	}
-	for _, e := range events {
-		if e.Name != "repository" {
-			continue
+	for _, ex := range simworld.WebhookExamples(t, "repository") {
+		var head struct {
+			Action string `json:"action"`
 		}
-		for _, ex := range e.Examples {
-			var head struct {
-				Action string `json:"action"`
-			}
-			if err := json.Unmarshal(ex, &head); err == nil && head.Action == action {
-				return ex
-			}
+		if err := json.Unmarshal(ex, &head); err == nil && head.Action == action {
+			return ex
 		}
 	}
 	t.Fatalf("no repository.%s example", action)

@@ -24,20 +24,8 @@ import (
 // are edits of it.
 var skeletonV1 = simworld.SkeletonV1
 
-func edited(base map[string]string, edits map[string]string) map[string]string {
-	out := map[string]string{}
-	for k, v := range base {
-		out[k] = v
-	}
-	for k, v := range edits {
-		if v == "" {
-			delete(out, k)
-		} else {
-			out[k] = v
-		}
-	}
-	return out
-}
+// edited is base with edits applied ("" removes a file).
+var edited = simworld.Edited
 
 // memQueue records jobs; world.run works them, so a test controls when.
 type memQueue struct {
