@@ -19,8 +19,9 @@ import (
 // label when it is first published). Call it on installation and on pushes
 // to the templates repository: it also rereads the tags and goldenpath.yaml
 // and loads every template's published version into the client's cache, so
-// requests stay cheap. Requests: the tags, the policy, the labels, one per
-// missing label, two per template version not cached yet.
+// requests stay cheap. Requests: the tags, the policy, the labels (unless
+// this process made or saw them all within labelTTL), one per missing
+// label, two per template version not cached yet.
 func (w *Workflow) EnsureLabels(ctx context.Context, installationID int64, org string) error {
 	gh, err := w.cfg.Client(ctx, installationID)
 	if err != nil {
@@ -66,7 +67,7 @@ func (w *Workflow) EnsureLabels(ctx context.Context, installationID int64, org s
 	for _, n := range sortedKeys(names) {
 		labels = append(labels, github.Label{Name: TemplateLabelPfx + n, Color: "1d76db", Description: "A new repository from the " + n + " template"})
 	}
-	if err := gh.EnsureLabels(ctx, org, repo, labels); err != nil {
+	if err := w.labels.ensure(ctx, gh, org, repo, labels, w.cfg.Now()); err != nil {
 		return fmt.Errorf("ensuring labels in %s/%s: %w", org, repo, err)
 	}
 	return nil

@@ -38,8 +38,9 @@ type Config struct {
 // Workflow runs requests. It is safe for concurrent use; one issue is worked
 // by one goroutine at a time in this process.
 type Workflow struct {
-	cfg   Config
-	locks keylock.Map
+	cfg    Config
+	locks  keylock.Map
+	labels labelWriter
 
 	mu   sync.Mutex
 	done map[string]time.Time // issue URL → when this process finished it

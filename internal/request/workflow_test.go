@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 	"unicode/utf8"
@@ -451,6 +452,43 @@ func TestOneLineCutsOnACharacterBoundary(t *testing.T) {
 		got := oneLine(errors.New(strings.Repeat("a", pad) + strings.Repeat("€", 10)))
 		if !utf8.ValidString(got) || !strings.HasSuffix(got, "…") || len(got) > 1000+len("…") {
 			t.Errorf("pad %d: %d bytes, valid UTF-8 %v: %q", pad, len(got), utf8.ValidString(got), got[len(got)-8:])
+		}
+	}
+}
+
+// TestLabelsCreatedOnce: jobs that ensure the labels at once (an
+// installation, pushes to the templates repository) create a missing label
+// with one request, not one each answered 422; later ones within labelTTL
+// send no label request at all.
+func TestLabelsCreatedOnce(t *testing.T) {
+	w := newWorld(t, "")
+	sha := w.sim.Head(testOrg, templRepo, "main")
+	mustNil(t, w.sim.Tag(testOrg, templRepo, "extra-service/v1.0.0", sha))
+	// Creating a label is slow, as on a loaded GitHub: every job has read
+	// the list before the first creation is done.
+	w.sim.SetFaults([]githubsim.Fault{{Method: "POST", Pattern: "/repos/{owner}/{repo}/labels", Rate: 1, Kind: githubsim.Slow, Delay: 300 * time.Millisecond}})
+	w.sim.ResetCounts()
+	const jobs = 8
+	errs := make([]error, jobs)
+	var wg sync.WaitGroup
+	for i := range jobs {
+		wg.Go(func() { errs[i] = w.wf.EnsureLabels(context.Background(), w.inst, testOrg) })
+	}
+	wg.Wait()
+	mustNil(t, errors.Join(errs...))
+	w.sim.SetFaults(nil)
+	c := w.sim.Counts()
+	if n := c.ByRoute["POST /repos/{owner}/{repo}/labels"]; n != 1 {
+		t.Errorf("%d concurrent jobs sent %d label creations, want 1: %v", jobs, n, c.ByRoute)
+	}
+	if !has(w.sim.Labels(testOrg, templRepo), "template:extra-service") {
+		t.Errorf("label template:extra-service missing: %v", w.sim.Labels(testOrg, templRepo))
+	}
+	w.sim.ResetCounts()
+	mustNil(t, w.wf.EnsureLabels(context.Background(), w.inst, testOrg))
+	for route, n := range w.sim.Counts().ByRoute {
+		if strings.HasSuffix(route, "/labels") {
+			t.Errorf("a later push sent %d %s", n, route)
 		}
 	}
 }
