@@ -3,7 +3,8 @@ package request
 import (
 	"encoding/json"
 	"fmt"
-	"strings"
+
+	"github.com/goldenpath-dev/goldenpath/internal/ghevent"
 )
 
 // IssueEvent is the part of an `issues` webhook delivery the workflow uses.
@@ -52,18 +53,13 @@ func (e IssueEvent) Ref() IssueRef {
 // Ref names the issue commented on.
 func (e CommentEvent) Ref() IssueRef { return e.Issue.Ref() }
 
-type wireUser struct {
-	Login string `json:"login"`
-	Type  string `json:"type"`
-}
-
 type wireIssue struct {
-	Number  int      `json:"number"`
-	Title   string   `json:"title"`
-	Body    *string  `json:"body"`
-	HTMLURL string   `json:"html_url"`
-	State   string   `json:"state"`
-	User    wireUser `json:"user"`
+	Number  int          `json:"number"`
+	Title   string       `json:"title"`
+	Body    *string      `json:"body"`
+	HTMLURL string       `json:"html_url"`
+	State   string       `json:"state"`
+	User    ghevent.User `json:"user"`
 	Labels  []struct {
 		Name string `json:"name"`
 	} `json:"labels"`
@@ -71,17 +67,9 @@ type wireIssue struct {
 }
 
 type wireEnvelope struct {
-	Action       string    `json:"action"`
-	Issue        wireIssue `json:"issue"`
-	Installation struct {
-		ID int64 `json:"id"`
-	} `json:"installation"`
-	Repository struct {
-		Name  string   `json:"name"`
-		Owner wireUser `json:"owner"`
-	} `json:"repository"`
-	Sender wireUser `json:"sender"`
-	Label  *struct {
+	ghevent.Envelope
+	Issue wireIssue `json:"issue"`
+	Label *struct {
 		Name string `json:"name"`
 	} `json:"label"`
 	Changes struct {
@@ -90,16 +78,16 @@ type wireEnvelope struct {
 		} `json:"body"`
 	} `json:"changes"`
 	Comment struct {
-		ID   int64    `json:"id"`
-		Body string   `json:"body"`
-		User wireUser `json:"user"`
+		ID   int64        `json:"id"`
+		Body string       `json:"body"`
+		User ghevent.User `json:"user"`
 	} `json:"comment"`
 }
 
 func (w *wireEnvelope) issueEvent() IssueEvent {
 	ev := IssueEvent{
 		InstallationID: w.Installation.ID,
-		Org:            w.Repository.Owner.Login,
+		Org:            w.Repository.OwnerLogin(),
 		Repo:           w.Repository.Name,
 		Number:         w.Issue.Number,
 		Action:         w.Action,
@@ -109,7 +97,7 @@ func (w *wireEnvelope) issueEvent() IssueEvent {
 		State:          w.Issue.State,
 		BodyChanged:    w.Changes.Body != nil,
 		Sender:         w.Sender.Login,
-		SenderIsBot:    isBot(w.Sender),
+		SenderIsBot:    w.Sender.IsBot(),
 		IsPullRequest:  len(w.Issue.PullRequest) > 0 && string(w.Issue.PullRequest) != "null",
 	}
 	if w.Issue.Body != nil {
@@ -124,18 +112,12 @@ func (w *wireEnvelope) issueEvent() IssueEvent {
 	return ev
 }
 
-// isBot recognises GitHub App and other bot accounts: the App's own writes
-// come back as webhooks and must not trigger it again.
-func isBot(u wireUser) bool {
-	return strings.EqualFold(u.Type, "Bot") || strings.HasSuffix(strings.ToLower(u.Login), "[bot]")
-}
-
 func decode(payload []byte) (*wireEnvelope, error) {
 	var w wireEnvelope
 	if err := json.Unmarshal(payload, &w); err != nil {
 		return nil, err
 	}
-	if w.Repository.Name == "" || w.Repository.Owner.Login == "" || w.Issue.Number == 0 {
+	if w.Repository.Name == "" || w.Repository.OwnerLogin() == "" || w.Issue.Number == 0 {
 		return nil, fmt.Errorf("the payload names no repository or issue")
 	}
 	return &w, nil
@@ -158,7 +140,7 @@ func DecodeCommentEvent(payload []byte) (CommentEvent, error) {
 	}
 	issue := w.issueEvent()
 	// The commenter, not the issue's author, is the sender here.
-	issue.SenderIsBot = isBot(w.Sender) || isBot(w.Comment.User)
+	issue.SenderIsBot = w.Sender.IsBot() || w.Comment.User.IsBot()
 	return CommentEvent{
 		Issue:     issue,
 		Action:    w.Action,

@@ -2,9 +2,8 @@ package request
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 
+	"github.com/goldenpath-dev/goldenpath/internal/ghevent"
 	"github.com/goldenpath-dev/goldenpath/internal/queue/job"
 )
 
@@ -38,8 +37,8 @@ func (w *Workflow) HandleDelivery(ctx context.Context, d job.Delivery) error {
 		}
 		return w.HandleComment(ctx, ev)
 	case "installation", "installation_repositories", "push":
-		ev, err := decodeAccount(d)
-		if err != nil {
+		var ev ghevent.Envelope
+		if err := ghevent.Decode(d.Event, d.Payload, &ev); err != nil {
 			return job.Permanent(err)
 		}
 		if d.Event == "push" {
@@ -50,35 +49,9 @@ func (w *Workflow) HandleDelivery(ctx context.Context, d job.Delivery) error {
 	return nil
 }
 
-// accountEvent is the part of installation, installation_repositories and
-// push deliveries the workflow needs.
-type accountEvent struct {
-	Action       string `json:"action"`
-	Installation struct {
-		ID      int64 `json:"id"`
-		Account struct {
-			Login string `json:"login"`
-		} `json:"account"`
-	} `json:"installation"`
-	Repository struct {
-		Name  string `json:"name"`
-		Owner struct {
-			Login string `json:"login"`
-		} `json:"owner"`
-	} `json:"repository"`
-}
-
-func decodeAccount(d job.Delivery) (accountEvent, error) {
-	var ev accountEvent
-	if err := json.Unmarshal(d.Payload, &ev); err != nil {
-		return ev, fmt.Errorf("decoding %s event: %w", d.Event, err)
-	}
-	return ev, nil
-}
-
 // onInstallation keeps the request labels present in the templates
 // repository of a new installation.
-func (w *Workflow) onInstallation(ctx context.Context, ev accountEvent) error {
+func (w *Workflow) onInstallation(ctx context.Context, ev ghevent.Envelope) error {
 	if ev.Action == "deleted" || ev.Action == "suspend" || ev.Action == "removed" {
 		return nil
 	}
@@ -91,11 +64,11 @@ func (w *Workflow) onInstallation(ctx context.Context, ev accountEvent) error {
 
 // onPush: a push to the templates repository may add a template, so its
 // labels are ensured again (and the caches refreshed).
-func (w *Workflow) onPush(ctx context.Context, ev accountEvent) error {
+func (w *Workflow) onPush(ctx context.Context, ev ghevent.Envelope) error {
 	if !w.inTemplatesRepo(ev.Repository.Name) || ev.Installation.ID == 0 {
 		return nil
 	}
-	return w.EnsureLabels(ctx, ev.Installation.ID, ev.Repository.Owner.Login)
+	return w.EnsureLabels(ctx, ev.Installation.ID, ev.Repository.OwnerLogin())
 }
 
 // explainDiscard explains on the issue a request whose job ran out of

@@ -2,13 +2,13 @@ package upgrade
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
 
 	"github.com/goldenpath-dev/goldenpath/internal/fleet"
+	"github.com/goldenpath-dev/goldenpath/internal/ghevent"
 	"github.com/goldenpath-dev/goldenpath/internal/github"
 	"github.com/goldenpath-dev/goldenpath/internal/queue/job"
 	"github.com/goldenpath-dev/goldenpath/internal/template"
@@ -28,13 +28,7 @@ func (w *Workflow) Route() job.Route {
 }
 
 type installationPayload struct {
-	Action       string `json:"action"`
-	Installation struct {
-		ID      int64 `json:"id"`
-		Account struct {
-			Login string `json:"login"`
-		} `json:"account"`
-	} `json:"installation"`
+	ghevent.Envelope
 	RepositoriesAdded []struct {
 		FullName string `json:"full_name"`
 	} `json:"repositories_added"`
@@ -44,7 +38,7 @@ type installationPayload struct {
 }
 
 type repositoryPayload struct {
-	Action  string `json:"action"`
+	ghevent.Envelope
 	Changes struct {
 		Repository struct {
 			Name struct {
@@ -64,26 +58,10 @@ type repositoryPayload struct {
 			} `json:"from"`
 		} `json:"owner"`
 	} `json:"changes"`
-	Repository repoPayload `json:"repository"`
-}
-
-type repoPayload struct {
-	Name          string `json:"name"`
-	DefaultBranch string `json:"default_branch"`
-	Owner         struct {
-		Login string `json:"login"`
-		Name  string `json:"name"` // push events give name, not login
-	} `json:"owner"`
-}
-
-func (r repoPayload) owner() string {
-	if r.Owner.Login != "" {
-		return r.Owner.Login
-	}
-	return r.Owner.Name
 }
 
 type pushPayload struct {
+	ghevent.Envelope
 	Ref     string `json:"ref"`
 	After   string `json:"after"`
 	Deleted bool   `json:"deleted"`
@@ -97,25 +75,20 @@ type pushPayload struct {
 		Modified []string `json:"modified"`
 		Removed  []string `json:"removed"`
 	} `json:"head_commit"`
-	Repository repoPayload `json:"repository"`
-	Sender     struct {
-		Login string `json:"login"`
-	} `json:"sender"`
 }
 
 type releasePayload struct {
-	Action  string `json:"action"`
+	ghevent.Envelope
 	Release struct {
 		TagName    string `json:"tag_name"`
 		Prerelease bool   `json:"prerelease"`
 		Draft      bool   `json:"draft"`
 	} `json:"release"`
-	Repository repoPayload `json:"repository"`
 }
 
 type prPayload struct {
-	Action      string `json:"action"`
-	Number      int    `json:"number"`
+	ghevent.Envelope
+	Number      int `json:"number"`
 	PullRequest struct {
 		Number int    `json:"number"`
 		Body   string `json:"body"`
@@ -127,10 +100,6 @@ type prPayload struct {
 			} `json:"repo"`
 		} `json:"head"`
 	} `json:"pull_request"`
-	Repository repoPayload `json:"repository"`
-	Sender     struct {
-		Login string `json:"login"`
-	} `json:"sender"`
 }
 
 // HandleEvent works one webhook delivery of the events Route declares; others
@@ -139,35 +108,35 @@ func (w *Workflow) HandleEvent(ctx context.Context, event, deliveryID string, in
 	switch event {
 	case "push":
 		var p pushPayload
-		if err := json.Unmarshal(payload, &p); err != nil {
-			return fmt.Errorf("decoding a push event: %w", err)
+		if err := ghevent.Decode(event, payload, &p); err != nil {
+			return err
 		}
 		return w.handlePush(ctx, installationID, p)
 	case "release":
 		var p releasePayload
-		if err := json.Unmarshal(payload, &p); err != nil {
-			return fmt.Errorf("decoding a release event: %w", err)
+		if err := ghevent.Decode(event, payload, &p); err != nil {
+			return err
 		}
 		if p.Action != "published" || p.Release.Prerelease || p.Release.Draft {
 			return nil
 		}
-		return w.HandleTagPush(ctx, installationID, p.Repository.owner(), p.Repository.Name, p.Release.TagName, "")
+		return w.HandleTagPush(ctx, installationID, p.Repository.OwnerLogin(), p.Repository.Name, p.Release.TagName, "")
 	case "installation", "installation_repositories":
 		var p installationPayload
-		if err := json.Unmarshal(payload, &p); err != nil {
-			return fmt.Errorf("decoding an %s event: %w", event, err)
+		if err := ghevent.Decode(event, payload, &p); err != nil {
+			return err
 		}
 		return w.handleInstallation(ctx, installationID, event, p)
 	case "repository":
 		var p repositoryPayload
-		if err := json.Unmarshal(payload, &p); err != nil {
-			return fmt.Errorf("decoding a repository event: %w", err)
+		if err := ghevent.Decode(event, payload, &p); err != nil {
+			return err
 		}
 		return w.handleRepository(ctx, installationID, p)
 	case "pull_request":
 		var p prPayload
-		if err := json.Unmarshal(payload, &p); err != nil {
-			return fmt.Errorf("decoding a pull_request event: %w", err)
+		if err := ghevent.Decode(event, payload, &p); err != nil {
+			return err
 		}
 		return w.handlePullRequest(ctx, installationID, deliveryID, p)
 	}
@@ -180,7 +149,7 @@ func (w *Workflow) HandleEvent(ctx context.Context, event, deliveryID string, in
 // their old name or owner and are read under the new one (the payload's
 // repository is already the new one).
 func (w *Workflow) handleRepository(ctx context.Context, installationID int64, p repositoryPayload) error {
-	owner, name := p.Repository.owner(), p.Repository.Name
+	owner, name := p.Repository.OwnerLogin(), p.Repository.Name
 	switch p.Action {
 	case "deleted", "archived":
 		return w.cfg.Fleet.Delete(ctx, owner, name)
@@ -259,7 +228,7 @@ func (w *Workflow) handleInstallation(ctx context.Context, installationID int64,
 }
 
 func (w *Workflow) handlePush(ctx context.Context, installationID int64, p pushPayload) error {
-	owner, name := p.Repository.owner(), p.Repository.Name
+	owner, name := p.Repository.OwnerLogin(), p.Repository.Name
 	if tag, ok := strings.CutPrefix(p.Ref, "refs/tags/"); ok {
 		if p.Deleted || !strings.EqualFold(name, w.cfg.TemplatesRepo) {
 			return nil
@@ -347,7 +316,7 @@ func (w *Workflow) recordAnswers(ctx context.Context, installationID int64, owne
 
 func (w *Workflow) handlePullRequest(ctx context.Context, installationID int64, deliveryID string, p prPayload) error {
 	pr := p.PullRequest
-	owner, repo := p.Repository.owner(), p.Repository.Name
+	owner, repo := p.Repository.OwnerLogin(), p.Repository.Name
 	if !strings.HasPrefix(pr.Head.Ref, BranchPrefix) || (pr.Head.Repo != nil && !strings.EqualFold(pr.Head.Repo.FullName, owner+"/"+repo)) {
 		return nil
 	}
