@@ -22,6 +22,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"path"
 	"sort"
 	"strings"
 	"sync"
@@ -259,8 +260,23 @@ func decode(data []byte) (map[string]github.File, error) {
 		return nil, err
 	}
 	defer zr.Close()
-	tr := tar.NewReader(zr)
-	files := map[string]github.File{}
+	files, err := readTar(zr, MaxArchive)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]github.File, len(files))
+	for p, f := range files {
+		out[p] = github.File{Data: f.Data, Mode: f.Mode}
+	}
+	return out, nil
+}
+
+// readTar reads the regular files and symbolic links of a tar stream by
+// their cleaned paths (folders are implied), at most limit bytes of file
+// data (limit <= 0: no limit).
+func readTar(r io.Reader, limit int64) (map[string]File, error) {
+	tr := tar.NewReader(r)
+	files := map[string]File{}
 	var total int64
 	for {
 		hdr, err := tr.Next()
@@ -270,23 +286,20 @@ func decode(data []byte) (map[string]github.File, error) {
 		if err != nil {
 			return nil, err
 		}
+		name := path.Clean(strings.TrimSuffix(hdr.Name, "/"))
 		switch hdr.Typeflag {
 		case tar.TypeSymlink:
-			files[hdr.Name] = github.File{Data: []byte(hdr.Linkname), Mode: fs.ModeSymlink | 0o777}
+			files[name] = File{Data: []byte(hdr.Linkname), Mode: fs.ModeSymlink | 0o777}
 		case tar.TypeReg:
 			total += hdr.Size
-			if total > MaxArchive {
-				return nil, fmt.Errorf("more than %d bytes of files", MaxArchive)
+			if limit > 0 && total > limit {
+				return nil, fmt.Errorf("more than %d bytes of files", limit)
 			}
 			b, err := io.ReadAll(tr)
 			if err != nil {
-				return nil, err
+				return nil, fmt.Errorf("reading %s: %w", name, err)
 			}
-			mode := fs.FileMode(0o644)
-			if hdr.Mode&0o111 != 0 {
-				mode = 0o755
-			}
-			files[hdr.Name] = github.File{Data: b, Mode: mode}
+			files[name] = File{Data: b, Mode: fs.FileMode(hdr.Mode) & fs.ModePerm}
 		}
 	}
 }

@@ -1,12 +1,9 @@
 package templatesrc
 
 import (
-	"archive/tar"
 	"bytes"
 	"context"
 	"fmt"
-	"io"
-	"io/fs"
 	"path"
 	"strings"
 
@@ -87,26 +84,9 @@ func (g Git) archive(ctx context.Context, ref, dir string) (map[string]File, err
 	if err != nil {
 		return nil, err
 	}
-	files := map[string]File{}
-	tr := tar.NewReader(bytes.NewReader(out))
-	for {
-		h, err := tr.Next()
-		if err == io.EOF {
-			return files, nil
-		}
-		if err != nil {
-			return nil, fmt.Errorf("reading the archive of %s at %s: %w", dir, ref, err)
-		}
-		name := path.Clean(strings.TrimSuffix(h.Name, "/"))
-		switch h.Typeflag {
-		case tar.TypeSymlink:
-			files[name] = File{Data: []byte(h.Linkname), Mode: fs.ModeSymlink | 0o777}
-		case tar.TypeReg:
-			data, err := io.ReadAll(tr)
-			if err != nil {
-				return nil, fmt.Errorf("reading %s at %s: %w", name, ref, err)
-			}
-			files[name] = File{Data: data, Mode: fs.FileMode(h.Mode) & 0o777}
-		}
+	files, err := readTar(bytes.NewReader(out), 0)
+	if err != nil {
+		return nil, fmt.Errorf("reading the archive of %s at %s: %w", dir, ref, err)
 	}
+	return files, nil
 }
