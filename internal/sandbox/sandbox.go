@@ -81,7 +81,7 @@ func Start(ctx context.Context, opts Options) (*World, error) {
 		opts.Org = "acme"
 	}
 	if opts.TemplatesRepo == "" {
-		opts.TemplatesRepo = "golden-paths"
+		opts.TemplatesRepo = config.DefaultTemplatesRepo
 	}
 	if opts.Policy.Pacing.MinGap == 0 {
 		opts.Policy.Pacing.MinGap = 20 * time.Millisecond
