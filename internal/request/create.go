@@ -72,14 +72,14 @@ func (w *Workflow) act(ctx context.Context, gh GitHub, r *request, p *plan) erro
 // finish does what follows the repository's first commit: team access,
 // topics (when recovering an interrupted attempt), the fleet record, the
 // comment, and one write that labels and closes the issue.
-func (w *Workflow) finish(ctx context.Context, gh GitHub, r *request, p *plan, created *github.Repo, version, owner string, recovering bool, topics []string) error {
+func (w *Workflow) finish(ctx context.Context, gh GitHub, r *request, p *plan, created *github.Repo, version, owner string, recovering bool, wantTopics []string) error {
 	org, repo, newName := r.ref.Org, r.ref.Repo, p.newName
 	if err := gh.GrantTeam(ctx, org, owner, org, newName, "maintain"); err != nil {
 		return fmt.Errorf("granting team %s access to %s/%s: %w", owner, org, newName, err)
 	}
-	if recovering && !slices.Equal(created.Topics, topics) {
+	if recovering && !slices.Equal(created.Topics, wantTopics) {
 		// The attempt may have stopped before the topics were set.
-		if err := gh.SetTopics(ctx, org, newName, topics); err != nil {
+		if err := gh.SetTopics(ctx, org, newName, wantTopics); err != nil {
 			return fmt.Errorf("setting topics of %s/%s: %w", org, newName, err)
 		}
 	}
