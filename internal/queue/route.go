@@ -2,7 +2,6 @@ package queue
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"sort"
@@ -13,15 +12,12 @@ import (
 )
 
 // WorkflowArgs is one workflow's share of a delivery that several workflows
-// handle: unique by delivery and workflow, so a retried fan-out adds nothing
-// and each workflow retries (or fails) on its own.
+// handle: unique by delivery and workflow (River reads the unique fields of
+// the embedded WebhookArgs at the top level), so a retried fan-out adds
+// nothing and each workflow retries (or fails) on its own.
 type WorkflowArgs struct {
-	DeliveryID     string          `json:"delivery_id" river:"unique"`
-	Workflow       string          `json:"workflow" river:"unique"`
-	Event          string          `json:"event"`
-	Action         string          `json:"action,omitempty"`
-	InstallationID int64           `json:"installation_id,omitempty"`
-	Payload        json.RawMessage `json:"payload"`
+	WebhookArgs
+	Workflow string `json:"workflow" river:"unique"`
 }
 
 // WorkflowKind is the River kind of WorkflowArgs.
@@ -33,10 +29,6 @@ func (WorkflowArgs) Kind() string { return WorkflowKind }
 // InsertOpts implements river.JobArgsWithInsertOpts, as WebhookArgs does.
 func (WorkflowArgs) InsertOpts() river.InsertOpts {
 	return river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true}}
-}
-
-func (a WorkflowArgs) delivery() job.Delivery {
-	return job.Delivery{ID: a.DeliveryID, Event: a.Event, Action: a.Action, InstallationID: a.InstallationID, Payload: a.Payload}
 }
 
 func (a WebhookArgs) delivery() job.Delivery {
@@ -120,8 +112,7 @@ func (q *Queue) Route(plan Routing) error {
 func (q *Queue) fanOut(ctx context.Context, a WebhookArgs, workflows []string) error {
 	params := make([]river.InsertManyParams, len(workflows))
 	for i, w := range workflows {
-		params[i] = river.InsertManyParams{Args: WorkflowArgs{DeliveryID: a.DeliveryID, Workflow: w, Event: a.Event,
-			Action: a.Action, InstallationID: a.InstallationID, Payload: a.Payload}}
+		params[i] = river.InsertManyParams{Args: WorkflowArgs{WebhookArgs: a, Workflow: w}}
 	}
 	if _, err := q.InsertMany(ctx, params); err != nil {
 		return fmt.Errorf("handing delivery %s to %d workflows: %w", a.DeliveryID, len(workflows), err)
