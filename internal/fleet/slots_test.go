@@ -107,95 +107,91 @@ func TestReplicasRaceForTheLastSlot(t *testing.T) {
 	}
 }
 
+// slotReq asks for a slot of acme/name at t0+at under the limits.
+func slotReq(name string, at time.Duration, concurrent, hourly int) fleet.SlotRequest {
+	return fleet.SlotRequest{Owner: "acme", Name: name, Template: "svc", Version: "1.1.0",
+		Concurrent: concurrent, Hourly: hourly, TTL: 10 * time.Minute, Now: t0.Add(at)}
+}
+
+// openPR is acme/name's pull request number, opened at t0+at.
+func openPR(name string, number int, at time.Duration) fleet.UpgradePR {
+	return fleet.UpgradePR{Owner: "acme", Name: name, Template: "svc", TargetVersion: "1.1.0", Number: number, State: fleet.PROpen, OpenedAt: t0.Add(at)}
+}
+
+func mustReserve(t *testing.T, x *fleet.Index, r fleet.SlotRequest) fleet.Slot {
+	t.Helper()
+	s, err := x.ReservePRSlot(context.Background(), r)
+	if err != nil {
+		t.Fatalf("reserving for %s at %s: %v", r.Name, r.Now.Format(time.Kitchen), err)
+	}
+	return s
+}
+
+func refused(t *testing.T, x *fleet.Index, r fleet.SlotRequest, limit string) *fleet.LimitError {
+	t.Helper()
+	_, err := x.ReservePRSlot(context.Background(), r)
+	var le *fleet.LimitError
+	if !errors.As(err, &le) || le.Limit != limit {
+		t.Fatalf("reserving for %s at %s = %v; want the %s limit", r.Name, r.Now.Format(time.Kitchen), err, limit)
+	}
+	return le
+}
+
 // TestSlots: the life of reservations under both limits, on a fake clock.
 func TestSlots(t *testing.T) {
-	req := func(name string, at time.Duration, concurrent, hourly int) fleet.SlotRequest {
-		return fleet.SlotRequest{Owner: "acme", Name: name, Template: "svc", Version: "1.1.0",
-			Concurrent: concurrent, Hourly: hourly, TTL: 10 * time.Minute, Now: t0.Add(at)}
-	}
-	open := func(name string, number int, at time.Duration) fleet.UpgradePR {
-		return fleet.UpgradePR{Owner: "acme", Name: name, Template: "svc", TargetVersion: "1.1.0", Number: number, State: fleet.PROpen, OpenedAt: t0.Add(at)}
-	}
-	mustReserve := func(t *testing.T, x *fleet.Index, r fleet.SlotRequest) fleet.Slot {
-		t.Helper()
-		s, err := x.ReservePRSlot(context.Background(), r)
-		if err != nil {
-			t.Fatalf("reserving for %s at %s: %v", r.Name, r.Now.Format(time.Kitchen), err)
-		}
-		return s
-	}
-	refused := func(t *testing.T, x *fleet.Index, r fleet.SlotRequest, limit string) *fleet.LimitError {
-		t.Helper()
-		_, err := x.ReservePRSlot(context.Background(), r)
-		var le *fleet.LimitError
-		if !errors.As(err, &le) || le.Limit != limit {
-			t.Fatalf("reserving for %s at %s = %v; want the %s limit", r.Name, r.Now.Format(time.Kitchen), err, limit)
-		}
-		return le
-	}
-
-	t.Run("hourly counts two pull requests of one repository", func(t *testing.T) {
-		forEachDialect(t, func(t *testing.T, x *fleet.Index, _ *store.DB) {
+	tests := []struct {
+		name string
+		run  func(t *testing.T, x *fleet.Index)
+	}{
+		{"hourly counts two pull requests of one repository", func(t *testing.T, x *fleet.Index) {
 			ctx := context.Background()
-			s := mustReserve(t, x, req("a", 0, 0, 2))
-			if err := x.ConfirmPRSlot(ctx, s, open("a", 1, 0)); err != nil {
+			s := mustReserve(t, x, slotReq("a", 0, 0, 2))
+			if err := x.ConfirmPRSlot(ctx, s, openPR("a", 1, 0)); err != nil {
 				t.Fatal(err)
 			}
 			// Closed unmerged; a newer version opens a new pull request.
-			closed := open("a", 1, 0)
+			closed := openPR("a", 1, 0)
 			closed.State, closed.OpenedAt = fleet.PRClosed, time.Time{}
 			if err := x.SetUpgradePR(ctx, closed); err != nil {
 				t.Fatal(err)
 			}
-			s = mustReserve(t, x, req("a", 10*time.Minute, 0, 2))
-			if err := x.ConfirmPRSlot(ctx, s, open("a", 2, 10*time.Minute)); err != nil {
+			s = mustReserve(t, x, slotReq("a", 10*time.Minute, 0, 2))
+			if err := x.ConfirmPRSlot(ctx, s, openPR("a", 2, 10*time.Minute)); err != nil {
 				t.Fatal(err)
 			}
 			got, err := x.UpgradePRsOpenedSince(ctx, "acme", t0)
 			if want := []time.Time{t0, t0.Add(10 * time.Minute)}; err != nil || fmt.Sprint(got) != fmt.Sprint(want) {
 				t.Fatalf("opened since %s = %v, %v; want %v", t0, got, err, want)
 			}
-			le := refused(t, x, req("b", 20*time.Minute, 0, 2), "hourly")
+			le := refused(t, x, slotReq("b", 20*time.Minute, 0, 2), "hourly")
 			if !le.RetryAt.Equal(t0.Add(time.Hour)) {
 				t.Errorf("RetryAt = %s, want %s (the first opening leaves the window)", le.RetryAt, t0.Add(time.Hour))
 			}
-			mustReserve(t, x, req("b", time.Hour+time.Second, 0, 2))
-		})
-	})
-
-	t.Run("a failed creation frees its slot after expiry", func(t *testing.T) {
-		forEachDialect(t, func(t *testing.T, x *fleet.Index, _ *store.DB) {
-			mustReserve(t, x, req("a", 0, 1, 1)) // never confirmed nor released
-			refused(t, x, req("b", time.Minute, 1, 0), "concurrent")
-			refused(t, x, req("b", 9*time.Minute, 0, 1), "hourly")
-			mustReserve(t, x, req("b", 10*time.Minute, 1, 1))
-		})
-	})
-
-	t.Run("a released slot is free at once", func(t *testing.T) {
-		forEachDialect(t, func(t *testing.T, x *fleet.Index, _ *store.DB) {
-			s := mustReserve(t, x, req("a", 0, 1, 1))
-			refused(t, x, req("b", 0, 1, 1), "concurrent")
+			mustReserve(t, x, slotReq("b", time.Hour+time.Second, 0, 2))
+		}},
+		{"a failed creation frees its slot after expiry", func(t *testing.T, x *fleet.Index) {
+			mustReserve(t, x, slotReq("a", 0, 1, 1)) // never confirmed nor released
+			refused(t, x, slotReq("b", time.Minute, 1, 0), "concurrent")
+			refused(t, x, slotReq("b", 9*time.Minute, 0, 1), "hourly")
+			mustReserve(t, x, slotReq("b", 10*time.Minute, 1, 1))
+		}},
+		{"a released slot is free at once", func(t *testing.T, x *fleet.Index) {
+			s := mustReserve(t, x, slotReq("a", 0, 1, 1))
+			refused(t, x, slotReq("b", 0, 1, 1), "concurrent")
 			if err := x.ReleasePRSlot(context.Background(), s); err != nil {
 				t.Fatal(err)
 			}
-			mustReserve(t, x, req("b", 0, 1, 1))
-		})
-	})
-
-	t.Run("a retry of the same job replaces its own slot", func(t *testing.T) {
-		forEachDialect(t, func(t *testing.T, x *fleet.Index, _ *store.DB) {
-			mustReserve(t, x, req("a", 0, 1, 1))
-			mustReserve(t, x, req("a", time.Minute, 1, 1))
-			refused(t, x, req("b", time.Minute, 1, 1), "concurrent")
-		})
-	})
-
-	t.Run("a confirmed slot is counted once", func(t *testing.T) {
-		forEachDialect(t, func(t *testing.T, x *fleet.Index, _ *store.DB) {
+			mustReserve(t, x, slotReq("b", 0, 1, 1))
+		}},
+		{"a retry of the same job replaces its own slot", func(t *testing.T, x *fleet.Index) {
+			mustReserve(t, x, slotReq("a", 0, 1, 1))
+			mustReserve(t, x, slotReq("a", time.Minute, 1, 1))
+			refused(t, x, slotReq("b", time.Minute, 1, 1), "concurrent")
+		}},
+		{"a confirmed slot is counted once", func(t *testing.T, x *fleet.Index) {
 			ctx := context.Background()
-			s := mustReserve(t, x, req("a", 0, 2, 0))
-			if err := x.ConfirmPRSlot(ctx, s, open("a", 1, 0)); err != nil {
+			s := mustReserve(t, x, slotReq("a", 0, 2, 0))
+			if err := x.ConfirmPRSlot(ctx, s, openPR("a", 1, 0)); err != nil {
 				t.Fatal(err)
 			}
 			if n, err := x.CountUpgradePRs(ctx, "acme", fleet.PROpen); err != nil || n != 1 {
@@ -203,35 +199,34 @@ func TestSlots(t *testing.T) {
 			}
 			// Long after the reservation's expiry the pull request still
 			// counts, as an open one.
-			mustReserve(t, x, req("b", time.Hour, 2, 0))
-			refused(t, x, req("c", time.Hour, 2, 0), "concurrent")
-		})
-	})
-
-	t.Run("a slot that expired before its confirmation still records the opening", func(t *testing.T) {
-		forEachDialect(t, func(t *testing.T, x *fleet.Index, _ *store.DB) {
+			mustReserve(t, x, slotReq("b", time.Hour, 2, 0))
+			refused(t, x, slotReq("c", time.Hour, 2, 0), "concurrent")
+		}},
+		{"a slot that expired before its confirmation still records the opening", func(t *testing.T, x *fleet.Index) {
 			ctx := context.Background()
-			s := mustReserve(t, x, req("a", 0, 0, 1))
-			mustReserve(t, x, req("b", 11*time.Minute, 0, 5)) // deletes a's expired reservation
-			if err := x.ConfirmPRSlot(ctx, s, open("a", 1, 12*time.Minute)); err != nil {
+			s := mustReserve(t, x, slotReq("a", 0, 0, 1))
+			mustReserve(t, x, slotReq("b", 11*time.Minute, 0, 5)) // deletes a's expired reservation
+			if err := x.ConfirmPRSlot(ctx, s, openPR("a", 1, 12*time.Minute)); err != nil {
 				t.Fatal(err)
 			}
 			got, err := x.UpgradePRsOpenedSince(ctx, "acme", t0)
 			if err != nil || len(got) != 1 || !got[0].Equal(t0.Add(12*time.Minute)) {
 				t.Fatalf("opened since = %v, %v; want a's opening", got, err)
 			}
-		})
-	})
-
-	t.Run("limits are per owner", func(t *testing.T) {
-		forEachDialect(t, func(t *testing.T, x *fleet.Index, _ *store.DB) {
-			mustReserve(t, x, req("a", 0, 1, 1))
-			other := req("a", 0, 1, 1)
+		}},
+		{"limits are per owner", func(t *testing.T, x *fleet.Index) {
+			mustReserve(t, x, slotReq("a", 0, 1, 1))
+			other := slotReq("a", 0, 1, 1)
 			other.Owner = "other"
 			mustReserve(t, x, other)
-			refused(t, x, req("b", 0, 1, 1), "concurrent")
+			refused(t, x, slotReq("b", 0, 1, 1), "concurrent")
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			forEachDialect(t, func(t *testing.T, x *fleet.Index, _ *store.DB) { tt.run(t, x) })
 		})
-	})
+	}
 }
 
 // TestMigratesOpenedAtIntoOpenings: a database of the version that kept one
