@@ -177,7 +177,36 @@ func untar(r io.Reader) (map[string]File, error) {
 		return nil, fmt.Errorf("opening the tarball: %w", err)
 	}
 	defer zr.Close()
-	tr := tar.NewReader(zr)
+	files, err := ReadTar(zr, maxArchive, func(name string) (string, bool, error) {
+		i := strings.IndexByte(name, '/')
+		if i < 0 {
+			return "", false, nil // the top folder itself, or a pax global header
+		}
+		rel := name[i+1:]
+		if rel == "" || strings.HasSuffix(rel, "/") {
+			return "", false, nil
+		}
+		clean := path.Clean(rel)
+		if clean != rel || clean == ".." || strings.HasPrefix(clean, "../") || path.IsAbs(clean) {
+			return "", false, fmt.Errorf("unsafe path %q", name)
+		}
+		return clean, true, nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("reading the tarball: %w", err)
+	}
+	return files, nil
+}
+
+// ReadTar reads the regular files and symbolic links of a tar stream (a
+// GitHub tarball, a git archive, a cached archive): name maps an entry's
+// name to its path, or skips it (false), or refuses the archive (error).
+// At most limit bytes of file data are read (limit <= 0: no limit). Modes
+// are what File means: 0644, 0755 when executable, links with their target
+// as data. Directories are implied by files; submodules (git links) are
+// skipped.
+func ReadTar(r io.Reader, limit int64, name func(string) (string, bool, error)) (map[string]File, error) {
+	tr := tar.NewReader(r)
 	files := map[string]File{}
 	var total int64
 	for {
@@ -186,40 +215,33 @@ func untar(r io.Reader) (map[string]File, error) {
 			return files, nil
 		}
 		if err != nil {
-			return nil, fmt.Errorf("reading the tarball: %w", err)
+			return nil, err
 		}
-		name := hdr.Name
-		if i := strings.IndexByte(name, '/'); i >= 0 {
-			name = name[i+1:]
-		} else {
-			continue // the top folder itself, or a pax global header
+		p, ok, err := name(hdr.Name)
+		if err != nil {
+			return nil, err
 		}
-		if name == "" || strings.HasSuffix(name, "/") {
+		if !ok {
 			continue
-		}
-		clean := path.Clean(name)
-		if clean != name || clean == ".." || strings.HasPrefix(clean, "../") || path.IsAbs(clean) {
-			return nil, fmt.Errorf("reading the tarball: unsafe path %q", hdr.Name)
 		}
 		switch hdr.Typeflag {
 		case tar.TypeReg:
 			total += hdr.Size
-			if total > maxArchive {
-				return nil, fmt.Errorf("reading the tarball: more than %d bytes of files", maxArchive)
+			if limit > 0 && total > limit {
+				return nil, fmt.Errorf("more than %d bytes of files", limit)
 			}
 			data, err := io.ReadAll(tr)
 			if err != nil {
-				return nil, fmt.Errorf("reading %s from the tarball: %w", name, err)
+				return nil, fmt.Errorf("reading %s: %w", p, err)
 			}
 			mode := fs.FileMode(0o644)
 			if hdr.Mode&0o111 != 0 {
 				mode = 0o755
 			}
-			files[name] = File{Data: data, Mode: mode}
+			files[p] = File{Data: data, Mode: mode}
 		case tar.TypeSymlink:
-			files[name] = File{Data: []byte(hdr.Linkname), Mode: fs.ModeSymlink | 0o777}
+			files[p] = File{Data: []byte(hdr.Linkname), Mode: fs.ModeSymlink | 0o777}
 		}
-		// Submodules (git links) appear as empty directories in GitHub's archives: skipped.
 	}
 }
 

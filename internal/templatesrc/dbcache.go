@@ -20,7 +20,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"path"
 	"sort"
@@ -260,46 +259,11 @@ func decode(data []byte) (map[string]github.File, error) {
 		return nil, err
 	}
 	defer zr.Close()
-	files, err := readTar(zr, MaxArchive)
-	if err != nil {
-		return nil, err
-	}
-	out := make(map[string]github.File, len(files))
-	for p, f := range files {
-		out[p] = github.File{Data: f.Data, Mode: f.Mode}
-	}
-	return out, nil
+	return github.ReadTar(zr, MaxArchive, cleanName)
 }
 
-// readTar reads the regular files and symbolic links of a tar stream by
-// their cleaned paths (folders are implied), at most limit bytes of file
-// data (limit <= 0: no limit).
-func readTar(r io.Reader, limit int64) (map[string]File, error) {
-	tr := tar.NewReader(r)
-	files := map[string]File{}
-	var total int64
-	for {
-		hdr, err := tr.Next()
-		if errors.Is(err, io.EOF) {
-			return files, nil
-		}
-		if err != nil {
-			return nil, err
-		}
-		name := path.Clean(strings.TrimSuffix(hdr.Name, "/"))
-		switch hdr.Typeflag {
-		case tar.TypeSymlink:
-			files[name] = File{Data: []byte(hdr.Linkname), Mode: fs.ModeSymlink | 0o777}
-		case tar.TypeReg:
-			total += hdr.Size
-			if limit > 0 && total > limit {
-				return nil, fmt.Errorf("more than %d bytes of files", limit)
-			}
-			b, err := io.ReadAll(tr)
-			if err != nil {
-				return nil, fmt.Errorf("reading %s: %w", name, err)
-			}
-			files[name] = File{Data: b, Mode: fs.FileMode(hdr.Mode) & fs.ModePerm}
-		}
-	}
+// cleanName keeps every entry of an archive the bot wrote or git made,
+// under its cleaned path.
+func cleanName(name string) (string, bool, error) {
+	return path.Clean(strings.TrimSuffix(name, "/")), true, nil
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/goldenpath-dev/goldenpath/internal/config"
 	"github.com/goldenpath-dev/goldenpath/internal/gitcli"
+	"github.com/goldenpath-dev/goldenpath/internal/github"
 	"github.com/goldenpath-dev/goldenpath/internal/template"
 )
 
@@ -84,9 +85,9 @@ func (g Git) archive(ctx context.Context, ref, dir string) (map[string]File, err
 	if err != nil {
 		return nil, err
 	}
-	files, err := readTar(bytes.NewReader(out), 0)
+	files, err := github.ReadTar(bytes.NewReader(out), 0, cleanName)
 	if err != nil {
 		return nil, fmt.Errorf("reading the archive of %s at %s: %w", dir, ref, err)
 	}
-	return files, nil
+	return fromGitHub(files), nil
 }
