@@ -158,15 +158,12 @@ func (p *Parameter) check(v any) (any, []string) {
 	if !ok {
 		return nil, []string{"must be text, not a list or mapping"}
 	}
-	if p.Type == TypeText {
-		s = strings.ReplaceAll(s, "\r\n", "\n")
-		s = strings.Trim(s, "\n")
-		s = strings.TrimRight(s, " \t\n")
-	} else {
-		s = strings.TrimSpace(s)
-		if strings.ContainsAny(s, "\r\n") {
-			return nil, []string{"must be a single line"}
-		}
+	s = normaliseText(s)
+	if p.Type != TypeText && strings.ContainsAny(s, "\r\n") {
+		return nil, []string{"must be a single line"}
+	}
+	if msg := textProblem(s, p.Type == TypeText); msg != "" {
+		return nil, []string{msg}
 	}
 	if p.Type == TypeChoice {
 		if !contains(p.Options, s) {
