@@ -454,7 +454,7 @@ func (w *Workflow) process(ctx context.Context, gh GitHub, r *request) error {
 		return w.reply(ctx, gh, r, name, *p)
 	}
 
-	files, err := template.Render(l.tmpl, answers, template.RenderContext{Org: org})
+	files, err := template.RenderCtx(ctx, l.tmpl, answers, template.RenderContext{Org: org})
 	if err != nil {
 		r.log.Warn("template does not render", "err", err)
 		return w.reply(ctx, gh, r, name, problem{
