@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"sync/atomic"
-	texttemplate "text/template"
 	"text/template/parse"
 	"time"
 )
@@ -73,15 +72,14 @@ func (s *stopper) tick() (string, error) {
 	return "", nil
 }
 
-// instrument adds the deadline check to every template of the set.
-func instrument(tpl *texttemplate.Template) {
-	for _, t := range tpl.Templates() {
-		if t.Tree == nil || t.Root == nil {
-			continue
-		}
-		instrumentList(t.Root)
-		t.Root.Nodes = append([]parse.Node{tickNode(t.Root.Pos)}, t.Root.Nodes...)
+// instrument adds the deadline check to a parsed tree: at its start (a
+// template may call itself) and at the start of every range body.
+func instrument(t *parse.Tree) {
+	if t == nil || t.Root == nil {
+		return
 	}
+	instrumentList(t.Root)
+	t.Root.Nodes = append([]parse.Node{tickNode(t.Root.Pos)}, t.Root.Nodes...)
 }
 
 func instrumentList(l *parse.ListNode) {

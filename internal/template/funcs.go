@@ -142,13 +142,24 @@ func sortedKeys(m map[string]any) []string {
 	return keys
 }
 
+// sharedFuncMap is FuncMap, built once per process.
+var sharedFuncMap = sync.OnceValue(FuncMap)
+
 // baseTemplate carries the function map, given once per process: handing a
-// template sprig's ~200 functions costs more than parsing a skeleton file,
-// and a render clones this instead (a map copy, no reflection). tickFunc is
-// a placeholder here, replaced per render.
+// template sprig's ~200 functions (reflection, two map copies) costs more
+// than parsing and executing a skeleton file. A render clones it once and
+// replaces the placeholder tickFunc with its own deadline check.
 var baseTemplate = sync.OnceValue(func() *texttemplate.Template {
 	return texttemplate.New("").
 		Option("missingkey=error").
-		Funcs(FuncMap()).
+		Funcs(sharedFuncMap()).
 		Funcs(texttemplate.FuncMap{tickFunc: func() (string, error) { return "", nil }})
 })
+
+// builtinNames are text/template's own functions, which parse.Parse must
+// know to accept a template (text/template passes its unexported list).
+var builtinNames = map[string]any{
+	"and": true, "call": true, "html": true, "index": true, "slice": true, "js": true, "len": true, "not": true,
+	"or": true, "print": true, "printf": true, "println": true, "urlquery": true,
+	"eq": true, "ge": true, "gt": true, "le": true, "lt": true, "ne": true,
+}

@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 	texttemplate "text/template"
+	"text/template/parse"
 	"time"
 	"unicode/utf8"
 
@@ -202,16 +203,27 @@ func (r *renderer) renderPath(src string, isDir bool) (out string, skip bool, er
 }
 
 func (r *renderer) execute(name, text string) ([]byte, error) {
-	// A clone per text, so {{ define }} in one file is not seen by others.
-	set, err := r.root.Clone()
+	trees, err := parse.Parse(name, text, r.m.LeftDelim(), r.m.RightDelim(), sharedFuncMap(), builtinNames)
 	if err != nil {
-		return nil, fmt.Errorf("template: %s: %w", name, err)
+		return nil, err // names the file and line
 	}
-	tpl, err := set.New(name).Parse(text)
-	if err != nil {
-		return nil, err // text/template names the file and line
+	// The render's set is shared by every text without a {{ define }}: a
+	// text's own tree goes in under its unique name. A text that defines
+	// templates gets a copy of the set, so its definitions are not seen by
+	// other files.
+	set := r.root
+	if len(trees) > 1 {
+		if set, err = r.root.Clone(); err != nil {
+			return nil, fmt.Errorf("template: %s: %w", name, err)
+		}
 	}
-	instrument(tpl)
+	tpl := set.New(name)
+	for n, tree := range trees {
+		instrument(tree)
+		if _, err := tpl.AddParseTree(n, tree); err != nil {
+			return nil, fmt.Errorf("template: %s: %w", name, err)
+		}
+	}
 	buf := limitedBuffer{limit: MaxFileSize}
 	if err := tpl.Execute(&buf, r.data); err != nil {
 		if stopErr := r.stop.err(); stopErr != nil {
