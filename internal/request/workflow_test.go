@@ -364,7 +364,7 @@ func TestCreatedRepository(t *testing.T) {
 	ci, _ := w.repoFile("payments-api", ".github/workflows/ci.yml")
 	mustContain(t, "ci.yml", ci, "${{")
 	cat, _ := w.repoFile("payments-api", "catalog-info.yaml")
-	mustContain(t, "catalog-info.yaml", cat, "name: payments-api", "team-payments", "github.com/project-slug: acme/payments-api")
+	mustContain(t, "catalog-info.yaml", cat, `name: "payments-api"`, "team-payments", "github.com/project-slug: acme/payments-api")
 	af, _ := w.repoFile("payments-api", ".goldenpath.yml")
 	mustContain(t, ".goldenpath.yml", af, "template: go-service", "version: 1.2.0", "source: acme/golden-paths",
 		"request: "+ev.URL, "name: payments-api", "owner: team-payments", "lifecycle: production")
