@@ -65,7 +65,7 @@ var mdEscaper = strings.NewReplacer(
 )
 
 // mdEscape shows user text as plain text in a comment.
-func mdEscape(s string) string { return mdEscaper.Replace(s) }
+func mdEscape(s string) string { return breakAutolinks(mdEscaper.Replace(s)) }
 
 // code shows s as inline code (where mentions and markup do not apply).
 func code(s string) string {

@@ -650,7 +650,7 @@ func TestHostileAnswersStayText(t *testing.T) {
 		t.Fatalf("want one bot comment, got %d", len(comments))
 	}
 	c := comments[0]
-	mustContain(t, "comment", c, "**Service name**", `\[click here\](https://evil.example)`, "@\u200boctocat", `\| a \|`, `\*b\*`, `\_c\_`, "\\`d\\`")
+	mustContain(t, "comment", c, "**Service name**", `\[click here\](https`+"\u200b"+`://evil.example)`, "@\u200boctocat", `\| a \|`, `\*b\*`, `\_c\_`, "\\`d\\`")
 	for _, bad := range []string{"[click here](", "@octocat", "| a |", "*b*", "`d`"} {
 		if strings.Contains(c, bad) {
 			t.Errorf("comment carries %q as markup:\n%s", bad, c)
