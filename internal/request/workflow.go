@@ -465,17 +465,11 @@ func (w *Workflow) process(ctx context.Context, gh GitHub, r *request) error {
 		})
 	}
 
-	exists, err := gh.TeamExists(ctx, org, owner)
-	if err != nil {
-		return fmt.Errorf("checking that team %s/%s exists: %w", org, owner, err)
-	}
-	if !exists {
-		return w.reply(ctx, gh, r, name, problem{
-			headline: "This request needs changes",
-			text: fmt.Sprintf("- **%s**: there is no team %s in %s. Give the slug of an existing team (it is the last part of the team's URL, like `team-payments`).\n\n%s",
-				mdEscape(titleOf(m, "owner")), code(owner), org, editHint),
-			needsChanges: true,
-		})
+	if p, err := w.checkOwner(ctx, gh, r, m, pol.policy, owner); err != nil || p != nil {
+		if err != nil {
+			return err
+		}
+		return w.reply(ctx, gh, r, name, *p)
 	}
 
 	// Last, so approvers are asked only about a request that can go ahead.
