@@ -39,6 +39,11 @@ var removedFuncs = []string{
 const (
 	// MaxFileSize is the largest rendered file.
 	MaxFileSize = 16 << 20
+	// MaxFiles is the most files a render may produce: a repository is
+	// created with all of them in one commit.
+	MaxFiles = 10000
+	// MaxTotalSize bounds all the files of one render together.
+	MaxTotalSize = 100 << 20
 	// maxGenerated bounds what repeat, until, untilStep and seq may build.
 	maxGenerated = 1 << 20
 )

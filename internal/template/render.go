@@ -89,6 +89,7 @@ func RenderCtx(ctx context.Context, t *Template, answers Answers, rc RenderConte
 		return nil, fmt.Errorf("opening %s: %w", SkeletonDir, err)
 	}
 	var files []File
+	total := 0
 	sources := map[string]string{} // output path → skeleton path
 	err = fs.WalkDir(skel, ".", func(src string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -151,6 +152,12 @@ func RenderCtx(ctx context.Context, t *Template, answers Answers, rc RenderConte
 		mode := fs.FileMode(0o644)
 		if info.Mode()&0o111 != 0 {
 			mode = 0o755
+		}
+		if len(files) == MaxFiles {
+			return fmt.Errorf("%s: the template renders more than %d files", skelPath(src), MaxFiles)
+		}
+		if total += len(content); total > MaxTotalSize {
+			return fmt.Errorf("%s: the template renders more than %d bytes in all", skelPath(src), MaxTotalSize)
 		}
 		files = append(files, File{Path: out, Mode: mode, Data: content})
 		return nil
