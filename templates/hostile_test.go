@@ -81,6 +81,15 @@ func loadBuiltIn(tb testing.TB, name string) *template.Template {
 	return tmpl
 }
 
+// withEdits is the template's example answers changed by edits.
+func withEdits(tmpl *template.Template, edits map[string]any) map[string]any {
+	raw := map[string]any(tmpl.Manifest.ExampleAnswers())
+	for k, v := range edits {
+		raw[k] = v
+	}
+	return raw
+}
+
 // TestNastyAnswers: each of issue 13's answers is refused with a problem
 // naming its parameter, or renders files that yaml.v3, encoding/json,
 // catalog.Validate and the answers file reader all take, holding the answer
@@ -90,11 +99,7 @@ func TestNastyAnswers(t *testing.T) {
 		tmpl := loadBuiltIn(t, name)
 		for _, tt := range nastyAnswers {
 			t.Run(name+"/"+tt.name, func(t *testing.T) {
-				raw := map[string]any(tmpl.Manifest.ExampleAnswers())
-				for k, v := range tt.edits {
-					raw[k] = v
-				}
-				answers, err := tmpl.Manifest.Validate(raw)
+				answers, err := tmpl.Manifest.Validate(withEdits(tmpl, tt.edits))
 				if tt.refused {
 					var ve *template.ValidationError
 					if !errors.As(err, &ve) || len(ve.Problems) != 1 || tt.edits[ve.Problems[0].Param] == nil {
@@ -241,11 +246,7 @@ func TestPyYAMLReadsNastyRenders(t *testing.T) {
 			if tt.refused {
 				continue
 			}
-			raw := map[string]any(tmpl.Manifest.ExampleAnswers())
-			for k, v := range tt.edits {
-				raw[k] = v
-			}
-			answers, err := tmpl.Manifest.Validate(raw)
+			answers, err := tmpl.Manifest.Validate(withEdits(tmpl, tt.edits))
 			if err != nil {
 				t.Fatalf("%s: %v", tt.name, err)
 			}
