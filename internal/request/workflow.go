@@ -46,6 +46,8 @@ type Config struct {
 	Logger        *slog.Logger
 	// Now is the clock (time.Now when nil).
 	Now func() time.Time
+	// RenderTimeout bounds a render (template.DefaultRenderTimeout when zero).
+	RenderTimeout time.Duration
 }
 
 // Workflow runs requests. It is safe for concurrent use; one issue is worked
@@ -454,7 +456,7 @@ func (w *Workflow) process(ctx context.Context, gh GitHub, r *request) error {
 		return w.reply(ctx, gh, r, name, *p)
 	}
 
-	files, err := template.RenderCtx(ctx, l.tmpl, answers, template.RenderContext{Org: org})
+	files, err := template.RenderCtx(ctx, l.tmpl, answers, template.RenderContext{Org: org, Timeout: w.cfg.RenderTimeout})
 	if err != nil {
 		r.log.Warn("template does not render", "err", err)
 		return w.reply(ctx, gh, r, name, problem{
