@@ -73,6 +73,7 @@ type hostileExpect struct {
 	Status        int
 	Outcome       string // needs-changes, refused, created, template-fault, failed
 	Comment       []string
+	CommentAnyOf  []string `yaml:"commentAnyOf"`
 	NotInComment  []string `yaml:"notInComment"`
 	MaxComment    int      `yaml:"maxComment"`
 	Repo          string
@@ -291,6 +292,9 @@ func (h *hostileRun) outcome(t *testing.T, c *hostileCase, n int) {
 		if !strings.Contains(body, s) {
 			t.Errorf("the comment does not say %q:\n%s", s, body)
 		}
+	}
+	if len(e.CommentAnyOf) > 0 && !slices.ContainsFunc(e.CommentAnyOf, func(s string) bool { return strings.Contains(body, s) }) {
+		t.Errorf("the comment says none of %q:\n%s", e.CommentAnyOf, body)
 	}
 	for _, s := range e.NotInComment {
 		if strings.Contains(body, s) {
@@ -528,7 +532,7 @@ func (h *hostileRun) templateBatch(cases []*hostileCase) {
 			h.t.Fatal(err)
 		}
 	}
-	h.w.settle()
+	h.settleTemplates()
 	h.t.Logf("%s: published %d hostile templates (%d files)", time.Since(start).Round(time.Millisecond), len(cases), len(files))
 	numbers := map[*hostileCase]int{}
 	for _, c := range cases {
@@ -539,13 +543,13 @@ func (h *hostileRun) templateBatch(cases []*hostileCase) {
 		}
 		numbers[c] = n
 	}
-	h.w.settle()
+	h.settleTemplates()
 	h.t.Logf("%s: requests from %d hostile templates worked", time.Since(start).Round(time.Millisecond), len(cases))
 	for _, c := range cases {
 		h.t.Run(c.name, func(t *testing.T) {
 			// A job that failed is retried once before the request is told:
 			// wait for the comment rather than for the queue.
-			err := sandbox.WaitFor(t.Context(), 2*timeout, "the bot's comment", func() bool { return len(h.w.botComments(numbers[c])) > 0 })
+			err := sandbox.WaitFor(t.Context(), 3*timeout, "the bot's comment", func() bool { return len(h.w.botComments(numbers[c])) > 0 })
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -563,8 +567,21 @@ func (h *hostileRun) templateBatch(cases []*hostileCase) {
 	if _, err := h.w.Sim.Push(org, h.w.TemplatesRepo, "main", gone, "Remove hostile templates", "platform-team"); err != nil {
 		h.t.Fatal(err)
 	}
-	h.w.settle()
+	h.settleTemplates()
 	h.t.Logf("%s: hostile templates checked and removed", time.Since(start).Round(time.Millisecond))
+}
+
+// settleTemplates waits for the bot to work a batch of templates: a full
+// size run reads and renders archives of 100,000 files, and takes minutes.
+func (h *hostileRun) settleTemplates() {
+	h.t.Helper()
+	limit := 3 * timeout
+	if os.Getenv("GOLDENPATH_HOSTILE_FULL") != "" {
+		limit = 20 * time.Minute
+	}
+	if err := h.w.Settle(h.w.ctx, limit); err != nil {
+		h.t.Fatal(err)
+	}
 }
 
 // tokenRE matches the simulator's installation tokens and any JWT.
