@@ -82,101 +82,105 @@ func RenderCtx(ctx context.Context, t *Template, answers Answers, rc RenderConte
 		return nil, fmt.Errorf("rendering: %w", err)
 	}
 	root.Delims(m.LeftDelim(), m.RightDelim()).Funcs(texttemplate.FuncMap{tickFunc: stop.tick})
-	r := &renderer{m: m, data: data, root: root, stop: stop}
-
 	skel, err := fs.Sub(t.FS, SkeletonDir)
 	if err != nil {
 		return nil, fmt.Errorf("opening %s: %w", SkeletonDir, err)
 	}
-	var files []File
-	total := 0
-	sources := map[string]string{} // output path → skeleton path
-	err = fs.WalkDir(skel, ".", func(src string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return fmt.Errorf("reading %s: %w", skelPath(src), err)
+	r := &renderer{m: m, data: data, root: root, stop: stop, skel: skel, sources: map[string]string{}}
+	if err := fs.WalkDir(skel, ".", r.visit); err != nil {
+		return nil, err
+	}
+	sort.Slice(r.files, func(i, j int) bool { return r.files[i].Path < r.files[j].Path })
+	if err := checkCollisions(r.files, r.sources); err != nil {
+		return nil, err
+	}
+	return r.files, nil
+}
+
+// visit renders one entry of the skeleton (an fs.WalkDirFunc).
+func (r *renderer) visit(src string, d fs.DirEntry, err error) error {
+	if err != nil {
+		return fmt.Errorf("reading %s: %w", skelPath(src), err)
+	}
+	if src == "." {
+		return nil
+	}
+	if err := r.stop.err(); err != nil {
+		return fmt.Errorf("%s: %w", skelPath(src), err)
+	}
+	if d.Type()&fs.ModeSymlink != 0 {
+		return fmt.Errorf("%s is a symbolic link: skeletons may not contain links (they could point outside the output)", skelPath(src))
+	}
+	if matchAny(r.m.Options.Exclude, src) {
+		if d.IsDir() {
+			return fs.SkipDir
 		}
-		if src == "." {
-			return nil
+		return nil
+	}
+	out, skip, err := r.renderPath(src, d.IsDir())
+	if err != nil {
+		return err
+	}
+	if skip {
+		if d.IsDir() {
+			return fs.SkipDir
 		}
-		if err := stop.err(); err != nil {
-			return fmt.Errorf("%s: %w", skelPath(src), err)
-		}
-		if d.Type()&fs.ModeSymlink != 0 {
-			return fmt.Errorf("%s is a symbolic link: skeletons may not contain links (they could point outside the output)", skelPath(src))
-		}
-		if matchAny(m.Options.Exclude, src) {
-			if d.IsDir() {
-				return fs.SkipDir
-			}
-			return nil
-		}
-		out, skip, err := r.renderPath(src, d.IsDir())
+		return nil
+	}
+	if d.IsDir() {
+		return nil
+	}
+	if !d.Type().IsRegular() {
+		return fmt.Errorf("%s is not a regular file", skelPath(src))
+	}
+	// Also in another case or as a folder: on a case-insensitive checkout
+	// either would clash with the answers file.
+	if lo := strings.ToLower(out); lo == AnswersFileName || strings.HasPrefix(lo, AnswersFileName+"/") {
+		return fmt.Errorf("%s renders to %s, which clashes with %s that goldenpath writes itself", skelPath(src), out, AnswersFileName)
+	}
+	if prev, ok := r.sources[out]; ok {
+		return fmt.Errorf("%s and %s both render to %s", skelPath(prev), skelPath(src), out)
+	}
+	r.sources[out] = src
+	info, err := d.Info()
+	if err != nil {
+		return fmt.Errorf("reading %s: %w", skelPath(src), err)
+	}
+	content, err := fs.ReadFile(r.skel, src)
+	if err != nil {
+		return fmt.Errorf("reading %s: %w", skelPath(src), err)
+	}
+	if !matchAny(r.m.Options.Verbatim, src) && !IsBinary(content) {
+		content, err = r.execute(skelPath(src), string(content))
 		if err != nil {
 			return err
 		}
-		if skip {
-			if d.IsDir() {
-				return fs.SkipDir
-			}
-			return nil
-		}
-		if d.IsDir() {
-			return nil
-		}
-		if !d.Type().IsRegular() {
-			return fmt.Errorf("%s is not a regular file", skelPath(src))
-		}
-		// Also in another case or as a folder: on a case-insensitive checkout
-		// either would clash with the answers file.
-		if lo := strings.ToLower(out); lo == AnswersFileName || strings.HasPrefix(lo, AnswersFileName+"/") {
-			return fmt.Errorf("%s renders to %s, which clashes with %s that goldenpath writes itself", skelPath(src), out, AnswersFileName)
-		}
-		if prev, ok := sources[out]; ok {
-			return fmt.Errorf("%s and %s both render to %s", skelPath(prev), skelPath(src), out)
-		}
-		sources[out] = src
-		info, err := d.Info()
-		if err != nil {
-			return fmt.Errorf("reading %s: %w", skelPath(src), err)
-		}
-		content, err := fs.ReadFile(skel, src)
-		if err != nil {
-			return fmt.Errorf("reading %s: %w", skelPath(src), err)
-		}
-		if !matchAny(m.Options.Verbatim, src) && !IsBinary(content) {
-			content, err = r.execute(skelPath(src), string(content))
-			if err != nil {
-				return err
-			}
-		}
-		mode := fs.FileMode(0o644)
-		if info.Mode()&0o111 != 0 {
-			mode = 0o755
-		}
-		if len(files) == MaxFiles {
-			return fmt.Errorf("%s: the template renders more than %d files", skelPath(src), MaxFiles)
-		}
-		if total += len(content); total > MaxTotalSize {
-			return fmt.Errorf("%s: the template renders more than %d bytes in all", skelPath(src), MaxTotalSize)
-		}
-		files = append(files, File{Path: out, Mode: mode, Data: content})
-		return nil
-	})
-	if err != nil {
-		return nil, err
 	}
-	sort.Slice(files, func(i, j int) bool { return files[i].Path < files[j].Path })
-	if err := checkCollisions(files, sources); err != nil {
-		return nil, err
+	mode := fs.FileMode(0o644)
+	if info.Mode()&0o111 != 0 {
+		mode = 0o755
 	}
-	return files, nil
+	if len(r.files) == MaxFiles {
+		return fmt.Errorf("%s: the template renders more than %d files", skelPath(src), MaxFiles)
+	}
+	if r.total += len(content); r.total > MaxTotalSize {
+		return fmt.Errorf("%s: the template renders more than %d bytes in all", skelPath(src), MaxTotalSize)
+	}
+	r.files = append(r.files, File{Path: out, Mode: mode, Data: content})
+	return nil
 }
 
+// renderer is the state of one render.
 type renderer struct {
 	m    *Manifest
 	data map[string]any
 	root *texttemplate.Template // functions, delimiters and options; no trees
 	stop *stopper
+	skel fs.FS
+
+	files   []File
+	total   int               // bytes of files
+	sources map[string]string // output path → skeleton path
 }
 
 func skelPath(src string) string { return SkeletonDir + "/" + src }
