@@ -168,6 +168,13 @@ func TestHostileCorpus(t *testing.T) {
 		t.Logf("%d %s cases in %s", len(byKind[phase.kind]), phase.kind, time.Since(start).Round(time.Millisecond))
 	}
 	h.noSecrets(logs.String())
+	dashboards := 0
+	for _, is := range w.Sim.Issues(org, w.TemplatesRepo) {
+		if has(is.Labels, "goldenpath:fleet") {
+			dashboards++
+		}
+	}
+	t.Logf("fleet dashboard issues: %d", dashboards)
 	t.Logf("hostile corpus: %d cases (%d deliveries, %d issues, %d templates), every outcome as expected",
 		len(cases), len(byKind["webhook"]), len(byKind["issue"]), len(byKind["template"]))
 }
