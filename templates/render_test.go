@@ -30,19 +30,8 @@ const goldenOrg = "acme"
 // render renders a built-in template with its examples, changed by edits.
 func render(t *testing.T, name string, edits map[string]any) []template.File {
 	t.Helper()
-	sub, err := fs.Sub(templates.FS(), "templates/"+name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl, err := template.Load(sub)
-	if err != nil {
-		t.Fatalf("loading %s: %v", name, err)
-	}
-	raw := map[string]any(tmpl.Manifest.ExampleAnswers())
-	for k, v := range edits {
-		raw[k] = v
-	}
-	answers, err := tmpl.Manifest.Validate(raw)
+	tmpl := loadBuiltIn(t, name)
+	answers, err := tmpl.Manifest.Validate(withEdits(tmpl, edits))
 	if err != nil {
 		t.Fatalf("validating the examples of %s: %v", name, err)
 	}

@@ -7,6 +7,7 @@ import (
 	"io"
 
 	"github.com/goldenpath-dev/goldenpath/internal/lint"
+	"github.com/goldenpath-dev/goldenpath/internal/template"
 )
 
 // runLint checks a templates repository; findings go to stderr, one per line.
@@ -17,6 +18,7 @@ func runLint(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		"rendered workflows pass actionlint; rendered Dockerfiles parse; issue forms\n"+
 		"are in sync. Findings go to stderr as file:line: message; exit status 1 if any.", stderr)
 	org := fs.String("org", lint.DefaultOrg, "organisation the example renders pretend to live in")
+	renderTimeout := fs.Duration("render-timeout", template.DefaultRenderTimeout, "stop an example render that takes longer (a template that loops)")
 	rest, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
@@ -29,7 +31,7 @@ func runLint(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
-	findings := lint.Lint(ctx, root.Templates, lint.Options{Org: *org, Forms: root.FormsFS()})
+	findings := lint.Lint(ctx, root.Templates, lint.Options{Org: *org, Forms: root.FormsFS(), RenderTimeout: *renderTimeout})
 	for _, f := range findings {
 		fmt.Fprintln(stderr, f)
 	}

@@ -31,6 +31,7 @@ func runRender(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	org := flags.String("org", "example-org", "GitHub organisation the repository will live in ({{ .goldenpath.org }})")
 	source := flags.String("source", "", "templates repository recorded in "+template.AnswersFileName+" (default ORG/golden-paths)")
 	force := flags.Bool("force", false, "write into a non-empty --out, replacing files of the same name")
+	renderTimeout := flags.Duration("render-timeout", template.DefaultRenderTimeout, "stop a render that takes longer (a template that loops)")
 	if err := flags.Parse(args); err != nil {
 		return err
 	}
@@ -39,6 +40,9 @@ func runRender(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	if *tmplDir == "" || *outDir == "" {
 		return exitError{code: 2, msg: "--template and --out are required; see 'goldenpath render --help'"}
+	}
+	if err := template.CheckOrg(*org); err != nil {
+		return exitError{code: 2, msg: "--org: " + err.Error()}
 	}
 	v, err := semver.NewVersion(*version)
 	if err != nil {
@@ -87,7 +91,7 @@ func runRender(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err := checkOut(*outDir, *force); err != nil {
 		return err
 	}
-	files, err := template.Render(t, answers, template.RenderContext{Org: *org})
+	files, err := template.RenderCtx(ctx, t, answers, template.RenderContext{Org: *org, Timeout: *renderTimeout})
 	if err != nil {
 		return err
 	}

@@ -121,6 +121,7 @@ func New(ctx context.Context, opts Options) (*App, error) {
 		Templates:     templates,
 		TemplatesRepo: cfg.TemplatesRepo,
 		Logger:        log,
+		RenderTimeout: cfg.RenderTimeout,
 	})
 	if err != nil {
 		return fail(fmt.Errorf("setting up the request workflow: %w", err))

@@ -23,9 +23,24 @@ type Policy struct {
 	Upgrades   Upgrades         `yaml:"upgrades"`
 }
 
-// Requesters limits who may file requests. No teams: any org member.
+// Requesters limits who may file requests (no teams: any org member) and
+// which team they may name as the owner of the new repository.
 type Requesters struct {
 	Teams []string `yaml:"teams"`
+	// AnyOwnerTeam lets a requester name any team of the organisation as
+	// the owner, which gets maintain access. Without it the requester must
+	// be a member of that team, or of the approvers team (OwnerAllowed).
+	AnyOwnerTeam bool `yaml:"anyOwnerTeam"`
+}
+
+// OwnerAllowed decides whether a requester may name a team as the owner of
+// the repository they request: the owner team gets maintain access, so a
+// requester may not hand a repository (and its CODEOWNERS reviews) to a
+// team they are not part of, unless goldenpath.yaml says any team will do
+// (requesters.anyOwnerTeam) or they are an approver (approval.approvers),
+// whom the policy already trusts with other people's requests.
+func (p Policy) OwnerAllowed(inOwnerTeam, isApprover bool) bool {
+	return p.Requesters.AnyOwnerTeam || inOwnerTeam || (isApprover && p.Approval.Approvers != "")
 }
 
 // Approval makes a request wait for `/approve` from a member of Approvers.

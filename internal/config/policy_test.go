@@ -46,6 +46,10 @@ upgrades:
 		{name: "wrong type", yaml: "approval: {required: maybe}\n", wantErr: []string{"line 1"}},
 		{name: "bad team slug", yaml: "requesters: {teams: [\"two words\"]}\n", wantErr: []string{`"two words" is not a team slug`}},
 		{name: "not yaml", yaml: "requesters: [\n", wantErr: []string{"goldenpath.yaml"}},
+		{name: "any owner team", yaml: "requesters: {anyOwnerTeam: true}\n", want: config.Policy{
+			Requesters: config.Requesters{AnyOwnerTeam: true}, Repository: config.RepositoryPolicy{Visibility: "private"},
+		}},
+		{name: "misspelt owner key", yaml: "requesters:\n  anyOwnerTeams: true\n", wantErr: []string{`line 2: unknown key "anyOwnerTeams"`}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -68,5 +72,30 @@ upgrades:
 				t.Fatalf("got %+v\nwant %+v", got, tc.want)
 			}
 		})
+	}
+}
+
+// TestOwnerAllowed: the owner team of a new repository must include the
+// requester, unless the policy allows any team or the requester approves.
+func TestOwnerAllowed(t *testing.T) {
+	withApprovers := config.Policy{Approval: config.Approval{Required: true, Approvers: "platform"}}
+	anyTeam := config.Policy{Requesters: config.Requesters{AnyOwnerTeam: true}}
+	tests := []struct {
+		name                    string
+		policy                  config.Policy
+		inOwnerTeam, isApprover bool
+		want                    bool
+	}{
+		{"default: a member of the owner team", config.DefaultPolicy(), true, false, true},
+		{"default: not a member", config.DefaultPolicy(), false, false, false},
+		{"no approvers team: approver flag ignored", config.DefaultPolicy(), false, true, false},
+		{"an approver may name any team", withApprovers, false, true, true},
+		{"neither member nor approver", withApprovers, false, false, false},
+		{"anyOwnerTeam allows anyone", anyTeam, false, false, true},
+	}
+	for _, tt := range tests {
+		if got := tt.policy.OwnerAllowed(tt.inOwnerTeam, tt.isApprover); got != tt.want {
+			t.Errorf("%s: OwnerAllowed(%v, %v) = %v, want %v", tt.name, tt.inOwnerTeam, tt.isApprover, got, tt.want)
+		}
 	}
 }

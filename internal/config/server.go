@@ -17,6 +17,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/joho/godotenv"
 )
@@ -34,6 +35,9 @@ type Server struct {
 	DatabaseURL   string
 	TemplatesRepo string
 	LogLevel      slog.Level
+	// RenderTimeout bounds one render of a template (RENDER_TIMEOUT; zero:
+	// the renderer's default, 5 s).
+	RenderTimeout time.Duration
 }
 
 // Defaults of SPEC §2.
@@ -101,6 +105,13 @@ func FromEnv(getenv func(string) string) (Server, error) {
 		errs = append(errs, err)
 	}
 	s.LogLevel = lvl
+	if v := getenv("RENDER_TIMEOUT"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 || d > time.Hour {
+			errs = append(errs, fmt.Errorf("RENDER_TIMEOUT must be a duration from 1ms to 1h such as 5s, got %q", v))
+		}
+		s.RenderTimeout = d
+	}
 	return s, errors.Join(errs...)
 }
 

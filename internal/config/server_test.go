@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/goldenpath-dev/goldenpath/internal/config"
 )
@@ -70,6 +71,13 @@ func TestFromEnv(t *testing.T) {
 				t.Fatalf("defaults wrong: %s", s)
 			}
 		}},
+		{name: "render timeout", env: base(map[string]string{"RENDER_TIMEOUT": "2s"}), check: func(t *testing.T, s config.Server) {
+			if s.RenderTimeout != 2*time.Second {
+				t.Fatalf("RenderTimeout = %s, want 2s", s.RenderTimeout)
+			}
+		}},
+		{name: "render timeout not a duration", env: base(map[string]string{"RENDER_TIMEOUT": "forever"}), wantErr: `RENDER_TIMEOUT must be a duration from 1ms to 1h such as 5s, got "forever"`},
+		{name: "render timeout zero", env: base(map[string]string{"RENDER_TIMEOUT": "0s"}), wantErr: "RENDER_TIMEOUT must be a duration"},
 		{name: "everything set", env: base(map[string]string{"PORT": "8080", "HOST": "127.0.0.1", "WEBHOOK_PATH": "/hooks",
 			"GITHUB_API_URL": "https://ghe.example.com/api/v3/", "DATABASE_URL": "postgres://u:pw@db/gp", "TEMPLATES_REPO": "paths", "LOG_LEVEL": "DEBUG"}),
 			check: func(t *testing.T, s config.Server) {

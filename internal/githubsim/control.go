@@ -58,25 +58,7 @@ func (s *Sim) CreateRepo(owner, name string, o RepoOptions) error {
 // as the first commit) as author and fires push (and create for a new
 // branch). A nil value deletes the path. It returns the commit SHA.
 func (s *Sim) Push(owner, name, branch string, files map[string][]byte, message, author string) (string, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	r, err := s.repoLocked(owner, name)
-	if err != nil {
-		return "", err
-	}
-	if branch == "" {
-		branch = r.defaultBranch
-	}
-	ref := "refs/heads/" + branch
-	parent := r.refs[ref]
-	if parent == "" {
-		parent = r.refs["refs/heads/"+r.defaultBranch]
-	}
-	a := s.user(author)
-	sig := s.sigFor(a)
-	sha := s.commitTree(r, parent, s.applyFiles(r, parent, files), message, sig, sig)
-	s.moveRef(r, ref, sha, a, false)
-	return sha, nil
+	return s.PushModes(owner, name, branch, files, nil, message, author)
 }
 
 // SetRef moves (or with sha "" deletes) a ref as author, like a force push.

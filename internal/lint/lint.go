@@ -15,6 +15,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/goldenpath-dev/goldenpath/internal/catalog"
 	"github.com/goldenpath-dev/goldenpath/internal/issueform"
@@ -61,6 +62,9 @@ type Options struct {
 	// Forms is the repository root holding .github/ISSUE_TEMPLATE/; nil skips
 	// the forms check (e.g. when linting a bare folder of templates).
 	Forms fs.FS
+	// RenderTimeout bounds each example render (template.DefaultRenderTimeout
+	// when zero).
+	RenderTimeout time.Duration
 }
 
 // DefaultOrg is the organisation example renders use when none is given.
@@ -89,7 +93,7 @@ func Lint(ctx context.Context, fsys fs.FS, opts Options) []Finding {
 		if ctx.Err() != nil {
 			return append(findings, Finding{Message: fmt.Sprintf("lint interrupted: %v", ctx.Err())})
 		}
-		findings = append(findings, checkTemplate(templates[name], opts.Org)...)
+		findings = append(findings, checkTemplate(ctx, templates[name], opts)...)
 	}
 	if opts.Forms != nil {
 		findings = append(findings, checkForms(opts.Forms, templates, names, broken)...)
@@ -162,8 +166,8 @@ func lineOf(msg string) int {
 var versionHeadingRE = regexp.MustCompile(`(?m)^##\s+\[?v?\d+\.\d+\.\d+`)
 
 // checkTemplate runs every per-template check.
-func checkTemplate(t *template.Template, org string) []Finding {
-	m := t.Manifest
+func checkTemplate(ctx context.Context, t *template.Template, opts Options) []Finding {
+	m, org := t.Manifest, opts.Org
 	dir := path.Join(template.TemplatesDir, m.Name)
 	manifest := path.Join(dir, template.ManifestFileName)
 	var out []Finding
@@ -209,7 +213,7 @@ func checkTemplate(t *template.Template, org string) []Finding {
 		variants = append(variants, flipped)
 	}
 	for i, a := range variants {
-		files, err := template.Render(t, a, template.RenderContext{Org: org})
+		files, err := template.RenderCtx(ctx, t, a, template.RenderContext{Org: org, Timeout: opts.RenderTimeout})
 		if err != nil {
 			what := "rendering with the examples"
 			if i > 0 {

@@ -69,16 +69,12 @@ func (w *Workflow) check(ctx context.Context, gh GitHub, r *request) (*plan, err
 	if err := w.mayRequest(ctx, gh, r, p.policy); err != nil {
 		return p, err
 	}
-	if p.files, err = template.Render(p.l.tmpl, p.answers, template.RenderContext{Org: org}); err != nil {
+	if p.files, err = template.RenderCtx(ctx, p.l.tmpl, p.answers, template.RenderContext{Org: org, Timeout: w.cfg.RenderTimeout}); err != nil {
 		r.log.Warn("template does not render", "err", err)
 		return p, renderFailed(org, r.ref.Repo, p.tmplName, p.l.version.String(), err)
 	}
-	exists, err := gh.TeamExists(ctx, org, p.owner)
-	if err != nil {
-		return p, fmt.Errorf("checking that team %s/%s exists: %w", org, p.owner, err)
-	}
-	if !exists {
-		return p, noTeam(p.l.tmpl.Manifest, org, p.owner)
+	if err := w.checkOwner(ctx, gh, r, p); err != nil {
+		return p, err
 	}
 	// Last, so approvers are asked only about a request that can go ahead.
 	return p, w.approved(ctx, gh, r, p.policy)

@@ -122,6 +122,19 @@ func noTeam(m *template.Manifest, org, owner string) *Problem {
 	}
 }
 
+// notInOwnerTeam refuses an owner team the requester is not in: it would get
+// maintain access to the new repository and review its changes.
+func notInOwnerTeam(m *template.Manifest, org, author, owner string) *Problem {
+	return &Problem{
+		Headline: needsChanges,
+		Text: fmt.Sprintf("- **%s**: @%s is not a member of %s, which would get maintain access to the new repository and review its changes. "+
+			"Name a team you belong to, or ask a member of that team to file the request. "+
+			"(The organization's `%s` can allow any owner team with `requesters: {anyOwnerTeam: true}`.)\n\n%s",
+			mdEscape(titleOf(m, "owner")), author, teamList(org, []string{owner}), PolicyFileName, editHint),
+		NeedsChanges: true,
+	}
+}
+
 // waitingApproval is the request's status until an approver's /approve
 // counts; why says why the last one did not ("" none yet).
 func waitingApproval(org, team, why string) *Problem {
@@ -201,7 +214,7 @@ var mdEscaper = strings.NewReplacer(
 )
 
 // mdEscape shows user text as plain text in a comment.
-func mdEscape(s string) string { return mdEscaper.Replace(s) }
+func mdEscape(s string) string { return breakAutolinks(mdEscaper.Replace(s)) }
 
 // code shows s as inline code (where mentions and markup do not apply).
 func code(s string) string {

@@ -33,6 +33,8 @@ type Config struct {
 	Logger        *slog.Logger
 	// Now is the clock (time.Now when nil).
 	Now func() time.Time
+	// RenderTimeout bounds a render (template.DefaultRenderTimeout when zero).
+	RenderTimeout time.Duration
 }
 
 // Workflow runs requests. It is safe for concurrent use; one issue is worked

@@ -357,7 +357,7 @@ func TestCreatedRepository(t *testing.T) {
 	ci, _ := w.repoFile("payments-api", ".github/workflows/ci.yml")
 	mustContain(t, "ci.yml", ci, "${{")
 	cat, _ := w.repoFile("payments-api", "catalog-info.yaml")
-	mustContain(t, "catalog-info.yaml", cat, "name: payments-api", "team-payments", "github.com/project-slug: acme/payments-api")
+	mustContain(t, "catalog-info.yaml", cat, `name: "payments-api"`, "team-payments", "github.com/project-slug: acme/payments-api")
 	af, _ := w.repoFile("payments-api", ".goldenpath.yml")
 	mustContain(t, ".goldenpath.yml", af, "template: go-service", "version: 1.2.0", "source: acme/golden-paths",
 		"request: "+ev.URL, "name: payments-api", "owner: team-payments", "lifecycle: production")
@@ -433,7 +433,7 @@ func TestHostileAnswersStayText(t *testing.T) {
 		t.Fatalf("want one bot comment, got %d", len(comments))
 	}
 	c := comments[0]
-	mustContain(t, "comment", c, "**Service name**", `\[click here\](https://evil.example)`, "@\u200boctocat", `\| a \|`, `\*b\*`, `\_c\_`, "\\`d\\`")
+	mustContain(t, "comment", c, "**Service name**", `\[click here\](https`+"\u200b"+`://evil.example)`, "@\u200boctocat", `\| a \|`, `\*b\*`, `\_c\_`, "\\`d\\`")
 	for _, bad := range []string{"[click here](", "@octocat", "| a |", "*b*", "`d`"} {
 		if strings.Contains(c, bad) {
 			t.Errorf("comment carries %q as markup:\n%s", bad, c)

@@ -67,6 +67,10 @@ type World struct {
 	TemplatesRepo string
 	Installation  int64
 	SimURL        string
+	// WebhookURL and WebhookSecret are where the simulator delivers
+	// webhooks and the secret it signs them with (tests post their own).
+	WebhookURL    string
+	WebhookSecret string
 
 	servers []*http.Server
 	cancel  context.CancelFunc
@@ -130,7 +134,8 @@ func Start(ctx context.Context, opts Options) (*World, error) {
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	w.cancel = cancel
 	go func() { w.done <- a.Serve(runCtx, ln) }()
-	w.Sim.SetWebhook("http://"+ln.Addr().String()+cfg.WebhookPath, secret)
+	w.WebhookURL, w.WebhookSecret = "http://"+ln.Addr().String()+cfg.WebhookPath, secret
+	w.Sim.SetWebhook(w.WebhookURL, secret)
 	if err := w.waitReady(ctx, "http://"+ln.Addr().String()+"/readyz"); err != nil {
 		w.Close()
 		return nil, err

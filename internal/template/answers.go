@@ -46,6 +46,10 @@ const MaxNameLength = 63
 // name and turns everything but letters, digits, '_' and '-' into '-'.
 var teamSlugRE = regexp.MustCompile(`^[a-z0-9_]+(-+[a-z0-9_]+)*$`)
 
+// windowsDeviceRE matches the names Windows reserves for devices: a folder
+// of that name (a clone of the repository) cannot be made there.
+var windowsDeviceRE = regexp.MustCompile(`^(con|prn|aux|nul|com[1-9]|lpt[1-9])$`)
+
 // Validate checks raw answers against the parameters and returns them
 // normalised, with defaults applied and every parameter present (absent
 // optional answers get "", false or an empty list, so templates can use
@@ -158,15 +162,12 @@ func (p *Parameter) check(v any) (any, []string) {
 	if !ok {
 		return nil, []string{"must be text, not a list or mapping"}
 	}
-	if p.Type == TypeText {
-		s = strings.ReplaceAll(s, "\r\n", "\n")
-		s = strings.Trim(s, "\n")
-		s = strings.TrimRight(s, " \t\n")
-	} else {
-		s = strings.TrimSpace(s)
-		if strings.ContainsAny(s, "\r\n") {
-			return nil, []string{"must be a single line"}
-		}
+	s = normaliseText(s)
+	if p.Type != TypeText && strings.ContainsAny(s, "\r\n") {
+		return nil, []string{"must be a single line"}
+	}
+	if msg := textProblem(s, p.Type == TypeText); msg != "" {
+		return nil, []string{msg}
 	}
 	if p.Type == TypeChoice {
 		if !contains(p.Options, s) {
@@ -181,6 +182,9 @@ func (p *Parameter) check(v any) (any, []string) {
 	case "name":
 		if !nameRE.MatchString(s) {
 			msgs = append(msgs, fmt.Sprintf("%s must be lowercase letters and digits in words joined by single hyphens, like payments-api (it names the repository, the catalog entry and the image)", quoted(s)))
+		}
+		if windowsDeviceRE.MatchString(s) {
+			msgs = append(msgs, fmt.Sprintf("%s is a reserved device name on Windows, where a clone of the repository would fail", quoted(s)))
 		}
 		if len(s) > MaxNameLength {
 			msgs = append(msgs, fmt.Sprintf("must be at most %d characters long (it is also a DNS name)", MaxNameLength))

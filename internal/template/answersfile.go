@@ -3,7 +3,10 @@ package template
 import (
 	"bytes"
 	"fmt"
+	"sort"
+	"strconv"
 	"strings"
+	"unicode"
 
 	"gopkg.in/yaml.v3"
 )
@@ -30,14 +33,80 @@ func (a AnswersFile) Marshal() []byte {
 	}
 	var buf bytes.Buffer
 	buf.WriteString(answersFileHeader)
+	doc := struct {
+		Template string     `yaml:"template"`
+		Version  string     `yaml:"version"`
+		Source   string     `yaml:"source"`
+		Answers  *yaml.Node `yaml:"answers"`
+		Request  string     `yaml:"request,omitempty"`
+	}{a.Template, a.Version, a.Source, answersNode(a.Answers), a.Request}
 	enc := yaml.NewEncoder(&buf)
 	enc.SetIndent(2)
-	if err := enc.Encode(a); err != nil {
+	if err := enc.Encode(doc); err != nil {
 		// Answers hold only strings, bools and string lists: encoding cannot fail.
 		panic(fmt.Sprintf("encoding %s: %v", AnswersFileName, err))
 	}
 	_ = enc.Close()
 	return buf.Bytes()
+}
+
+// answersNode builds the answers mapping, keys sorted. It is built by hand
+// rather than by yaml.v3's Node.Encode, which reads its own output back and
+// so fails on the very strings it cannot write.
+func answersNode(a Answers) *yaml.Node {
+	n := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
+	if len(a) == 0 {
+		n.Style = yaml.FlowStyle
+	}
+	keys := make([]string, 0, len(a))
+	for k := range a {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		var v *yaml.Node
+		switch x := a[k].(type) {
+		case bool:
+			v = &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!bool", Value: strconv.FormatBool(x)}
+		case []string:
+			v = &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq"}
+			if len(x) == 0 {
+				v.Style = yaml.FlowStyle
+			}
+			for _, s := range x {
+				v.Content = append(v.Content, stringNode(s))
+			}
+		default:
+			s, _ := coerceString(x)
+			v = stringNode(s)
+		}
+		n.Content = append(n.Content, stringNode(k), v)
+	}
+	return n
+}
+
+// stringNode is a string scalar. One that holds a tab or a character that
+// is not printable is double-quoted: yaml.v3 would otherwise write a
+// multi-line answer whose line starts with a tab as a block scalar that no
+// YAML reader (yaml.v3 included) accepts back; in double quotes such
+// characters are escaped and always read back the same.
+func stringNode(s string) *yaml.Node {
+	n := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: s}
+	if !printableText(s) {
+		n.Style = yaml.DoubleQuotedStyle
+	}
+	return n
+}
+
+// printableText reports whether s holds only printable characters, spaces
+// and newlines.
+func printableText(s string) bool {
+	for _, r := range s {
+		if r != '\n' && r != ' ' && !unicode.IsPrint(r) {
+			return false
+		}
+	}
+	return true
 }
 
 // ParseAnswersFile decodes a .goldenpath.yml. Answers come back as strings,

@@ -2,6 +2,7 @@ package template
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -9,9 +10,10 @@ import (
 	"sort"
 	"strings"
 	texttemplate "text/template"
+	"text/template/parse"
+	"time"
 	"unicode/utf8"
 
-	"github.com/Masterminds/sprig/v3"
 	"github.com/bmatcuk/doublestar/v4"
 )
 
@@ -33,138 +35,8 @@ type File struct {
 // templates as {{ .goldenpath.org }} and {{ .goldenpath.template }}.
 type RenderContext struct {
 	Org string // the GitHub organization the repository lives in
-}
-
-// removedFuncs are the sprig functions that HermeticTxtFuncMap still
-// offers but that read the clock, randomness, the OS or the local time
-// zone, or that make keys and certificates (random). The same template and
-// answers must give the same bytes forever: upgrades re-render old versions
-// and merge against them.
-var removedFuncs = []string{
-	// Already gone from the hermetic map; listed so a sprig upgrade that
-	// changes its list cannot bring them back.
-	"env", "expandenv", "getHostByName",
-	"now", "date", "dateInZone", "date_in_zone", "dateModify", "date_modify",
-	"htmlDate", "htmlDateInZone",
-	"randAlphaNum", "randAlpha", "randAscii", "randNumeric", "randBytes", "uuidv4",
-	// Clock: relative to time.Now.
-	"ago", "durationRound",
-	// Local time zone (TZ) and clock arithmetic.
-	"toDate", "mustToDate", "mustDateModify", "must_date_modify", "unixEpoch",
-	// Randomness.
-	"randInt", "shuffle", "bcrypt", "htpasswd", "encryptAES", "decryptAES",
-	"genPrivateKey", "derivePassword", "buildCustomCert", "genCA", "genCAWithKey",
-	"genSelfSignedCert", "genSelfSignedCertWithKey", "genSignedCert", "genSignedCertWithKey",
-	// Host OS path rules differ between machines; use base/dir/clean/ext.
-	"osBase", "osClean", "osDir", "osExt", "osIsAbs",
-}
-
-// Limits that keep one bad template from exhausting the memory of the
-// server that renders it for every request and upgrade.
-const (
-	// MaxFileSize is the largest rendered file.
-	MaxFileSize = 16 << 20
-	// maxGenerated bounds what repeat, until, untilStep and seq may build.
-	maxGenerated = 1 << 20
-)
-
-// FuncMap returns the functions templates may call: sprig's hermetic set
-// minus everything listed in removedFuncs, with the generators capped.
-func FuncMap() texttemplate.FuncMap {
-	fm := sprig.HermeticTxtFuncMap()
-	for _, name := range removedFuncs {
-		delete(fm, name)
-	}
-	// sprig's keys and values walk a Go map, whose order changes from run
-	// to run: sorted here (keys per map, values by their keys), so they
-	// render the same bytes every time.
-	fm["keys"] = func(dicts ...map[string]any) []string {
-		out := []string{}
-		for _, d := range dicts {
-			out = append(out, sortedKeys(d)...)
-		}
-		return out
-	}
-	fm["values"] = func(dict map[string]any) []any {
-		out := make([]any, 0, len(dict))
-		for _, k := range sortedKeys(dict) {
-			out = append(out, dict[k])
-		}
-		return out
-	}
-	// printf's %p prints a memory address: different on every run.
-	fm["printf"] = func(format string, args ...any) (string, error) {
-		if hasPointerVerb(format) {
-			return "", fmt.Errorf("printf: %%p prints a memory address, which differs on every render")
-		}
-		return fmt.Sprintf(format, args...), nil
-	}
-	repeat := fm["repeat"].(func(int, string) string)
-	fm["repeat"] = func(count int, str string) (string, error) {
-		if count > 0 && len(str) > 0 && count > maxGenerated/len(str) {
-			return "", fmt.Errorf("repeat would build more than %d bytes", maxGenerated)
-		}
-		return repeat(count, str), nil
-	}
-	until := fm["until"].(func(int) []int)
-	fm["until"] = func(count int) ([]int, error) {
-		if count > maxGenerated || count < -maxGenerated {
-			return nil, fmt.Errorf("until %d would build more than %d numbers", count, maxGenerated)
-		}
-		return until(count), nil
-	}
-	untilStep := fm["untilStep"].(func(int, int, int) []int)
-	fm["untilStep"] = func(start, stop, step int) ([]int, error) {
-		if step != 0 && (stop-start)/step > maxGenerated {
-			return nil, fmt.Errorf("untilStep would build more than %d numbers", maxGenerated)
-		}
-		return untilStep(start, stop, step), nil
-	}
-	seq := fm["seq"].(func(...int) string)
-	fm["seq"] = func(params ...int) (string, error) {
-		lo, hi, step := 1, 0, 1
-		switch len(params) {
-		case 1:
-			hi = params[0]
-		case 2:
-			lo, hi = params[0], params[1]
-		case 3:
-			lo, step, hi = params[0], params[1], params[2]
-		}
-		if step == 0 {
-			step = 1
-		}
-		if n := (hi - lo) / step; n > maxGenerated || n < -maxGenerated {
-			return "", fmt.Errorf("seq would build more than %d numbers", maxGenerated)
-		}
-		return seq(params...), nil
-	}
-	return fm
-}
-
-// hasPointerVerb reports whether a fmt format string uses the %p verb.
-func hasPointerVerb(format string) bool {
-	for i := 0; i < len(format); i++ {
-		if format[i] != '%' {
-			continue
-		}
-		// Skip flags, width, precision and argument indexes up to the verb.
-		for i++; i < len(format) && strings.IndexByte("+-# 0123456789.*[]", format[i]) >= 0; i++ {
-		}
-		if i < len(format) && format[i] == 'p' {
-			return true
-		}
-	}
-	return false
-}
-
-func sortedKeys(m map[string]any) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
+	// Timeout bounds the render: DefaultRenderTimeout when zero.
+	Timeout time.Duration
 }
 
 // limitedBuffer fails a render whose output grows past its limit.
@@ -180,11 +52,22 @@ func (b *limitedBuffer) Write(p []byte) (int, error) {
 	return b.Buffer.Write(p)
 }
 
-// Render renders t's skeleton with the answers. The result is sorted by path
-// and byte-identical for the same template, answers and context.
+// Render renders t's skeleton with the answers, within rc.Timeout. The
+// result is sorted by path and byte-identical for the same template, answers
+// and context.
 func Render(t *Template, answers Answers, rc RenderContext) ([]File, error) {
+	return RenderCtx(context.Background(), t, answers, rc)
+}
+
+// RenderCtx is Render that also stops, with an error, once ctx is done.
+func RenderCtx(ctx context.Context, t *Template, answers Answers, rc RenderContext) ([]File, error) {
 	if t == nil || t.Manifest == nil || t.FS == nil {
 		return nil, errors.New("rendering: no template loaded")
+	}
+	if rc.Org != "" {
+		if err := CheckOrg(rc.Org); err != nil {
+			return nil, fmt.Errorf("rendering: %w", err)
+		}
 	}
 	m := t.Manifest
 	data := map[string]any{}
@@ -192,90 +75,112 @@ func Render(t *Template, answers Answers, rc RenderContext) ([]File, error) {
 		data[k] = copyValue(v)
 	}
 	data["goldenpath"] = map[string]any{"org": rc.Org, "template": m.Name}
-	r := &renderer{m: m, data: data, funcs: FuncMap()}
-
+	stop := newStopper(ctx, rc.Timeout)
+	defer stop.stop()
+	root, err := baseTemplate().Clone()
+	if err != nil {
+		return nil, fmt.Errorf("rendering: %w", err)
+	}
+	root.Delims(m.LeftDelim(), m.RightDelim()).Funcs(texttemplate.FuncMap{tickFunc: stop.tick})
 	skel, err := fs.Sub(t.FS, SkeletonDir)
 	if err != nil {
 		return nil, fmt.Errorf("opening %s: %w", SkeletonDir, err)
 	}
-	var files []File
-	sources := map[string]string{} // output path → skeleton path
-	err = fs.WalkDir(skel, ".", func(src string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return fmt.Errorf("reading %s: %w", skelPath(src), err)
+	r := &renderer{m: m, data: data, root: root, stop: stop, skel: skel, sources: map[string]string{}}
+	if err := fs.WalkDir(skel, ".", r.visit); err != nil {
+		return nil, err
+	}
+	sort.Slice(r.files, func(i, j int) bool { return r.files[i].Path < r.files[j].Path })
+	if err := checkCollisions(r.files, r.sources); err != nil {
+		return nil, err
+	}
+	return r.files, nil
+}
+
+// visit renders one entry of the skeleton (an fs.WalkDirFunc).
+func (r *renderer) visit(src string, d fs.DirEntry, err error) error {
+	if err != nil {
+		return fmt.Errorf("reading %s: %w", skelPath(src), err)
+	}
+	if src == "." {
+		return nil
+	}
+	if err := r.stop.err(); err != nil {
+		return fmt.Errorf("%s: %w", skelPath(src), err)
+	}
+	if d.Type()&fs.ModeSymlink != 0 {
+		return fmt.Errorf("%s is a symbolic link: skeletons may not contain links (they could point outside the output)", skelPath(src))
+	}
+	if matchAny(r.m.Options.Exclude, src) {
+		if d.IsDir() {
+			return fs.SkipDir
 		}
-		if src == "." {
-			return nil
+		return nil
+	}
+	out, skip, err := r.renderPath(src, d.IsDir())
+	if err != nil {
+		return err
+	}
+	if skip {
+		if d.IsDir() {
+			return fs.SkipDir
 		}
-		if d.Type()&fs.ModeSymlink != 0 {
-			return fmt.Errorf("%s is a symbolic link: skeletons may not contain links (they could point outside the output)", skelPath(src))
-		}
-		if matchAny(m.Options.Exclude, src) {
-			if d.IsDir() {
-				return fs.SkipDir
-			}
-			return nil
-		}
-		out, skip, err := r.renderPath(src, d.IsDir())
+		return nil
+	}
+	if d.IsDir() {
+		return nil
+	}
+	if !d.Type().IsRegular() {
+		return fmt.Errorf("%s is not a regular file", skelPath(src))
+	}
+	// Also in another case or as a folder: on a case-insensitive checkout
+	// either would clash with the answers file.
+	if lo := strings.ToLower(out); lo == AnswersFileName || strings.HasPrefix(lo, AnswersFileName+"/") {
+		return fmt.Errorf("%s renders to %s, which clashes with %s that goldenpath writes itself", skelPath(src), out, AnswersFileName)
+	}
+	if prev, ok := r.sources[out]; ok {
+		return fmt.Errorf("%s and %s both render to %s", skelPath(prev), skelPath(src), out)
+	}
+	r.sources[out] = src
+	info, err := d.Info()
+	if err != nil {
+		return fmt.Errorf("reading %s: %w", skelPath(src), err)
+	}
+	content, err := fs.ReadFile(r.skel, src)
+	if err != nil {
+		return fmt.Errorf("reading %s: %w", skelPath(src), err)
+	}
+	if !matchAny(r.m.Options.Verbatim, src) && !IsBinary(content) {
+		content, err = r.execute(skelPath(src), string(content))
 		if err != nil {
 			return err
 		}
-		if skip {
-			if d.IsDir() {
-				return fs.SkipDir
-			}
-			return nil
-		}
-		if d.IsDir() {
-			return nil
-		}
-		if !d.Type().IsRegular() {
-			return fmt.Errorf("%s is not a regular file", skelPath(src))
-		}
-		// Also in another case or as a folder: on a case-insensitive checkout
-		// either would clash with the answers file.
-		if lo := strings.ToLower(out); lo == AnswersFileName || strings.HasPrefix(lo, AnswersFileName+"/") {
-			return fmt.Errorf("%s renders to %s, which clashes with %s that goldenpath writes itself", skelPath(src), out, AnswersFileName)
-		}
-		if prev, ok := sources[out]; ok {
-			return fmt.Errorf("%s and %s both render to %s", skelPath(prev), skelPath(src), out)
-		}
-		sources[out] = src
-		info, err := d.Info()
-		if err != nil {
-			return fmt.Errorf("reading %s: %w", skelPath(src), err)
-		}
-		content, err := fs.ReadFile(skel, src)
-		if err != nil {
-			return fmt.Errorf("reading %s: %w", skelPath(src), err)
-		}
-		if !matchAny(m.Options.Verbatim, src) && !IsBinary(content) {
-			content, err = r.execute(skelPath(src), string(content))
-			if err != nil {
-				return err
-			}
-		}
-		mode := fs.FileMode(0o644)
-		if info.Mode()&0o111 != 0 {
-			mode = 0o755
-		}
-		files = append(files, File{Path: out, Mode: mode, Data: content})
-		return nil
-	})
-	if err != nil {
-		return nil, err
 	}
-	sort.Slice(files, func(i, j int) bool { return files[i].Path < files[j].Path })
-	if err := checkCollisions(files, sources); err != nil {
-		return nil, err
+	mode := fs.FileMode(0o644)
+	if info.Mode()&0o111 != 0 {
+		mode = 0o755
 	}
-	return files, nil
+	if len(r.files) == MaxFiles {
+		return fmt.Errorf("%s: the template renders more than %d files", skelPath(src), MaxFiles)
+	}
+	if r.total += len(content); r.total > MaxTotalSize {
+		return fmt.Errorf("%s: the template renders more than %d bytes in all", skelPath(src), MaxTotalSize)
+	}
+	r.files = append(r.files, File{Path: out, Mode: mode, Data: content})
+	return nil
 }
 
+// renderer is the state of one render.
 type renderer struct {
-	m     *Manifest
-	data  map[string]any
-	funcs texttemplate.FuncMap
+	m    *Manifest
+	data map[string]any
+	root *texttemplate.Template // functions, delimiters and options; no trees
+	stop *stopper
+	skel fs.FS
+
+	files   []File
+	total   int               // bytes of files
+	sources map[string]string // output path → skeleton path
 }
 
 func skelPath(src string) string { return SkeletonDir + "/" + src }
@@ -309,16 +214,32 @@ func (r *renderer) renderPath(src string, isDir bool) (out string, skip bool, er
 }
 
 func (r *renderer) execute(name, text string) ([]byte, error) {
-	tpl, err := texttemplate.New(name).
-		Delims(r.m.LeftDelim(), r.m.RightDelim()).
-		Option("missingkey=error").
-		Funcs(r.funcs).
-		Parse(text)
+	trees, err := parse.Parse(name, text, r.m.LeftDelim(), r.m.RightDelim(), sharedFuncMap(), builtinNames)
 	if err != nil {
-		return nil, err // text/template names the file and line
+		return nil, err // names the file and line
+	}
+	// The render's set is shared by every text without a {{ define }}: a
+	// text's own tree goes in under its unique name. A text that defines
+	// templates gets a copy of the set, so its definitions are not seen by
+	// other files.
+	set := r.root
+	if len(trees) > 1 {
+		if set, err = r.root.Clone(); err != nil {
+			return nil, fmt.Errorf("template: %s: %w", name, err)
+		}
+	}
+	tpl := set.New(name)
+	for n, tree := range trees {
+		instrument(tree)
+		if _, err := tpl.AddParseTree(n, tree); err != nil {
+			return nil, fmt.Errorf("template: %s: %w", name, err)
+		}
 	}
 	buf := limitedBuffer{limit: MaxFileSize}
 	if err := tpl.Execute(&buf, r.data); err != nil {
+		if stopErr := r.stop.err(); stopErr != nil {
+			return nil, fmt.Errorf("%s: %w", name, stopErr)
+		}
 		var execErr texttemplate.ExecError
 		if !errors.As(err, &execErr) {
 			// A write error (the size limit) comes back without the name.

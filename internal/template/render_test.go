@@ -2,6 +2,7 @@ package template
 
 import (
 	"bytes"
+	"fmt"
 	"io/fs"
 	"os"
 	"path"
@@ -363,6 +364,20 @@ func TestRenderLimits(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tt.want) || !strings.Contains(err.Error(), "skeleton/big.txt") {
 			t.Errorf("%s: error %v, want %q naming skeleton/big.txt", tt.tmpl, err, tt.want)
 		}
+	}
+	many := map[string]string{}
+	for i := range MaxFiles + 1 {
+		many[fmt.Sprintf("d%d/f%d.txt", i%100, i)] = "x"
+	}
+	if _, err := Render(skeleton(t, "", many), exampleAnswers, RenderContext{}); err == nil || !strings.Contains(err.Error(), "the template renders more than 10000 files") {
+		t.Errorf("%d files: error %v, want the file limit", len(many), err)
+	}
+	huge := map[string]string{}
+	for i := range MaxTotalSize/MaxFileSize + 1 {
+		huge[fmt.Sprintf("f%d.txt", i)] = fmt.Sprintf(`{{ range until %d }}{{ repeat 1048576 "x" }}{{ end }}`, MaxFileSize>>20)
+	}
+	if _, err := Render(skeleton(t, "", huge), exampleAnswers, RenderContext{}); err == nil || !strings.Contains(err.Error(), "bytes in all") {
+		t.Errorf("%d files of %d bytes: error %v, want the total size limit", len(huge), MaxFileSize, err)
 	}
 	got := renderMap(t, skeleton(t, "", map[string]string{"ok.txt": `{{ repeat 3 "ab" }} {{ until 3 }} {{ seq 3 }} {{ untilStep 0 6 2 }}`}))
 	if got["ok.txt"] != "ababab [0 1 2] 1 2 3 [0 2 4]" {
