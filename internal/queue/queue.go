@@ -157,7 +157,7 @@ func Open(ctx context.Context, db *store.DB, opts Options) (*Queue, error) {
 		return nil, err
 	}
 	cfg := &river.Config{
-		ID:     clientID,
+		ID:                          clientID,
 		Logger:                      opts.Logger,
 		MaxAttempts:                 opts.MaxAttempts,
 		RetryPolicy:                 opts.RetryPolicy,
