@@ -36,6 +36,9 @@ const childEnv = "GOLDENPATH_SERVE_TEST_CHILD"
 
 func TestMain(m *testing.M) {
 	if os.Getenv(childEnv) == "1" {
+		if p := os.Getenv(childPolicyEnv); p != "" {
+			scaleServe(p)
+		}
 		main() // os.Args[1:] is the subcommand line; main exits
 		return
 	}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"slices"
 	"sync"
 	"time"
 
@@ -20,29 +21,32 @@ import (
 // leaves its jobs in River's `running` state, and River only rescues such
 // jobs after RescueStuckJobsAfter, which must exceed the longest attempt
 // (JobTimeout, 10 minutes here): a crash would stall every in-flight
-// delivery for a quarter of an hour. Instead every process holds a lease
-// in the database, renewed every LeaseRenew, and names itself as River's
-// client id (River records it in each job's attempted_by):
+// delivery for a quarter of an hour. Instead every process names itself as
+// River's client id (River records it in each job's attempted_by), and
+// every LeaseRenew each process renews its lease and puts back to
+// `available` the running jobs of processes known to be dead:
 //
-//   - a running job whose last attempt belongs to a process whose lease has
-//     expired is an orphan: any live process puts it back to `available` at
-//     once (the sweep runs every LeaseRenew on every process), so on
-//     PostgreSQL a killed replica's jobs run again at most Lease+LeaseRenew
-//     after the kill (plus a fetch poll);
-//   - on SQLite a starting process that gets the database's owner lock
-//     (flock on a file beside the database; the kernel drops it when a
-//     process dies, however it dies) knows no other process is alive, so
-//     it rescues every running job before its workers start.
+//   - on PostgreSQL, a process whose liveness lock is free (liveness.go:
+//     PostgreSQL drops it when the dead process's connection closes, at
+//     once for a killed process), or whose lease expired (a lost host):
+//     a killed replica's jobs run again within LeaseRenew of the kill,
+//     those of a vanished host within Lease+LeaseRenew;
+//   - on SQLite, a starting process that gets the database's owner lock
+//     (owner_unix.go: flock on a file beside the database, dropped by the
+//     kernel however a process dies) knows nobody else is alive, and
+//     rescues every running job before its workers start; otherwise
+//     (another process shares the file) leases decide, as above.
 //
 // A job that comes back keeps its attempt count, so a job that kills its
 // process every time is discarded after MaxAttempts like any failing job.
-// Rescue can run a job twice only if a live process loses its database for
-// longer than Lease while working it; the workflows re-read GitHub before
-// every write (SPEC §5), so that costs requests, not a second repository,
-// comment or pull request. River's own rescuer stays as the backstop for
-// jobs of processes that never held a lease (RescueStuckJobsAfter =
-// JobTimeout + 5 minutes, as River's documentation asks: greater than
-// the longest attempt).
+// A job can run twice only if a process that is alive is taken for dead: it
+// lost its database session and its lease (Lease without renewal) while
+// working. The workflows re-read GitHub before every write (SPEC §5), so
+// that costs requests, not a second repository, comment or pull request.
+// River's own rescuer stays as the backstop for jobs of processes that
+// never held a lease (an older version): RescueStuckJobsAfter = JobTimeout
+// + 5 minutes, greater than the longest attempt, as River's documentation
+// asks.
 
 const (
 	// DefaultLease is how long a process's lease lasts without renewal.
@@ -60,7 +64,8 @@ type rescuer struct {
 	lease    time.Duration
 	renew    time.Duration
 	jobs     func(ctx context.Context, params *river.JobListParams) ([]*rivertype.JobRow, error)
-	owner    *ownerLock // SQLite only; nil when not the database's sole user
+	owner    *ownerLock  // SQLite only
+	live     *pgLiveness // PostgreSQL only
 
 	stop chan struct{}
 	done chan struct{}
@@ -98,6 +103,11 @@ func (r *rescuer) prepare(ctx context.Context) error {
 			return err
 		}
 	}
+	if r.db.Dialect == store.Postgres {
+		if r.live, err = holdLiveness(ctx, r.db.Pool, r.clientID); err != nil {
+			return err
+		}
+	}
 	return r.renewLease(ctx, time.Now())
 }
 
@@ -105,7 +115,11 @@ func (r *rescuer) prepare(ctx context.Context) error {
 // keeps the lease and sweeps orphans until stopped. Call before River starts.
 func (r *rescuer) start(ctx context.Context) error {
 	if r.owner != nil && r.owner.sole {
-		n, err := r.sweep(ctx, func(string) bool { return false })
+		running, err := r.running(ctx)
+		if err != nil {
+			return err
+		}
+		n, err := r.rescueJobs(ctx, orphans(running, func(string) bool { return false }))
 		if err != nil {
 			return fmt.Errorf("rescuing the jobs of the previous process: %w", err)
 		}
@@ -145,7 +159,7 @@ func (r *rescuer) loop(ctx context.Context) {
 		if n, err := r.sweepExpired(tctx, now); err != nil {
 			r.log.Warn("sweeping orphaned jobs", slog.Any("error", err))
 		} else if n > 0 {
-			r.log.Warn("rescued running jobs of a process whose lease expired", slog.Int("jobs", n))
+			r.log.Warn("rescued running jobs of a process that died", slog.Int("jobs", n))
 		}
 		cancel()
 	}
@@ -163,6 +177,7 @@ func (r *rescuer) close(ctx context.Context) {
 			r.log.Warn("releasing the queue lease", slog.Any("error", err))
 		}
 		r.owner.release()
+		r.live.close()
 	})
 }
 
@@ -196,7 +211,19 @@ func (r *rescuer) sweepExpired(ctx context.Context, now time.Time) (int, error) 
 	if err := rows.Err(); err != nil {
 		return 0, fmt.Errorf("reading the queue leases: %w", err)
 	}
-	n, err := r.sweep(ctx, func(client string) bool { return holdsLease(leases, client, r.clientID, now) })
+	running, err := r.running(ctx)
+	if err != nil {
+		return 0, err
+	}
+	var dead map[string]bool
+	if r.live != nil {
+		if dead, err = r.live.dead(ctx, owners(running, r.clientID)); err != nil {
+			return 0, err
+		}
+	}
+	n, err := r.rescueJobs(ctx, orphans(running, func(client string) bool {
+		return !dead[client] && holdsLease(leases, client, r.clientID, now)
+	}))
 	if err != nil {
 		return n, err
 	}
@@ -237,20 +264,33 @@ func orphans(running []*rivertype.JobRow, alive func(client string) bool) []*riv
 	return out
 }
 
-// sweep puts the orphaned running jobs back to available, each only if it
-// is still the same attempt (another process may have rescued and fetched
-// it meanwhile).
-func (r *rescuer) sweep(ctx context.Context, alive func(client string) bool) (int, error) {
-	running, err := r.jobs(ctx, river.NewJobListParams().States(rivertype.JobStateRunning).First(10000))
-	if err != nil {
-		return 0, err
+// owners lists the processes that last attempted the running jobs, except self.
+func owners(running []*rivertype.JobRow, self string) []string {
+	var out []string
+	for _, j := range running {
+		if len(j.AttemptedBy) == 0 {
+			continue
+		}
+		if o := j.AttemptedBy[len(j.AttemptedBy)-1]; o != self && !slices.Contains(out, o) {
+			out = append(out, o)
+		}
 	}
+	return out
+}
+
+func (r *rescuer) running(ctx context.Context) ([]*rivertype.JobRow, error) {
+	return r.jobs(ctx, river.NewJobListParams().States(rivertype.JobStateRunning).First(10000))
+}
+
+// rescueJobs puts jobs back to available, each only if it is still the
+// same attempt (another process may have rescued and fetched it meanwhile).
+func (r *rescuer) rescueJobs(ctx context.Context, jobs []*rivertype.JobRow) (int, error) {
 	now := "now()"
 	if r.db.Dialect == store.SQLite {
 		now = "datetime('now', 'subsec')"
 	}
 	n := 0
-	for _, j := range orphans(running, alive) {
+	for _, j := range jobs {
 		res, err := r.db.SQL.ExecContext(ctx, r.db.Rebind(`UPDATE river_job SET state = 'available', scheduled_at = `+now+`
 			WHERE id = ? AND state = 'running' AND attempt = ?`), j.ID, j.Attempt)
 		if err != nil {

@@ -25,10 +25,13 @@ type orphanArgs struct {
 func (orphanArgs) Kind() string { return "test_orphan" }
 
 // TestRescueOrphanedJobs leaves jobs in `running` as a SIGKILLed process
-// does (attempted by a client that is gone), starts a new queue on the same
-// database and checks which come back at once: a dead process's (lease
-// expired) always; a live one's (lease current) never, unless the new
-// process owns the SQLite database alone — then nobody else can be alive.
+// does, starts a new queue on the same database and checks which come back
+// at once: those of a process whose lease expired ("dead") always; those of
+// a process with a current lease but no liveness lock ("killed": on
+// PostgreSQL its session died with it) on PostgreSQL; those of a live
+// process ("live": lease current, liveness lock held) never — except on
+// SQLite when the new process owns the database alone, and so knows that
+// nobody else is alive.
 func TestRescueOrphanedJobs(t *testing.T) {
 	tests := []struct {
 		dialect store.Dialect
@@ -37,9 +40,9 @@ func TestRescueOrphanedJobs(t *testing.T) {
 		otherProcess bool
 		want         []string // jobs worked
 	}{
-		{dialect: store.SQLite, want: []string{"dead", "live"}},
+		{dialect: store.SQLite, want: []string{"dead", "killed", "live"}},
 		{dialect: store.SQLite, otherProcess: true, want: []string{"dead"}},
-		{dialect: store.Postgres, want: []string{"dead"}},
+		{dialect: store.Postgres, want: []string{"dead", "killed"}},
 	}
 	for _, tt := range tests {
 		t.Run(fmt.Sprintf("%s/other_process=%v", tt.dialect, tt.otherProcess), func(t *testing.T) {
@@ -48,6 +51,9 @@ func TestRescueOrphanedJobs(t *testing.T) {
 			db := storetest.Open(t, tt.dialect)
 			if tt.otherProcess {
 				holdOwnerLock(t, db)
+			}
+			if tt.dialect == store.Postgres {
+				holdLivenessLock(t, db, "live-proc")
 			}
 			q, err := queue.Open(ctx, db, queue.Options{
 				Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
@@ -71,13 +77,13 @@ func TestRescueOrphanedJobs(t *testing.T) {
 			}, nil); err != nil {
 				t.Fatal(err)
 			}
-			// Two processes left these jobs running: "dead-proc", whose lease
-			// expired a minute ago, and "live-proc", whose lease is current.
+			// Three processes left these jobs running.
 			now := time.Now()
 			setLease(t, db, "dead-proc", now.Add(-time.Minute))
+			setLease(t, db, "killed-proc", now.Add(time.Hour))
 			setLease(t, db, "live-proc", now.Add(time.Hour))
 			ids := map[string]int64{}
-			for _, name := range []string{"dead", "live"} {
+			for _, name := range []string{"dead", "killed", "live"} {
 				res, err := q.Insert(ctx, orphanArgs{Name: name}, nil)
 				if err != nil {
 					t.Fatal(err)
@@ -167,6 +173,21 @@ func holdOwnerLock(t *testing.T, db *store.DB) {
 	}
 	t.Cleanup(func() { f.Close() })
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_SH|syscall.LOCK_NB); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// holdLivenessLock holds the PostgreSQL liveness lock of client (namespace
+// "gpql", key hashtext(client)) for the test's life, as a live process does.
+func holdLivenessLock(t *testing.T, db *store.DB, client string) {
+	t.Helper()
+	c, err := db.Pool.Acquire(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn := c.Hijack()
+	t.Cleanup(func() { conn.Close(context.Background()) })
+	if _, err := conn.Exec(context.Background(), `SELECT pg_advisory_lock($1, hashtext($2))`, int32(0x6770716c), client); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -1,0 +1,125 @@
+package main
+
+import (
+	"os"
+	"testing"
+	"time"
+
+	"github.com/goldenpath-dev/goldenpath/internal/github"
+	"github.com/goldenpath-dev/goldenpath/internal/githubsim"
+	"github.com/goldenpath-dev/goldenpath/internal/store"
+	"github.com/goldenpath-dev/goldenpath/internal/store/storetest"
+)
+
+// fullSize is set by the documented full-size command (docs/RELIABILITY.md):
+// CI runs the reliability tests at a reduced size.
+func fullSize() bool { return os.Getenv("GOLDENPATH_RELIABILITY_FULL") == "1" }
+
+func sized(ci, full int) int {
+	if fullSize() {
+		return full
+	}
+	return ci
+}
+
+// unlimited: the crash tests leave rate limits to TestGitHubFaults (a killed
+// process forgets its pacing history, so a restart may write sooner than
+// GitHub's window allows: GitHub answers 403 with retry-after, which the
+// bot honours, but the test would then wait on it).
+var (
+	unlimited  = githubsim.Limits{Disabled: true}
+	fastPacing = github.Pacing{MinGap: 20 * time.Millisecond, Windows: []github.WindowLimit{{N: 1 << 20, Per: time.Minute}}}
+)
+
+// recoveryBound is how soon after the last restart the work must be done:
+// SQLite's new process rescues at start; on PostgreSQL a killed replica's
+// jobs wait for its lease (queue.DefaultLease, 30 s) and the next sweep.
+const recoveryBound = 2 * time.Minute
+
+// TestCrashRecovery kills `goldenpath serve` with SIGKILL at random points
+// (the nth GitHub write from the last restart, n seeded) of ten new-service
+// requests and then of the rollout of go-service v1.1.0 to the ten new
+// repositories, restarting it each time on the same database: every request
+// ends with one repository, one comment, closed; every repository with one
+// upgrade pull request; no create sent twice.
+func TestCrashRecovery(t *testing.T) {
+	for _, d := range storetest.Dialects {
+		t.Run(string(d), func(t *testing.T) {
+			t.Parallel()
+			requests, kills := sized(10, 20), sized(6, 12)
+			w := newFleetWorld(t, fleetOptions{dbURL: storetest.URL(t, d), limits: unlimited, pacing: fastPacing})
+			r := w.addReplica()
+			w.install()
+
+			start := time.Now()
+			reqs := w.fileRequests("svc", requests)
+			last := w.killAndRestart(r, kills/2, func() bool { return w.requestsDone(reqs) })
+			w.waitUntil(recoveryBound-time.Since(last), "every request created", func() bool { return w.requestsDone(reqs) })
+			t.Logf("requests done %s after filing, %s after the last restart", time.Since(start).Round(time.Millisecond), time.Since(last).Round(time.Millisecond))
+
+			start = time.Now()
+			w.publishUpgrade()
+			last = w.killAndRestart(r, kills-w.stats.Kills, func() bool { return w.upgradesDone(reqs) })
+			w.waitUntil(recoveryBound-time.Since(last), "every upgrade pull request opened", func() bool { return w.upgradesDone(reqs) })
+			t.Logf("rollout done %s after the release, %s after the last restart", time.Since(start).Round(time.Millisecond), time.Since(last).Round(time.Millisecond))
+
+			if w.stats.Kills < 5 {
+				t.Errorf("%d kills, want at least 5 (the run ended before the kill points)", w.stats.Kills)
+			}
+			o := w.wantExactlyOnce(reqs, true)
+			wantCreates(t, o, len(reqs))
+			report(t, "crash recovery ("+string(d)+")", w.stats, o)
+		})
+	}
+}
+
+// wantCreates: without injected faults, exactly one create of each object
+// took effect (GitHub answered it 2xx), whatever was retried.
+func wantCreates(t *testing.T, o outcome, n int) {
+	t.Helper()
+	for _, kind := range []string{"repository", "pull request", "comment"} {
+		if got := o.Creates[kind+" 2xx"]; got != n {
+			t.Errorf("%d %s creates took effect, want %d (one per request); creates: %v", got, kind, n, o.Creates)
+		}
+	}
+}
+
+// killAndRestart arms up to kills kills, one at a time, each at a random
+// write (1 to 8 writes after the last restart), restarting the process after
+// each, until done holds. It returns when the last restart was ready.
+func (w *fleetWorld) killAndRestart(r *replica, kills int, done func() bool) time.Time {
+	w.t.Helper()
+	last := time.Now()
+	for range kills {
+		if done() {
+			break
+		}
+		w.armKill(1 + w.rng.IntN(8))
+		fired := false
+		deadline := time.Now().Add(recoveryBound)
+		for !fired && !done() {
+			select {
+			case <-w.killed:
+				fired = true
+			case <-time.After(50 * time.Millisecond):
+			}
+			if time.Now().After(deadline) {
+				w.dumpQueueState()
+				w.t.Fatalf("no progress within %s", recoveryBound)
+			}
+		}
+		w.armKill(0)
+		if fired {
+			last = w.restartKilled(r)
+		}
+	}
+	return last
+}
+
+var _ = store.SQLite
+
+// report logs a run's figures (and writes them for docs/RELIABILITY.md).
+func report(t *testing.T, name string, s runStats, o outcome) {
+	t.Helper()
+	t.Logf("%s: %+v %+v", name, s, o)
+}
