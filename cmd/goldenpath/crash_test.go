@@ -116,7 +116,75 @@ func (w *fleetWorld) killAndRestart(r *replica, kills int, done func() bool) tim
 	return last
 }
 
-var _ = store.SQLite
+// TestIssue13Scenario is what issue 13 saw, on the default SQLite
+// database: ten new-service requests filed at once, the process killed with
+// SIGKILL while working them, restarted, killed again a second later and
+// restarted: ten repositories and ten closed issues within two minutes of
+// the last restart (it took nine minutes without the rescue: River left
+// the killed process's jobs running for an hour).
+func TestIssue13Scenario(t *testing.T) {
+	t.Parallel()
+	w := newFleetWorld(t, fleetOptions{dbURL: "sqlite://" + t.TempDir() + "/goldenpath.db", limits: unlimited, pacing: fastPacing})
+	r := w.addReplica()
+	w.install()
+	reqs := w.fileRequests("svc", 10)
+
+	// First kill: at the work's first few writes.
+	w.armKill(1 + w.rng.IntN(4))
+	var first time.Time
+	select {
+	case <-w.killed:
+		first = time.Now()
+	case <-time.After(recoveryBound):
+		t.Fatal("the requests were not being worked")
+	}
+	w.restartKilled(r)
+	// Second kill: a second after the first (the scenario's schedule, not
+	// a wait for a result).
+	<-time.After(time.Until(first.Add(time.Second)))
+	w.killSender()
+	<-w.killed
+	last := w.restartKilled(r)
+
+	took := w.waitUntil(recoveryBound, "ten repositories and ten closed requests", func() bool { return w.requestsDone(reqs) })
+	t.Logf("ten requests done %s after the last restart (bound %s)", took.Round(time.Millisecond), recoveryBound)
+	o := w.wantExactlyOnce(reqs, false)
+	for _, kind := range []string{"repository", "comment"} {
+		if got := o.Creates[kind+" 2xx"]; got != len(reqs) {
+			t.Errorf("%d %s creates took effect, want %d; creates: %v", got, kind, len(reqs), o.Creates)
+		}
+	}
+	_ = last
+	report(t, "issue 13 scenario (sqlite)", w.stats, o)
+}
+
+// TestReplicaKilled runs two replicas on one PostgreSQL database, both
+// handed every delivery; one is SIGKILLed in the middle of ten requests and
+// the rollout to their repositories. The survivor finishes everything
+// within the bound, exactly once.
+func TestReplicaKilled(t *testing.T) {
+	t.Parallel()
+	w := newFleetWorld(t, fleetOptions{dbURL: storetest.URL(t, store.Postgres), limits: unlimited, pacing: fastPacing})
+	w.addReplica()
+	w.addReplica()
+	w.install()
+	reqs := w.fileRequests("svc", sized(10, 20))
+	w.armKill(1 + w.rng.IntN(12))
+	select {
+	case <-w.killed:
+	case <-time.After(recoveryBound):
+		t.Fatal("no replica was killed: the requests were not being worked")
+	}
+	killedAt := time.Now()
+	took := w.waitUntil(recoveryBound, "every request created by the survivor", func() bool { return w.requestsDone(reqs) })
+	t.Logf("survivor finished the requests %s after the kill", took.Round(time.Millisecond))
+	w.publishUpgrade()
+	w.waitUntil(recoveryBound, "every upgrade pull request opened by the survivor", func() bool { return w.upgradesDone(reqs) })
+	t.Logf("survivor finished the rollout %s after the kill", time.Since(killedAt).Round(time.Millisecond))
+	o := w.wantExactlyOnce(reqs, true)
+	wantCreates(t, o, len(reqs))
+	report(t, "two replicas, one killed (postgres)", w.stats, o)
+}
 
 // report logs a run's figures (and writes them for docs/RELIABILITY.md).
 func report(t *testing.T, name string, s runStats, o outcome) {

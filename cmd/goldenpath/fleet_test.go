@@ -530,7 +530,7 @@ func tail(s string, n int) string {
 // state and counters, and returns the figures for the report.
 type outcome struct {
 	Requests, Repositories, ClosedIssues, SuccessComments, UpgradePRs int
-	Writes int
+	Writes                                                            int
 	// Creates counts create requests by object and answer: "repository
 	// 2xx" took effect; "repository 4xx" was refused (an attempt after a
 	// crash finds the repository its predecessor made: GitHub answers 422
