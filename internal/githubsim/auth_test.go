@@ -145,3 +145,42 @@ func TestInstallationTokens(t *testing.T) {
 		t.Fatalf("installations: %d %v", len(list), err)
 	}
 }
+
+// TestExpireTokens: a token ended mid-run is refused with 401 "Bad
+// credentials"; a new token works.
+func TestExpireTokens(t *testing.T) {
+	e := newEnv(t, githubsim.Options{})
+	if err := e.sim.CreateRepo("acme", "mine", githubsim.RepoOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	get := func(token string) int {
+		req, _ := http.NewRequest("GET", e.srv.URL+"/api/v3/repos/acme/mine", nil)
+		req.Header.Set("Authorization", "token "+token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	old, err := e.sim.InstallationToken(e.instID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := get(old); got != 200 {
+		t.Fatalf("fresh token: %d", got)
+	}
+	if n := e.sim.ExpireTokens(); n < 1 {
+		t.Fatalf("ExpireTokens ended %d tokens, want at least 1", n)
+	}
+	if got := get(old); got != 401 {
+		t.Fatalf("ended token: %d, want 401", got)
+	}
+	fresh, err := e.sim.InstallationToken(e.instID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := get(fresh); got != 200 {
+		t.Fatalf("new token: %d, want 200", got)
+	}
+}
