@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"testing"
 	"time"
@@ -55,20 +56,24 @@ func TestCrashRecovery(t *testing.T) {
 			reqs := w.fileRequests("svc", requests)
 			last := w.killAndRestart(r, kills/2, func() bool { return w.requestsDone(reqs) })
 			w.waitUntil(recoveryBound-time.Since(last), "every request created", func() bool { return w.requestsDone(reqs) })
-			t.Logf("requests done %s after filing, %s after the last restart", time.Since(start).Round(time.Millisecond), time.Since(last).Round(time.Millisecond))
+			reqFiled, reqRestart := time.Since(start).Round(time.Millisecond), time.Since(last).Round(time.Millisecond)
+			t.Logf("requests done %s after filing, %s after the last restart", reqFiled, reqRestart)
 
 			start = time.Now()
 			w.publishUpgrade()
 			last = w.killAndRestart(r, kills-w.stats.Kills, func() bool { return w.upgradesDone(reqs) })
 			w.waitUntil(recoveryBound-time.Since(last), "every upgrade pull request opened", func() bool { return w.upgradesDone(reqs) })
-			t.Logf("rollout done %s after the release, %s after the last restart", time.Since(start).Round(time.Millisecond), time.Since(last).Round(time.Millisecond))
+			relDone, relRestart := time.Since(start).Round(time.Millisecond), time.Since(last).Round(time.Millisecond)
+			t.Logf("rollout done %s after the release, %s after the last restart", relDone, relRestart)
+			w.stats.Recovery = fmt.Sprintf("%d requests done %s after filing, %s after the last restart; rollout to %d repositories done %s after the release, %s after the last restart (bound %s)",
+				requests, reqFiled, reqRestart, requests, relDone, relRestart, recoveryBound)
 
 			if w.stats.Kills < 5 {
 				t.Errorf("%d kills, want at least 5 (the run ended before the kill points)", w.stats.Kills)
 			}
 			o := w.wantExactlyOnce(reqs, true)
 			wantCreates(t, o, len(reqs))
-			report(t, "crash recovery ("+string(d)+")", w.stats, o)
+			report(t, "crash recovery ("+string(d)+")", w, o)
 		})
 	}
 }
@@ -143,8 +148,9 @@ func TestIssue13Scenario(t *testing.T) {
 	// a wait for a result).
 	<-time.After(time.Until(first.Add(time.Second)))
 	w.killSender()
+	second := time.Now()
 	<-w.killed
-	last := w.restartKilled(r)
+	w.restartKilled(r)
 
 	took := w.waitUntil(recoveryBound, "ten repositories and ten closed requests", func() bool { return w.requestsDone(reqs) })
 	t.Logf("ten requests done %s after the last restart (bound %s)", took.Round(time.Millisecond), recoveryBound)
@@ -154,8 +160,9 @@ func TestIssue13Scenario(t *testing.T) {
 			t.Errorf("%d %s creates took effect, want %d; creates: %v", got, kind, len(reqs), o.Creates)
 		}
 	}
-	_ = last
-	report(t, "issue 13 scenario (sqlite)", w.stats, o)
+	w.stats.Recovery = fmt.Sprintf("two SIGKILLs %s apart; ten requests done %s after the last restart (bound %s)",
+		second.Sub(first).Round(100*time.Millisecond), took.Round(time.Millisecond), recoveryBound)
+	report(t, "issue 13 scenario (sqlite)", w, o)
 }
 
 // TestReplicaKilled runs two replicas on one PostgreSQL database, both
@@ -169,7 +176,8 @@ func TestReplicaKilled(t *testing.T) {
 	w.addReplica()
 	w.install()
 	reqs := w.fileRequests("svc", sized(10, 20))
-	w.armKill(1 + w.rng.IntN(12))
+	killWrite := 1 + w.rng.IntN(12)
+	w.armKill(killWrite)
 	select {
 	case <-w.killed:
 	case <-time.After(recoveryBound):
@@ -181,13 +189,9 @@ func TestReplicaKilled(t *testing.T) {
 	w.publishUpgrade()
 	w.waitUntil(recoveryBound, "every upgrade pull request opened by the survivor", func() bool { return w.upgradesDone(reqs) })
 	t.Logf("survivor finished the rollout %s after the kill", time.Since(killedAt).Round(time.Millisecond))
+	w.stats.Recovery = fmt.Sprintf("one of two replicas SIGKILLed at GitHub write %d; the survivor finished %d requests %s after the kill and the rollout %s after it (bound %s each)",
+		killWrite, len(reqs), took.Round(time.Millisecond), time.Since(killedAt).Round(time.Millisecond), recoveryBound)
 	o := w.wantExactlyOnce(reqs, true)
 	wantCreates(t, o, len(reqs))
-	report(t, "two replicas, one killed (postgres)", w.stats, o)
-}
-
-// report logs a run's figures (and writes them for docs/RELIABILITY.md).
-func report(t *testing.T, name string, s runStats, o outcome) {
-	t.Helper()
-	t.Logf("%s: %+v %+v", name, s, o)
+	report(t, "two replicas, one killed (postgres)", w, o)
 }

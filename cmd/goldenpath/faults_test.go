@@ -89,7 +89,7 @@ func TestGitHubFaults(t *testing.T) {
 	w.stats.Faults = fmt.Sprintf("%d faults (%s), %d installation tokens ended early, %d rate-limit violations",
 		total, strings.Join(parts, ", "), tokensEnded, len(w.sim.Violations()))
 	t.Logf("injected: %s", w.stats.Faults)
-	report(t, "GitHub faults (sqlite)", w.stats, o)
+	report(t, "GitHub faults (sqlite)", w, o)
 }
 
 func faultName(f githubsim.Fault) string {

@@ -85,8 +85,9 @@ type fleetWorld struct {
 
 // runStats are the figures a run reports (and writes to RELIABILITY.md).
 type runStats struct {
-	Kills, Restarts, Redelivered, Deliveries int
-	Faults                                   string
+	Kills, Restarts, Redelivered int
+	// Recovery, Faults and Burst are the run's sentences for the report.
+	Recovery, Faults, Burst string
 }
 
 // replica is one `goldenpath serve` process slot: a port and the current

@@ -42,7 +42,12 @@ func TestMain(m *testing.M) {
 		main() // os.Args[1:] is the subcommand line; main exits
 		return
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	if err := writeReport(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		code = 1
+	}
+	os.Exit(code)
 }
 
 // webhookSecret is the shared secret of every test; it must never appear in
