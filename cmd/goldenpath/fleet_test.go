@@ -311,9 +311,9 @@ func (w *fleetWorld) addReplica() *replica {
 // start runs `goldenpath serve` on r's port and waits until it is ready.
 func (w *fleetWorld) start(r *replica) {
 	w.t.Helper()
-	env := maps(w.env, map[string]string{"PORT": strconv.Itoa(r.port)})
+	env := merged(w.env, map[string]string{"PORT": strconv.Itoa(r.port)})
 	r.proc = startServe(w.t, r.dir, env)
-	waitReadyWithin(w.t, r.proc, r.base(), 90*time.Second)
+	r.proc.waitReadyWithin(w.t, r.base(), 90*time.Second)
 	w.mu.Lock()
 	r.up = true
 	w.mu.Unlock()
@@ -386,7 +386,7 @@ func (w *fleetWorld) stopAll() {
 	}
 }
 
-func maps(a, b map[string]string) map[string]string {
+func merged(a, b map[string]string) map[string]string {
 	out := map[string]string{}
 	for k, v := range a {
 		out[k] = v
@@ -395,32 +395,6 @@ func maps(a, b map[string]string) map[string]string {
 		out[k] = v
 	}
 	return out
-}
-
-// waitReadyWithin polls GET /readyz until 200 (the machine may be loaded:
-// a generous deadline, never a fixed wait).
-func waitReadyWithin(t *testing.T, p *serveProc, base string, limit time.Duration) {
-	t.Helper()
-	deadline := time.Now().Add(limit)
-	client := &http.Client{Timeout: 2 * time.Second}
-	for {
-		select {
-		case <-p.done:
-			t.Fatalf("goldenpath serve exited with %d while starting:\n%s", p.cmd.ProcessState.ExitCode(), p.stderr.String())
-		default:
-		}
-		resp, err := client.Get(base + "/readyz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("goldenpath serve not ready within %s (last: %v)", limit, err)
-		}
-		time.Sleep(25 * time.Millisecond)
-	}
 }
 
 // install installs the App and waits for the request labels, the

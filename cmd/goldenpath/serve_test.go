@@ -206,7 +206,14 @@ func (p *serveProc) signal(t *testing.T, sig os.Signal) {
 // waitReady polls GET /readyz until 200; it fails if the process exits.
 func (p *serveProc) waitReady(t *testing.T, base string) {
 	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
+	p.waitReadyWithin(t, base, 15*time.Second)
+}
+
+// waitReadyWithin is waitReady with a deadline of limit (a loaded machine
+// or a PostgreSQL start may need more than 15 s).
+func (p *serveProc) waitReadyWithin(t *testing.T, base string, limit time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(limit)
 	client := &http.Client{Timeout: time.Second}
 	for {
 		select {
@@ -222,7 +229,7 @@ func (p *serveProc) waitReady(t *testing.T, base string) {
 			}
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("goldenpath serve not ready within 15s (last: %v)", err)
+			t.Fatalf("goldenpath serve not ready within %s (last: %v)", limit, err)
 		}
 		time.Sleep(25 * time.Millisecond)
 	}
