@@ -222,7 +222,7 @@ func (r *rescuer) sweepExpired(ctx context.Context, now time.Time) (int, error) 
 		}
 	}
 	n, err := r.rescueJobs(ctx, orphans(running, func(client string) bool {
-		return !dead[client] && holdsLease(leases, client, r.clientID, now)
+		return alive(leases, dead, client, r.clientID, now)
 	}))
 	if err != nil {
 		return n, err
@@ -234,15 +234,20 @@ func (r *rescuer) sweepExpired(ctx context.Context, now time.Time) (int, error) 
 	return n, nil
 }
 
-// holdsLease tells whether client may still be working its jobs: itself,
-// a process with an unexpired lease, or one that never held a lease (a
-// version without leases: River's own rescuer handles its jobs).
-func holdsLease(leases map[string]time.Time, client, self string, now time.Time) bool {
+// alive tells whether client may still be working its jobs: itself; a
+// process that never held a lease (a version without leases, whose
+// liveness lock says nothing either: River's own rescuer handles its jobs);
+// or one with an unexpired lease whose liveness lock is not free (dead: a
+// free lock on PostgreSQL).
+func alive(leases map[string]time.Time, dead map[string]bool, client, self string, now time.Time) bool {
 	if client == self {
 		return true
 	}
 	exp, ok := leases[client]
-	return !ok || now.Before(exp)
+	if !ok {
+		return true
+	}
+	return !dead[client] && now.Before(exp)
 }
 
 // orphans picks the running jobs whose last attempt belongs to a process
