@@ -33,11 +33,13 @@ var githubFaults = []githubsim.Fault{
 // calls fail with 5xx, stall, or carry out a write and answer 502; the
 // secondary rate limits are low; installation tokens last 70 s (so they
 // are renewed every 10 s, mid-job) and every token is ended early every
-// 3 s. Same exactly-once outcome, and not one rate-limit violation.
+// 5 s. Same exactly-once outcome, and not one rate-limit violation. River's
+// retry backoff is divided by 10 here, like the rate-limit windows: a job
+// whose attempts keep meeting faults must not wait minutes to show it.
 func TestGitHubFaults(t *testing.T) {
 	t.Parallel()
 	n := sized(10, 30)
-	w := newFleetWorld(t, fleetOptions{dbURL: "sqlite://" + t.TempDir() + "/goldenpath.db", limits: lowLimits, pacing: lowPacing, simTTL: 70 * time.Second})
+	w := newFleetWorld(t, fleetOptions{dbURL: "sqlite://" + t.TempDir() + "/goldenpath.db", limits: lowLimits, pacing: lowPacing, simTTL: 70 * time.Second, retryDivisor: 10})
 	w.addReplica()
 	w.install()
 	w.sim.SetFaults(githubFaults)
@@ -45,7 +47,7 @@ func TestGitHubFaults(t *testing.T) {
 	ended := make(chan int)
 	go func() { // the token schedule, independent of the bot's progress
 		total := 0
-		tick := time.NewTicker(3 * time.Second)
+		tick := time.NewTicker(5 * time.Second)
 		defer tick.Stop()
 		for {
 			select {

@@ -18,6 +18,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
+
 	"github.com/goldenpath-dev/goldenpath/internal/apispec"
 	"github.com/goldenpath-dev/goldenpath/internal/app"
 	"github.com/goldenpath-dev/goldenpath/internal/github"
@@ -32,24 +35,44 @@ import (
 // kills: every GitHub request of every process goes through it, checked
 // against GitHub's OpenAPI description and counted.
 
-// childPolicyEnv carries, as JSON, the GitHub write pacing of a child
-// process: the tests scale the simulator's rate limits down and pace the
-// bot to match, which GitHub's published 1 s gap would make take minutes.
+// childPolicyEnv carries, as JSON, a child process's time scale: the
+// tests scale the simulator's rate limits down and pace the bot's writes to
+// match (GitHub's published 1 s gap would make a run take minutes), and the
+// faults test may shorten the queue's retry backoff by a factor (River's
+// attempt⁴ seconds would leave a job that failed four times waiting four
+// minutes, a wait that proves nothing about exactly-once).
 const childPolicyEnv = "GOLDENPATH_TEST_CHILD_POLICY"
 
-// scaleServe makes this (child) process's serve command use the policy in
-// policyJSON; everything else is `goldenpath serve` as deployed.
-func scaleServe(policyJSON string) {
-	var p github.Policy
-	if err := json.Unmarshal([]byte(policyJSON), &p); err != nil {
+type childTuning struct {
+	Policy       github.Policy
+	RetryDivisor int // 0 or 1: River's default backoff
+}
+
+// scaleServe makes this (child) process's serve command use the tuning in
+// tuningJSON; everything else is `goldenpath serve` as deployed.
+func scaleServe(tuningJSON string) {
+	var c childTuning
+	if err := json.Unmarshal([]byte(tuningJSON), &c); err != nil {
 		fmt.Fprintf(os.Stderr, "goldenpath serve: reading %s: %v\n", childPolicyEnv, err)
 		os.Exit(2)
 	}
+	opts := app.Options{GitHubPolicy: c.Policy}
+	if c.RetryDivisor > 1 {
+		opts.Queue.RetryPolicy = scaledRetry{divisor: time.Duration(c.RetryDivisor)}
+	}
 	cmd := commands["serve"]
 	cmd.run = func(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-		return serve(ctx, args, stdout, stderr, app.Options{GitHubPolicy: p})
+		return serve(ctx, args, stdout, stderr, opts)
 	}
 	commands["serve"] = cmd
+}
+
+// scaledRetry is River's default retry policy with its waits divided.
+type scaledRetry struct{ divisor time.Duration }
+
+func (s scaledRetry) NextRetry(job *rivertype.JobRow) time.Time {
+	now := time.Now()
+	return now.Add((&river.DefaultClientRetryPolicy{}).NextRetry(job).Sub(now) / s.divisor)
 }
 
 const (
@@ -103,10 +126,11 @@ type replica struct {
 func (r *replica) base() string { return fmt.Sprintf("http://127.0.0.1:%d", r.port) }
 
 type fleetOptions struct {
-	dbURL  string
-	limits githubsim.Limits
-	pacing github.Pacing
-	simTTL time.Duration // installation token lifetime (0: an hour)
+	retryDivisor int // shortens River's retry backoff (see childTuning)
+	dbURL        string
+	limits       githubsim.Limits
+	pacing       github.Pacing
+	simTTL       time.Duration // installation token lifetime (0: an hour)
 }
 
 func newFleetWorld(t *testing.T, o fleetOptions) *fleetWorld {
@@ -143,7 +167,7 @@ func newFleetWorld(t *testing.T, o fleetOptions) *fleetWorld {
 	})
 	w.simURL, w.hook = sim.URL, fan.URL
 
-	policy, err := json.Marshal(github.Policy{Timeout: 20 * time.Second, Pacing: o.pacing})
+	policy, err := json.Marshal(childTuning{Policy: github.Policy{Timeout: 20 * time.Second, Pacing: o.pacing}, RetryDivisor: o.retryDivisor})
 	if err != nil {
 		t.Fatal(err)
 	}

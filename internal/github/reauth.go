@@ -11,9 +11,9 @@ import (
 // until a minute before the expiry GitHub announced, so a token GitHub ends
 // sooner (revoked, the installation's permissions changed, clocks that
 // disagree) would fail every request with 401 "Bad credentials" for up to an
-// hour. A request answered 401 is sent once more with a freshly minted
-// token; GitHub did nothing with the first, so resending is safe for every
-// method.
+// hour. A request answered 401 is sent again with a freshly minted token
+// (at most reauthTries times); GitHub did nothing with a request it answered
+// 401, so resending is safe for every method.
 type reauth struct {
 	newTransport func() *ghinstallation.Transport
 
@@ -42,21 +42,30 @@ func (r *reauth) renew(old *ghinstallation.Transport) *ghinstallation.Transport 
 	return r.cur
 }
 
+// reauthTries bounds the resends of one request: a second one covers a
+// token ended again while the first resend waited (its own 5xx retries can
+// take seconds).
+const reauthTries = 2
+
 // RoundTrip implements http.RoundTripper.
 func (r *reauth) RoundTrip(req *http.Request) (*http.Response, error) {
 	cur := r.transport()
 	resp, err := cur.RoundTrip(req)
-	if err != nil || resp.StatusCode != http.StatusUnauthorized || (req.Body != nil && req.GetBody == nil) {
-		return resp, err
-	}
-	again := req.Clone(req.Context())
-	if req.GetBody != nil {
-		body, err := req.GetBody()
-		if err != nil {
-			return resp, nil
+	for try := 0; try < reauthTries; try++ {
+		if err != nil || resp.StatusCode != http.StatusUnauthorized || (req.Body != nil && req.GetBody == nil) {
+			return resp, err
 		}
-		again.Body = body
+		again := req.Clone(req.Context())
+		if req.GetBody != nil {
+			body, gerr := req.GetBody()
+			if gerr != nil {
+				return resp, nil
+			}
+			again.Body = body
+		}
+		drain(resp)
+		cur = r.renew(cur)
+		resp, err = cur.RoundTrip(again)
 	}
-	drain(resp)
-	return r.renew(cur).RoundTrip(again)
+	return resp, err
 }
