@@ -61,15 +61,15 @@ func TestCrashRecovery(t *testing.T) {
 
 			start = time.Now()
 			w.publishUpgrade()
-			last = w.killAndRestart(r, kills-w.stats.Kills, func() bool { return w.upgradesDone(reqs) })
+			last = w.killAndRestart(r, kills-w.kills(), func() bool { return w.upgradesDone(reqs) })
 			w.waitUntil(recoveryBound-time.Since(last), "every upgrade pull request opened", func() bool { return w.upgradesDone(reqs) })
 			relDone, relRestart := time.Since(start).Round(time.Millisecond), time.Since(last).Round(time.Millisecond)
 			t.Logf("rollout done %s after the release, %s after the last restart", relDone, relRestart)
 			w.stats.Recovery = fmt.Sprintf("%d requests done %s after filing, %s after the last restart; rollout to %d repositories done %s after the release, %s after the last restart (bound %s)",
 				requests, reqFiled, reqRestart, requests, relDone, relRestart, recoveryBound)
 
-			if w.stats.Kills < 5 {
-				t.Errorf("%d kills, want at least 5 (the run ended before the kill points)", w.stats.Kills)
+			if w.kills() < 5 {
+				t.Errorf("%d kills, want at least 5 (the run ended before the kill points)", w.kills())
 			}
 			o := w.wantExactlyOnce(reqs, true)
 			wantCreates(t, o, len(reqs))
