@@ -184,9 +184,11 @@ func Open(ctx context.Context, db *store.DB, opts Options) (*Queue, error) {
 	}
 	q.rescue = &rescuer{db: db, log: opts.Logger, clientID: clientID, lease: opts.Lease, renew: opts.LeaseRenew, jobs: q.Jobs}
 	if err := q.rescue.prepare(ctx); err != nil {
+		q.Close()
 		return nil, err
 	}
 	if q.metrics, err = newMetrics(opts.Registerer, q); err != nil {
+		q.Close()
 		return nil, fmt.Errorf("registering queue metrics: %w", err)
 	}
 	river.AddWorker(q.workers, river.WorkFunc(func(ctx context.Context, job *river.Job[WebhookArgs]) error {

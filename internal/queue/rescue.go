@@ -165,6 +165,15 @@ func (r *rescuer) loop(ctx context.Context) {
 	}
 }
 
+// Close gives up what Open took beside the database: the lease and the locks
+// that tell other processes this one is alive (Stop does it too). Call it
+// for a queue dropped without Stop; it is safe to call more than once.
+func (q *Queue) Close() {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	q.rescue.close(ctx)
+}
+
 // close stops the loop and ends the lease (expired, not deleted: a job
 // left running, if any, is any live process's to rescue at once).
 func (r *rescuer) close(ctx context.Context) {
