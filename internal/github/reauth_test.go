@@ -3,8 +3,6 @@ package github
 import (
 	"context"
 	"testing"
-
-	"github.com/goldenpath-dev/goldenpath/internal/githubsim"
 )
 
 // TestTokenEndedEarly: GitHub ends the installation token before the expiry
@@ -13,14 +11,7 @@ import (
 func TestTokenEndedEarly(t *testing.T) {
 	e := newSimEnv(t, "acme", false)
 	ctx := context.Background()
-	if err := e.sim.CreateRepo("acme", "golden-paths", githubsim.RepoOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	e.sim.AddUser("alice")
-	n, err := e.sim.OpenIssue("acme", "golden-paths", "alice", "New service", "body", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	n := e.requestIssue(t)
 	const tokens = "POST /app/installations/{installation_id}/access_tokens"
 	tests := []struct {
 		name string
