@@ -29,8 +29,9 @@ import (
 //   - on PostgreSQL, a process whose liveness lock is free (liveness.go:
 //     PostgreSQL drops it when the dead process's connection closes, at
 //     once for a killed process), or whose lease expired (a lost host):
-//     a killed replica's jobs run again within LeaseRenew of the kill,
-//     those of a vanished host within Lease+LeaseRenew;
+//     a killed replica's jobs run again within LeaseRenew of the kill (at
+//     once when a process starts), those of a vanished host within
+//     Lease+LeaseRenew;
 //   - on SQLite, a starting process that gets the database's owner lock
 //     (owner_unix.go: flock on a file beside the database, dropped by the
 //     kernel however a process dies) knows nobody else is alive, and
@@ -129,6 +130,10 @@ func (r *rescuer) start(ctx context.Context) error {
 		if err := r.owner.share(ctx); err != nil {
 			return err
 		}
+	} else {
+		// A replica restarting after a kill finds its predecessor dead at
+		// once (PostgreSQL's liveness lock), without waiting for a sweep.
+		r.sweepLogged(ctx, time.Now())
 	}
 	r.stop, r.done = make(chan struct{}), make(chan struct{})
 	go r.loop(context.WithoutCancel(ctx))
@@ -156,11 +161,7 @@ func (r *rescuer) loop(ctx context.Context) {
 		} else {
 			lastRenewed = now
 		}
-		if n, err := r.sweepExpired(tctx, now); err != nil {
-			r.log.Warn("sweeping orphaned jobs", slog.Any("error", err))
-		} else if n > 0 {
-			r.log.Warn("rescued running jobs of a process that died", slog.Int("jobs", n))
-		}
+		r.sweepLogged(tctx, now)
 		cancel()
 	}
 }
@@ -172,6 +173,14 @@ func (q *Queue) Close() {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	q.rescue.close(ctx)
+}
+
+func (r *rescuer) sweepLogged(ctx context.Context, now time.Time) {
+	if n, err := r.sweepExpired(ctx, now); err != nil {
+		r.log.Warn("sweeping orphaned jobs", slog.Any("error", err))
+	} else if n > 0 {
+		r.log.Warn("rescued running jobs of a process that died", slog.Int("jobs", n))
+	}
 }
 
 // close stops the loop and ends the lease (expired, not deleted: a job
