@@ -78,6 +78,7 @@ func TestBurst(t *testing.T) {
 	})
 	t.Logf("%d of %d deliveries worked, the last %s after the burst ended; lost: %d", worked, deliveries, took.Round(time.Millisecond), deliveries-worked)
 	w.mu.Lock()
+	w.stats.Direct = deliveries
 	w.stats.Burst = fmt.Sprintf("%d signed deliveries at concurrency %d: %d answered 2xx (p50 %s, p99 %s, max %s; %d at or over %s), %d worked, %d lost",
 		deliveries, concurrency, accepted, p(0.5), p(0.99), p(1), slow, answerBound, worked, deliveries-worked)
 	w.mu.Unlock()

@@ -109,6 +109,9 @@ type fleetWorld struct {
 // runStats are the figures a run reports (and writes to RELIABILITY.md).
 type runStats struct {
 	Kills, Restarts, Redelivered int
+	// Deliveries counts the distinct deliveries the processes were sent:
+	// by the simulator, and by the test itself (the burst).
+	Deliveries, Direct int
 	// Recovery, Faults and Burst are the run's sentences for the report.
 	Recovery, Faults, Burst string
 }
@@ -213,7 +216,8 @@ func (w *fleetWorld) serveGitHub(rw http.ResponseWriter, r *http.Request) {
 	if write {
 		w.mu.Lock()
 		w.statuses[fmt.Sprintf("%s %dxx", r.Method, rec.status/100)]++
-		if kind := createKind(r.Method, r.URL.Path); kind != "" {
+		// A 401 (a token ended early) was not acted on; the bot resends it.
+		if kind := createKind(r.Method, r.URL.Path); kind != "" && rec.status != http.StatusUnauthorized {
 			w.creates[kind+" "+strconv.Itoa(rec.status/100)+"xx"]++
 		}
 		w.mu.Unlock()

@@ -44,9 +44,14 @@ var (
 // report logs a run's figures and keeps them for the report file.
 func report(t *testing.T, name string, w *fleetWorld, o outcome) {
 	t.Helper()
+	ids := map[string]bool{}
+	for _, d := range w.sim.Deliveries() {
+		ids[d.ID] = true
+	}
 	w.mu.Lock()
 	s := w.stats
 	w.mu.Unlock()
+	s.Deliveries = len(ids) + s.Direct
 	t.Logf("%s: %+v %+v", name, s, o)
 	reportMu.Lock()
 	defer reportMu.Unlock()
@@ -107,8 +112,8 @@ func renderReport(rs []runRecord, now time.Time) string {
 		"Each run starts real `goldenpath serve` processes on a real database against the GitHub simulator "+
 		"(every exchange checked against GitHub's OpenAPI description). Reproduce:\n\n```sh\n%s\n```\n\n",
 		now.Format("2006-01-02 15:04 MST"), size, runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), reportCommand)
-	b.WriteString("| run | seed | SIGKILLs | restarts | deliveries redelivered | requests | repositories | closed as created | bot comments | upgrade PRs | creates that took effect | creates refused or failed | nothing lost, nothing twice |\n")
-	b.WriteString("|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
+	b.WriteString("| run | seed | deliveries | SIGKILLs | restarts | deliveries redelivered | requests | repositories | closed as created | bot comments | upgrade PRs | creates that took effect | creates refused or failed | nothing lost, nothing twice |\n")
+	b.WriteString("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
 	var notes []string
 	for _, r := range rs {
 		ok := "yes"
@@ -116,8 +121,8 @@ func renderReport(rs []runRecord, now time.Time) string {
 			ok = "**NO: the test failed**"
 		}
 		took, refused := createFigures(r.out.Creates)
-		fmt.Fprintf(&b, "| %s | %d | %d | %d | %d | %d | %d | %d | %d | %d | %s | %s | %s |\n",
-			r.name, r.seed, r.stats.Kills, r.stats.Restarts, r.stats.Redelivered, r.out.Requests, r.out.Repositories,
+		fmt.Fprintf(&b, "| %s | %d | %d | %d | %d | %d | %d | %d | %d | %d | %d | %s | %s | %s |\n",
+			r.name, r.seed, r.stats.Deliveries, r.stats.Kills, r.stats.Restarts, r.stats.Redelivered, r.out.Requests, r.out.Repositories,
 			r.out.ClosedIssues, r.out.SuccessComments, r.out.UpgradePRs, took, refused, ok)
 		for _, n := range []string{r.stats.Recovery, r.stats.Faults, r.stats.Burst} {
 			if n != "" {
@@ -130,7 +135,8 @@ func renderReport(rs []runRecord, now time.Time) string {
 	}
 	b.WriteString("\nA create that \"took effect\" is one GitHub answered 2xx; \"refused or failed\" ones were answered 4xx " +
 		"(a later attempt finding what an earlier one made: GitHub refuses the duplicate and the bot adopts it) or 5xx " +
-		"(an injected fault, some of which carried the write out). The state columns are counted on the simulator " +
+		"(an injected fault, some of which carried the write out); a 401 for a token ended early is not counted (GitHub did nothing; " +
+		"the bot resent it with a new token). The state columns are counted on the simulator " +
 		"after the run: one repository, one bot comment, one upgrade pull request each is the exactly-once outcome.\n\n")
 	return b.String()
 }
