@@ -13,6 +13,13 @@ import (
 // .env file, as Probot reads it), then the webhook server and job workers
 // until SIGTERM, which drains in-flight jobs.
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	return serve(ctx, args, stdout, stderr, app.Options{})
+}
+
+// serve is runServe with base holding what the environment does not set:
+// nothing in production; the process-level tests scale GitHub's write
+// pacing as they scale the simulator's rate limits.
+func serve(ctx context.Context, args []string, stdout, stderr io.Writer, base app.Options) error {
 	fs := newFlagSet("serve", "", stderr)
 	fs.Usage = func() {
 		io.WriteString(stderr, serveUsage)
@@ -29,7 +36,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
-	a, err := app.New(ctx, app.Options{Config: cfg, Logger: log})
+	base.Config, base.Logger = cfg, log
+	a, err := app.New(ctx, base)
 	if err != nil {
 		return err
 	}

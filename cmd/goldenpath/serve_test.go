@@ -36,10 +36,18 @@ const childEnv = "GOLDENPATH_SERVE_TEST_CHILD"
 
 func TestMain(m *testing.M) {
 	if os.Getenv(childEnv) == "1" {
+		if p := os.Getenv(childPolicyEnv); p != "" {
+			scaleServe(p)
+		}
 		main() // os.Args[1:] is the subcommand line; main exits
 		return
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	if err := writeReport(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		code = 1
+	}
+	os.Exit(code)
 }
 
 // webhookSecret is the shared secret of every test; it must never appear in
@@ -198,7 +206,14 @@ func (p *serveProc) signal(t *testing.T, sig os.Signal) {
 // waitReady polls GET /readyz until 200; it fails if the process exits.
 func (p *serveProc) waitReady(t *testing.T, base string) {
 	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
+	p.waitReadyWithin(t, base, 15*time.Second)
+}
+
+// waitReadyWithin is waitReady with a deadline of limit (a loaded machine
+// or a PostgreSQL start may need more than 15 s).
+func (p *serveProc) waitReadyWithin(t *testing.T, base string, limit time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(limit)
 	client := &http.Client{Timeout: time.Second}
 	for {
 		select {
@@ -214,7 +229,7 @@ func (p *serveProc) waitReady(t *testing.T, base string) {
 			}
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("goldenpath serve not ready within 15s (last: %v)", err)
+			t.Fatalf("goldenpath serve not ready within %s (last: %v)", limit, err)
 		}
 		time.Sleep(25 * time.Millisecond)
 	}

@@ -213,6 +213,9 @@ func (a *App) Close() error {
 	if a.DB == nil {
 		return nil
 	}
+	if a.Queue != nil {
+		a.Queue.Close()
+	}
 	return a.DB.Close()
 }
 

@@ -211,8 +211,11 @@ func (a *App) newClient(id int64) *Client {
 	mw := a.middleware(id, a.cfg.Policy)
 	atr := ghinstallation.NewAppsTransportFromPrivateKey(mw, a.cfg.AppID, a.key)
 	atr.BaseURL = a.cfg.BaseURL
-	itr := ghinstallation.NewFromAppsTransport(atr, id)
-	itr.BaseURL = a.cfg.BaseURL
+	itr := newReauth(func() *ghinstallation.Transport {
+		t := ghinstallation.NewFromAppsTransport(atr, id)
+		t.BaseURL = a.cfg.BaseURL
+		return t
+	})
 	// Errors are impossible here: the base URL was parsed in NewApp.
 	client, _ := newGitHubClient(&http.Client{Transport: itr}, a.cfg.BaseURL)
 	return &Client{

@@ -10,9 +10,10 @@ import (
 	"github.com/goldenpath-dev/goldenpath/internal/githubsim"
 )
 
-func TestIssueOperations(t *testing.T) {
-	e := newSimEnv(t, "acme", false)
-	ctx := context.Background()
+// requestIssue creates acme/golden-paths and an issue by alice in it, and
+// returns its number.
+func (e *simEnv) requestIssue(t *testing.T) int {
+	t.Helper()
 	if err := e.sim.CreateRepo("acme", "golden-paths", githubsim.RepoOptions{}); err != nil {
 		t.Fatal(err)
 	}
@@ -21,6 +22,13 @@ func TestIssueOperations(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return n
+}
+
+func TestIssueOperations(t *testing.T) {
+	e := newSimEnv(t, "acme", false)
+	ctx := context.Background()
+	n := e.requestIssue(t)
 	if _, err := e.sim.Comment("acme", "golden-paths", n, "alice", "hello, pasting "+Marker("request")); err != nil {
 		t.Fatal(err)
 	}

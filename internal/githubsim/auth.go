@@ -104,6 +104,24 @@ func (s *Sim) newToken(in *installation) *token {
 	return t
 }
 
+// ExpireTokens ends every installation token issued so far, as if each had
+// reached its expiry (or the installation's permissions changed): requests
+// still carrying one get 401 "Bad credentials" until the App asks for a new
+// token. It returns how many tokens it ended.
+func (s *Sim) ExpireTokens() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.now()
+	n := 0
+	for _, t := range s.tokens {
+		if now.Before(t.expiresAt) {
+			t.expiresAt = now
+			n++
+		}
+	}
+	return n
+}
+
 // InstallationToken mints an installation token directly (for tests that do
 // not go through the App JWT flow).
 func (s *Sim) InstallationToken(installationID int64) (string, error) {
@@ -232,7 +250,19 @@ type Fault struct {
 
 type faultState struct {
 	Fault
-	seen int
+	seen, fired int
+}
+
+// FaultsFired returns how often each fault of the current list fired, in
+// the list's order.
+func (s *Sim) FaultsFired() []int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]int, len(s.faults))
+	for i, f := range s.faults {
+		out[i] = f.fired
+	}
+	return out
 }
 
 // SetFaults replaces the fault list (nil clears it). Random faults draw from
@@ -259,12 +289,14 @@ func (s *Sim) pickFault(method, pattern string) *Fault {
 		f.seen++
 		if f.Nth > 0 {
 			if f.seen == f.Nth {
+				f.fired++
 				out := f.Fault
 				return &out
 			}
 			continue
 		}
 		if f.Rate > 0 && s.rng.Float64() < f.Rate {
+			f.fired++
 			out := f.Fault
 			return &out
 		}

@@ -49,15 +49,8 @@ func TestAppJWT(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			req, _ := http.NewRequest("GET", e.srv.URL+"/app", nil)
-			req.Header.Set("Authorization", "Bearer "+tok)
-			resp, err := http.DefaultClient.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			resp.Body.Close()
-			if resp.StatusCode != tc.want {
-				t.Fatalf("status %d, want %d", resp.StatusCode, tc.want)
+			if got := getStatus(t, e.srv.URL+"/app", "Bearer "+tok); got != tc.want {
+				t.Fatalf("status %d, want %d", got, tc.want)
 			}
 		})
 	}
@@ -100,16 +93,7 @@ func TestInstallationTokens(t *testing.T) {
 	if d := tok.GetExpiresAt().Sub(clock); d < 29*time.Minute || d > 31*time.Minute {
 		t.Fatalf("token expires in %v, want the configured 30m", d)
 	}
-	get := func(token, path string) int {
-		req, _ := http.NewRequest("GET", e.srv.URL+"/api/v3"+path, nil)
-		req.Header.Set("Authorization", "token "+token)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		return resp.StatusCode
-	}
+	get := func(token, path string) int { return getStatus(t, e.srv.URL+"/api/v3"+path, "token "+token) }
 	if got := get(tok.GetToken(), "/repos/acme/mine"); got != 200 {
 		t.Fatalf("own repo: %d", got)
 	}
@@ -144,4 +128,48 @@ func TestInstallationTokens(t *testing.T) {
 	if err != nil || len(list) != 2 {
 		t.Fatalf("installations: %d %v", len(list), err)
 	}
+}
+
+// TestExpireTokens: a token ended mid-run is refused with 401 "Bad
+// credentials"; a new token works.
+func TestExpireTokens(t *testing.T) {
+	e := newEnv(t, githubsim.Options{})
+	if err := e.sim.CreateRepo("acme", "mine", githubsim.RepoOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	get := func(token string) int { return getStatus(t, e.srv.URL+"/api/v3/repos/acme/mine", "token "+token) }
+	old, err := e.sim.InstallationToken(e.instID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := get(old); got != 200 {
+		t.Fatalf("fresh token: %d", got)
+	}
+	if n := e.sim.ExpireTokens(); n < 1 {
+		t.Fatalf("ExpireTokens ended %d tokens, want at least 1", n)
+	}
+	if got := get(old); got != 401 {
+		t.Fatalf("ended token: %d, want 401", got)
+	}
+	fresh, err := e.sim.InstallationToken(e.instID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := get(fresh); got != 200 {
+		t.Fatalf("new token: %d, want 200", got)
+	}
+}
+
+// getStatus sends GET url with the Authorization header authz and returns
+// the status.
+func getStatus(t *testing.T, url, authz string) int {
+	t.Helper()
+	req, _ := http.NewRequest("GET", url, nil)
+	req.Header.Set("Authorization", authz)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
 }

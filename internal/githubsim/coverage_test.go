@@ -28,6 +28,14 @@ func TestReadEndpoints(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A label without a description: null in a full pull request, "" in the
+	// list's pull-request-simple, as GitHub's description has it.
+	if err := e.sim.CreateLabel("acme", "svc", "upgrade", "ededed", ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.sim.LabelIssue("acme", "svc", pr, "bob", "upgrade"); err != nil {
+		t.Fatal(err)
+	}
 	n, _ := e.sim.OpenIssue("acme", "svc", "alice", "Issue", "body", []string{"bug"})
 	cid, _ := e.sim.Comment("acme", "svc", n, "bob", "hello")
 	c := ctx(t)
@@ -114,7 +122,7 @@ func TestReadEndpoints(t *testing.T) {
 		t.Fatalf("comment %v %v", cm, err)
 	}
 	labels, _, err := e.gh.Issues.ListLabels(c, "acme", "svc", nil)
-	if err != nil || len(labels) != 9 {
+	if err != nil || len(labels) != 10 { // GitHub's nine defaults and "upgrade"
 		t.Fatalf("default labels %d %v", len(labels), err)
 	}
 	if l, _, err := e.gh.Issues.GetLabel(c, "acme", "svc", "good first issue"); err != nil || l.GetColor() != "7057ff" {

@@ -195,7 +195,13 @@ func (s *Sim) pullJSON(r *repo, is *issue, full bool) obj {
 	headSHA, baseSHA := s.prSHAs(r, is)
 	labels := []any{}
 	for _, l := range is.labels {
-		labels = append(labels, s.labelJSON(r, l))
+		lj := s.labelJSON(r, l)
+		if !full && lj["description"] == nil {
+			// pull-request-simple (the list) declares a label's description
+			// a string; the full pull request allows null.
+			lj["description"] = ""
+		}
+		labels = append(labels, lj)
 	}
 	link := func(h string) obj { return obj{"href": h} }
 	side := func(branch, sha string) obj {

@@ -60,6 +60,10 @@ type Options struct {
 	// River's exponential backoff). Tests shrink both to reach a discard.
 	MaxAttempts int
 	RetryPolicy river.ClientRetryPolicy
+	// Lease and LeaseRenew: how long this process's lease lasts and how
+	// often it is renewed and other processes' orphaned jobs are rescued
+	// (defaults DefaultLease and DefaultLeaseRenew; see rescue.go).
+	Lease, LeaseRenew time.Duration
 }
 
 func (o *Options) defaults() {
@@ -90,6 +94,12 @@ func (o *Options) defaults() {
 	if o.FetchPollInterval <= 0 {
 		o.FetchPollInterval = 50 * time.Millisecond
 	}
+	if o.Lease <= 0 {
+		o.Lease = DefaultLease
+	}
+	if o.LeaseRenew <= 0 {
+		o.LeaseRenew = DefaultLeaseRenew
+	}
 }
 
 // riverClient is the part of *river.Client[TTx] the queue uses; none of it
@@ -114,6 +124,7 @@ type Queue struct {
 	client  riverClient
 	workers *river.Workers
 	metrics *metrics
+	rescue  *rescuer
 
 	mu        sync.RWMutex
 	webhooks  map[string]WebhookHandler
@@ -141,7 +152,12 @@ func Open(ctx context.Context, db *store.DB, opts Options) (*Queue, error) {
 		stopIntake: make(chan struct{}),
 		intakeDone: make(chan struct{}),
 	}
+	clientID, err := newClientID()
+	if err != nil {
+		return nil, err
+	}
 	cfg := &river.Config{
+		ID:                          clientID,
 		Logger:                      opts.Logger,
 		MaxAttempts:                 opts.MaxAttempts,
 		RetryPolicy:                 opts.RetryPolicy,
@@ -155,7 +171,6 @@ func Open(ctx context.Context, db *store.DB, opts Options) (*Queue, error) {
 		Queues:                      map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: opts.MaxWorkers}},
 		Workers:                     q.workers,
 	}
-	var err error
 	switch db.Dialect {
 	case store.SQLite:
 		q.client, err = openClient[*sql.Tx](ctx, db, riversqlite.New(db.SQL), cfg)
@@ -167,7 +182,13 @@ func Open(ctx context.Context, db *store.DB, opts Options) (*Queue, error) {
 	if err != nil {
 		return nil, err
 	}
+	q.rescue = &rescuer{db: db, log: opts.Logger, clientID: clientID, lease: opts.Lease, renew: opts.LeaseRenew, jobs: q.Jobs}
+	if err := q.rescue.prepare(ctx); err != nil {
+		q.Close()
+		return nil, err
+	}
 	if q.metrics, err = newMetrics(opts.Registerer, q); err != nil {
+		q.Close()
 		return nil, fmt.Errorf("registering queue metrics: %w", err)
 	}
 	river.AddWorker(q.workers, river.WorkFunc(func(ctx context.Context, job *river.Job[WebhookArgs]) error {
@@ -203,6 +224,9 @@ func (q *Queue) Start(ctx context.Context) error {
 	q.mu.Lock()
 	q.started = true
 	q.mu.Unlock()
+	if err := q.rescue.start(ctx); err != nil {
+		return err
+	}
 	if err := q.client.Start(context.WithoutCancel(ctx)); err != nil {
 		return fmt.Errorf("starting the job queue: %w", err)
 	}
@@ -214,6 +238,11 @@ func (q *Queue) Start(ctx context.Context) error {
 // (River puts cancelled jobs back to be retried). Stop the HTTP server first.
 func (q *Queue) Stop(ctx context.Context) error {
 	q.stopOnce.Do(func() { close(q.stopIntake) })
+	defer func() {
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		q.rescue.close(cctx)
+	}()
 	select {
 	case <-q.intakeDone:
 	case <-ctx.Done():
