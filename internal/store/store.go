@@ -16,7 +16,6 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/pgx/v5/stdlib"
-	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
 )
 
 // Dialect names the SQL flavour behind a DB.
@@ -62,10 +61,7 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 	// transactions take the write lock up front so they never deadlock on an
 	// upgrade from read to write.
 	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_txlock=immediate"
-	db, err := sql.Open("sqlite", dsn)
-	if err != nil {
-		return nil, fmt.Errorf("opening SQLite database %s: %w", path, err)
-	}
+	db := openCachingSQLite(dsn)
 	// SQLite runs one writer at a time; River's SQLite driver recommends one
 	// connection so its parallel maintenance work queues in database/sql
 	// instead of failing with SQLITE_BUSY.
