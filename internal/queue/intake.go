@@ -22,9 +22,10 @@ type result struct {
 
 // Enqueue stores a delivery as a job and returns once it is committed;
 // duplicate reports that a job for this delivery id already existed.
-// Deliveries arriving within GroupCommitWindow of each other share one
-// transaction: on SQLite one insert per transaction manages ~1,100/s, a
-// batch ~10× that.
+// Deliveries that arrive while a commit is under way share the next one
+// (group commit): on SQLite one insert per transaction manages ~1,100/s, a
+// batch ~10× that, and a lone delivery is written at once, never held back
+// to wait for company.
 func (q *Queue) Enqueue(ctx context.Context, args WebhookArgs) (duplicate bool, err error) {
 	if args.DeliveryID == "" {
 		return false, fmt.Errorf("enqueueing a %s delivery: the delivery id is empty", args.Event)
@@ -59,49 +60,40 @@ func (q *Queue) Enqueue(ctx context.Context, args WebhookArgs) (duplicate bool, 
 	}
 }
 
-// runIntake is the group-commit loop: take one delivery, gather what else
-// arrives within the window, write them in one transaction, answer each.
+// runIntake is the group-commit loop: take one delivery and whatever else is
+// already waiting, write them in one transaction, answer each. Deliveries
+// arriving during that commit form the next batch, so the batch grows with
+// the load and a lone delivery never waits.
 func (q *Queue) runIntake() {
 	defer close(q.intakeDone)
 	for {
-		var first *pending
 		select {
-		case first = <-q.intake:
+		case first := <-q.intake:
+			q.commit(q.gather([]*pending{first}))
 		case <-q.stopIntake:
 			q.drainIntake()
 			return
 		}
-		batch := []*pending{first}
-		timer := time.NewTimer(q.opts.GroupCommitWindow)
-	gather:
-		for len(batch) < q.opts.MaxBatch {
-			select {
-			case p := <-q.intake:
-				batch = append(batch, p)
-			case <-timer.C:
-				break gather
-			case <-q.stopIntake:
-				break gather
-			}
-		}
-		timer.Stop()
-		q.commit(batch)
 	}
+}
+
+// gather appends the deliveries already waiting, up to MaxBatch.
+func (q *Queue) gather(batch []*pending) []*pending {
+	for len(batch) < q.opts.MaxBatch {
+		select {
+		case p := <-q.intake:
+			batch = append(batch, p)
+		default:
+			return batch
+		}
+	}
+	return batch
 }
 
 // drainIntake writes what was handed over before Stop.
 func (q *Queue) drainIntake() {
 	for {
-		var batch []*pending
-	take:
-		for len(batch) < q.opts.MaxBatch {
-			select {
-			case p := <-q.intake:
-				batch = append(batch, p)
-			default:
-				break take
-			}
-		}
+		batch := q.gather(nil)
 		if len(batch) == 0 {
 			return
 		}
@@ -116,7 +108,7 @@ func (q *Queue) commit(batch []*pending) {
 	var params []river.InsertManyParams
 	for _, p := range batch {
 		if _, seen := byID[p.args.DeliveryID]; !seen {
-			params = append(params, river.InsertManyParams{Args: p.args})
+			params = append(params, river.InsertManyParams{Args: p.args.stored()})
 		}
 		byID[p.args.DeliveryID] = append(byID[p.args.DeliveryID], p)
 	}

@@ -45,9 +45,6 @@ type Options struct {
 	// ids) are kept. GitHub lets a delivery be redelivered for 3 days, so the
 	// default of 7 days keeps every possible redelivery deduplicated.
 	DeliveryRetention time.Duration
-	// GroupCommitWindow is how long Enqueue waits for more deliveries to
-	// write in the same transaction (default 2 ms).
-	GroupCommitWindow time.Duration
 	// MaxBatch caps one group-commit transaction (default 256).
 	MaxBatch int
 	// FetchCooldown and FetchPollInterval: SQLite has no LISTEN/NOTIFY, so
@@ -81,9 +78,6 @@ func (o *Options) defaults() {
 	}
 	if o.DeliveryRetention <= 0 {
 		o.DeliveryRetention = 7 * 24 * time.Hour
-	}
-	if o.GroupCommitWindow <= 0 {
-		o.GroupCommitWindow = 2 * time.Millisecond
 	}
 	if o.MaxBatch <= 0 {
 		o.MaxBatch = 256
@@ -275,6 +269,9 @@ func (q *Queue) Ping(ctx context.Context) error { return q.db.Ping(ctx) }
 // Insert adds one job of any registered kind (upgrade jobs, reconcile…). Its
 // uniqueness and attempts come from the args' InsertOpts unless opts says so.
 func (q *Queue) Insert(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error) {
+	if w, ok := args.(WebhookArgs); ok {
+		args = w.stored()
+	}
 	res, err := q.client.Insert(ctx, args, opts)
 	if err != nil {
 		return nil, fmt.Errorf("inserting a %s job: %w", args.Kind(), err)

@@ -41,6 +41,7 @@ func (q *Queue) OnWebhookDiscard(fn func(ctx context.Context, args WebhookArgs, 
 }
 
 func (q *Queue) workWebhook(ctx context.Context, job *river.Job[WebhookArgs]) error {
+	job.Args = job.Args.loaded()
 	q.mu.RLock()
 	h := q.webhooks[job.Args.Event]
 	onDiscard := q.onDiscard
