@@ -146,7 +146,7 @@ func New(ctx context.Context, opts Options) (*App, error) {
 		return fail(fmt.Errorf("routing webhook events: %w", err))
 	}
 
-	hook, err := webhook.New(cfg.WebhookSecret, a.Events(), a.Queue, log)
+	hook, err := webhook.New(cfg.WebhookSecret, a.Events(), a.Queue, log, webhook.WithRelevant(relevance(a.Requests.IsTemplatesRepo)))
 	if err != nil {
 		return fail(fmt.Errorf("setting up the webhook handler: %w", err))
 	}

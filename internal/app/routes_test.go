@@ -43,7 +43,10 @@ func TestEveryRoutedEventIsQueued(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = a.Close() })
-	body := []byte(`{"action":"renamed","installation":{"id":7}}`)
+	// A delivery every workflow may act on (the intake answers the others
+	// without a job; TestRelevance covers those).
+	body := []byte(`{"action":"renamed","installation":{"id":7},"ref":"refs/heads/main",` +
+		`"repository":{"name":"golden-paths","default_branch":"main"},"pull_request":{"head":{"ref":"goldenpath/upgrade-go-service"}}}`)
 	mac := hmac.New(sha256.New, []byte(secret))
 	mac.Write(body)
 	sig := "sha256=" + hex.EncodeToString(mac.Sum(nil))

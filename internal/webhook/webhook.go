@@ -37,15 +37,42 @@ type Handler struct {
 	enqueuer       Enqueuer
 	log            *slog.Logger
 	events         map[string]bool
+	relevant       Relevant
 	enqueueTimeout time.Duration
 }
+
+// Scope is where a delivery happened, as far as its payload says: enough to
+// tell whether any workflow could act on it, decoded in the one pass that
+// also checks the payload is JSON.
+type Scope struct {
+	Action         string
+	InstallationID int64
+	Repo           string // repository.name
+	DefaultBranch  string // repository.default_branch
+	Ref            string // push: the ref pushed
+	Deleted        bool   // push: the ref was deleted
+	HeadRef        string // pull_request: the head branch
+}
+
+// Relevant tells whether a delivery of event may concern a workflow. One that
+// cannot is answered 202 without a job: a busy organisation sends far more
+// deliveries than the bot acts on, and each job costs a database write and
+// a worker's turn. It must err on the side of true.
+type Relevant func(event string, s Scope) bool
+
+// Option configures a Handler.
+type Option func(*Handler)
+
+// WithRelevant sets the test deliveries of queued events pass before they
+// become jobs (default: all do).
+func WithRelevant(f Relevant) Option { return func(h *Handler) { h.relevant = f } }
 
 // New returns the endpoint. An empty secret is refused: verification must
 // never be silently off. events are the events that become jobs — the caller
 // passes the events it has workers for, so the two lists cannot drift apart;
 // others are acknowledged and dropped, so subscribing the App to more events
 // never breaks it.
-func New(secret string, events []string, enqueuer Enqueuer, log *slog.Logger) (*Handler, error) {
+func New(secret string, events []string, enqueuer Enqueuer, log *slog.Logger, opts ...Option) (*Handler, error) {
 	if secret == "" {
 		return nil, errors.New("the webhook secret is empty; refusing to accept unsigned deliveries")
 	}
@@ -62,15 +89,44 @@ func New(secret string, events []string, enqueuer Enqueuer, log *slog.Logger) (*
 	for _, e := range events {
 		queued[e] = true
 	}
-	return &Handler{secret: []byte(secret), enqueuer: enqueuer, log: log, events: queued, enqueueTimeout: 5 * time.Second}, nil
+	h := &Handler{secret: []byte(secret), enqueuer: enqueuer, log: log, events: queued, enqueueTimeout: 5 * time.Second}
+	for _, o := range opts {
+		o(h)
+	}
+	return h, nil
 }
 
 // envelope is the part of every payload the handler needs.
 type envelope struct {
 	Action       string `json:"action"`
+	Ref          string `json:"ref"`
+	Deleted      bool   `json:"deleted"`
 	Installation *struct {
 		ID int64 `json:"id"`
 	} `json:"installation"`
+	Repository *struct {
+		Name          string `json:"name"`
+		DefaultBranch string `json:"default_branch"`
+	} `json:"repository"`
+	PullRequest *struct {
+		Head struct {
+			Ref string `json:"ref"`
+		} `json:"head"`
+	} `json:"pull_request"`
+}
+
+func (e *envelope) scope() Scope {
+	s := Scope{Action: e.Action, Ref: e.Ref, Deleted: e.Deleted}
+	if e.Installation != nil {
+		s.InstallationID = e.Installation.ID
+	}
+	if e.Repository != nil {
+		s.Repo, s.DefaultBranch = e.Repository.Name, e.Repository.DefaultBranch
+	}
+	if e.PullRequest != nil {
+		s.HeadRef = e.PullRequest.Head.Ref
+	}
+	return s
 }
 
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -128,16 +184,20 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		reply(w, http.StatusBadRequest, "payload is not JSON")
 		return
 	}
+	// Unmarshal checks the whole payload is JSON, not only these fields.
 	var env envelope
 	if err := json.Unmarshal(payload, &env); err != nil {
 		log.Warn("undecodable delivery", slog.Any("error", err))
 		reply(w, http.StatusBadRequest, "payload is not a JSON object")
 		return
 	}
-	args := queue.WebhookArgs{DeliveryID: delivery, Event: event, Action: env.Action, Payload: payload}
-	if env.Installation != nil {
-		args.InstallationID = env.Installation.ID
+	scope := env.scope()
+	if h.relevant != nil && !h.relevant(event, scope) {
+		log.Debug("delivery concerns no workflow; answered without a job", slog.String("action", scope.Action), slog.String("repo", scope.Repo))
+		reply(w, http.StatusAccepted, "nothing to do")
+		return
 	}
+	args := queue.WebhookArgs{DeliveryID: delivery, Event: event, Action: scope.Action, InstallationID: scope.InstallationID, Payload: payload}
 	log = log.With(slog.String("action", args.Action), slog.Int64("installation", args.InstallationID))
 
 	ctx, cancel := context.WithTimeout(r.Context(), h.enqueueTimeout)
@@ -178,7 +238,8 @@ func (h *Handler) validSignature(sig, body []byte) bool {
 }
 
 // jsonPayload returns the JSON document of a delivery: the body itself, or
-// the `payload` field when the webhook is configured for form encoding.
+// the `payload` field when the webhook is configured for form encoding. The
+// caller's decoding checks it is JSON.
 func jsonPayload(contentType string, body []byte) (json.RawMessage, error) {
 	mt, _, _ := mime.ParseMediaType(contentType)
 	if mt == "application/x-www-form-urlencoded" {
@@ -187,9 +248,6 @@ func jsonPayload(contentType string, body []byte) (json.RawMessage, error) {
 			return nil, err
 		}
 		body = []byte(form.Get("payload"))
-	}
-	if !json.Valid(body) {
-		return nil, errors.New("body is not valid JSON")
 	}
 	return json.RawMessage(body), nil
 }

@@ -275,3 +275,47 @@ func TestUnsignedBodyIsNotRead(t *testing.T) {
 		}
 	}
 }
+
+// A delivery the relevance test turns down is answered 202 without a job;
+// the test sees the fields of the payload it decides on.
+func TestRelevantDecidesOnTheScope(t *testing.T) {
+	var seen []webhook.Scope
+	onlyMain := func(event string, s webhook.Scope) bool {
+		seen = append(seen, s)
+		return s.Ref == "refs/heads/"+s.DefaultBranch
+	}
+	rec := &recorder{}
+	h, err := webhook.New(secret, []string{"push", "pull_request"}, rec, nil, webhook.WithRelevant(onlyMain))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		event, body string
+		wantJob     bool
+		want        webhook.Scope
+	}{
+		{"push", `{"ref":"refs/heads/main","repository":{"name":"payments","default_branch":"main"},"installation":{"id":3}}`, true,
+			webhook.Scope{InstallationID: 3, Repo: "payments", DefaultBranch: "main", Ref: "refs/heads/main"}},
+		{"push", `{"ref":"refs/heads/x","deleted":true,"repository":{"name":"payments","default_branch":"main"}}`, false,
+			webhook.Scope{Repo: "payments", DefaultBranch: "main", Ref: "refs/heads/x", Deleted: true}},
+		{"pull_request", `{"action":"opened","pull_request":{"head":{"ref":"goldenpath/upgrade-go"}},"repository":{"name":"p","default_branch":"main"}}`, false,
+			webhook.Scope{Action: "opened", Repo: "p", DefaultBranch: "main", HeadRef: "goldenpath/upgrade-go"}},
+	}
+	for i, tc := range tests {
+		req := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(tc.body))
+		req.Header.Set("X-GitHub-Event", tc.event)
+		req.Header.Set("X-GitHub-Delivery", fmt.Sprint("d", i))
+		req.Header.Set("X-Hub-Signature-256", sign(secret, []byte(tc.body)))
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, req)
+		if w.Code != http.StatusAccepted {
+			t.Errorf("%d: status %d, want 202", i, w.Code)
+		}
+		if len(seen) != i+1 || seen[i] != tc.want {
+			t.Errorf("%d: scope %+v, want %+v", i, seen[len(seen)-1], tc.want)
+		}
+		if queued := len(rec.got) > 0 && rec.got[len(rec.got)-1].DeliveryID == fmt.Sprint("d", i); queued != tc.wantJob {
+			t.Errorf("%d: queued = %v, want %v", i, queued, tc.wantJob)
+		}
+	}
+}
