@@ -20,7 +20,7 @@ var labels = Labels{Ours: "repository", Base: "base", Theirs: "template v1.3.0"}
 
 // gitMergeFile runs `git merge-file -p` and returns its output and its exit
 // code, which is the number of conflicts.
-func gitMergeFile(t *testing.T, git, dir string, base, ours, theirs []byte, diff3 bool) ([]byte, int) {
+func gitMergeFile(t testing.TB, git, dir string, base, ours, theirs []byte, diff3 bool) ([]byte, int) {
 	t.Helper()
 	files := map[string][]byte{"base": base, "ours": ours, "theirs": theirs}
 	for name, data := range files {

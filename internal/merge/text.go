@@ -39,8 +39,12 @@ type hunk struct {
 // the number of conflict hunks written with markers.
 func MergeText(base, ours, theirs []byte, labels Labels) (merged []byte, conflicts int) {
 	b, o, t := splitLines(base), splitLines(ours), splitLines(theirs)
-	s1 := diffLines(b, o)
-	s2 := diffLines(b, t)
+	// The edited sides mostly repeat base lines: room for the base's.
+	cls := newClasses(len(b) + (len(o)+len(t))/16)
+	hb := cls.ofBase(b)
+	ho, ht := cls.ofEdited(o, b, hb), cls.ofEdited(t, b, hb)
+	s1 := diffClassed(b, o, hb, ho, cls.n())
+	s2 := diffClassed(b, t, hb, ht, cls.n())
 	if len(s1) == 0 {
 		return bytes.Clone(theirs), 0
 	}
@@ -57,7 +61,9 @@ func MergeText(base, ours, theirs []byte, labels Labels) (merged []byte, conflic
 			conflicts++
 		}
 	}
-	return fillMergeBuffer(b, o, t, hunks, labels), conflicts
+	// The result is about as long as the longer side; markers add a little.
+	size := max(len(ours), len(theirs)) + 64*conflicts + 1024
+	return fillMergeBuffer(b, o, t, hunks, labels, size), conflicts
 }
 
 // appendMerge is xdl_append_merge: a hunk touching or overlapping the
@@ -171,6 +177,8 @@ func refineConflicts(o, t [][]byte, hs []hunk) []hunk {
 			out = append(out, h)
 			continue
 		}
+		// Conflicts are small: numbering their lines afresh costs less
+		// than counting classes over the whole file for each.
 		xs := diffLines(o[h.i1:h.i1+h.chg1], t[h.i2:h.i2+h.chg2])
 		if len(xs) == 0 {
 			h.mode = modeIdentical
@@ -296,8 +304,8 @@ func marker(dst []byte, c byte, name string, needsCR bool) []byte {
 
 // fillMergeBuffer is xdl_fill_merge_buffer: ours is copied through, with
 // theirs' hunks put in and conflicts written with markers.
-func fillMergeBuffer(b, o, t [][]byte, hs []hunk, labels Labels) []byte {
-	var out []byte
+func fillMergeBuffer(b, o, t [][]byte, hs []hunk, labels Labels, size int) []byte {
+	out := make([]byte, 0, size)
 	i := 0
 	for _, h := range hs {
 		switch h.mode {

@@ -1,6 +1,10 @@
 package merge
 
-import "math"
+import (
+	"bytes"
+	"hash/maphash"
+	"math"
+)
 
 // This file is a line diff that makes the same choices as git's xdiff
 // (xdiffi.c, xprepare.c) with no flags set, which is what `git merge-file`
@@ -35,20 +39,109 @@ type xchange struct{ i1, i2, chg1, chg2 int }
 
 // splitLines cuts data after every '\n'; the last line may lack one.
 func splitLines(data []byte) [][]byte {
-	var recs [][]byte
+	recs := make([][]byte, 0, bytes.Count(data, []byte{'\n'})+1)
 	for len(data) > 0 {
-		i := 0
-		for i < len(data) && data[i] != '\n' {
-			i++
-		}
-		if i < len(data) {
-			i++
+		i := bytes.IndexByte(data, '\n') + 1
+		if i == 0 {
+			i = len(data)
 		}
 		recs = append(recs, data[:i:i])
 		data = data[i:]
 	}
 	return recs
 }
+
+// classes numbers lines by content (xdl_classify_record): equal lines get
+// equal numbers. A 3-way merge numbers its three files with one classes, so
+// the base is hashed once and not once per diff, and the edited sides are
+// mostly read against the base line by line instead of hashed (ofEdited).
+type classes struct {
+	seed maphash.Seed
+	// ids numbers contents by their 64-bit hash; reps holds a line of each
+	// class to tell a hash collision, whose contents go to collided.
+	ids      map[uint64]int
+	reps     [][]byte
+	collided map[string]int
+	// basePos is, for each class, the index of its only line in the base;
+	// -1 when the base has none of it or several.
+	basePos []int
+}
+
+func newClasses(lines int) *classes {
+	return &classes{seed: maphash.MakeSeed(), ids: make(map[uint64]int, lines), reps: make([][]byte, 0, lines)}
+}
+
+func (c *classes) class(r []byte) int {
+	h := maphash.Bytes(c.seed, r)
+	id, ok := c.ids[h]
+	if ok && bytes.Equal(c.reps[id], r) {
+		return id
+	}
+	if ok { // another content has this hash
+		if id, ok := c.collided[string(r)]; ok {
+			return id
+		}
+		if c.collided == nil {
+			c.collided = map[string]int{}
+		}
+		c.collided[string(r)] = len(c.reps)
+	} else {
+		c.ids[h] = len(c.reps)
+	}
+	c.reps = append(c.reps, r)
+	c.basePos = append(c.basePos, -1)
+	return len(c.reps) - 1
+}
+
+// of returns the class of each line, numbering new contents as they come.
+func (c *classes) of(lines [][]byte) []int {
+	ha := make([]int, len(lines))
+	for i, r := range lines {
+		ha[i] = c.class(r)
+	}
+	return ha
+}
+
+// ofBase is of for the base of a merge: it also records where each line
+// that occurs once sits.
+func (c *classes) ofBase(base [][]byte) []int {
+	ha := make([]int, len(base))
+	seen := make([]bool, 0, len(base))
+	for i, r := range base {
+		id := c.class(r)
+		ha[i] = id
+		if id == len(seen) {
+			seen = append(seen, true)
+			c.basePos[id] = i
+		} else {
+			c.basePos[id] = -1
+		}
+	}
+	return ha
+}
+
+// ofEdited is of for an edited version of base (numbered by ofBase): a line
+// equal to the base line it is aligned with takes that line's class without
+// a lookup; a line that is not is looked up, and a line found once in the
+// base realigns the two.
+func (c *classes) ofEdited(lines, base [][]byte, hb []int) []int {
+	ha := make([]int, len(lines))
+	off := 0
+	for j, r := range lines {
+		if k := j + off; k >= 0 && k < len(base) && bytes.Equal(r, base[k]) {
+			ha[j] = hb[k]
+			continue
+		}
+		id := c.class(r)
+		ha[j] = id
+		if p := c.basePos[id]; p >= 0 {
+			off = p - j
+		}
+	}
+	return ha
+}
+
+func (c *classes) n() int { return len(c.reps) }
 
 // bogosqrt is xdl_bogosqrt: a power of two near sqrt(n).
 func bogosqrt(n int) int {
@@ -71,32 +164,30 @@ const (
 
 // diffLines diffs a against b and returns the hunks after git's compaction.
 func diffLines(a, b [][]byte) []xchange {
-	f1, f2 := doDiff(a, b)
+	c := newClasses(len(a) + len(b))
+	return diffClassed(a, b, c.of(a), c.of(b), c.n())
+}
+
+// diffClassed is diffLines for lines already numbered by one classes (ha
+// and hb, nclass numbers in all).
+func diffClassed(a, b [][]byte, ha, hb []int, nclass int) []xchange {
+	f1, f2 := doDiff(a, b, ha, hb, nclass)
 	changeCompact(f1, f2)
 	changeCompact(f2, f1)
 	return buildScript(f1, f2)
 }
 
-func doDiff(a, b [][]byte) (*xfile, *xfile) {
-	f1 := &xfile{recs: a, ha: make([]int, len(a)), chg: make([]bool, len(a)+2)}
-	f2 := &xfile{recs: b, ha: make([]int, len(b)), chg: make([]bool, len(b)+2)}
-	classes := make(map[string]int)
-	var len1, len2 []int
-	classify := func(f *xfile, counts func(c int)) {
-		for i, r := range f.recs {
-			c, ok := classes[string(r)]
-			if !ok {
-				c = len(len1)
-				classes[string(r)] = c
-				len1 = append(len1, 0)
-				len2 = append(len2, 0)
-			}
-			f.ha[i] = c
-			counts(c)
-		}
+func doDiff(a, b [][]byte, ha, hb []int, nclass int) (*xfile, *xfile) {
+	f1 := &xfile{recs: a, ha: ha, chg: make([]bool, len(a)+2)}
+	f2 := &xfile{recs: b, ha: hb, chg: make([]bool, len(b)+2)}
+	// How often each class occurs on each side.
+	len1, len2 := make([]int, nclass), make([]int, nclass)
+	for _, c := range ha {
+		len1[c]++
 	}
-	classify(f1, func(c int) { len1[c]++ })
-	classify(f2, func(c int) { len2[c]++ })
+	for _, c := range hb {
+		len2[c]++
+	}
 
 	// xdl_trim_ends: common head and tail lines are never changed.
 	lim := min(f1.n(), f2.n())
@@ -144,6 +235,8 @@ func discards(f *xfile, start, end int, other []int) []byte {
 }
 
 func keep(f *xfile, dis []byte, start, end int) {
+	f.rindex = make([]int, 0, max(0, end-start+1))
+	f.rha = make([]int, 0, max(0, end-start+1))
 	for i := start; i <= end; i++ {
 		if dis[i] == 1 || (dis[i] == 2 && !cleanMmatch(dis, i, start, end)) {
 			f.rindex = append(f.rindex, i)
