@@ -46,12 +46,17 @@ type Policy struct {
 }
 
 // Pacing keeps an installation's writes under GitHub's secondary rate limits:
-// writes go one at a time, starts at least MinGap apart, and no more than each
-// window limit allows. Zero MinGap means 1s; nil Windows means GitHub's
-// published limits (80 a minute, 500 an hour). Tests and scaled simulations
-// shrink both.
+// writes go one at a time, no more than each window limit allows, and starts
+// MinGap apart once a burst is spent. Burst writes may go back to back; the
+// allowance comes back one write per MinGap of quiet. A new repository's
+// dozen writes thus go out at once, while a rollout runs at the windows'
+// pace. Zero MinGap means 1s, zero Burst 20 (with 1s, at most 20 + 60 writes
+// start in any minute, GitHub's 80), nil Windows GitHub's published limits
+// (80 a minute, 500 an hour): the windows hold whatever the burst. Tests and
+// scaled simulations shrink them; Burst 1 spaces every write.
 type Pacing struct {
 	MinGap  time.Duration
+	Burst   int
 	Windows []WindowLimit
 	// Disabled turns pacing off (for the App's own JWT requests, which create nothing).
 	Disabled bool
@@ -84,6 +89,7 @@ func (p Policy) withDefaults() Policy {
 	defInt(&p.EventualRetries, 3)
 	def(&p.EventualBackoff, 250*time.Millisecond)
 	def(&p.Pacing.MinGap, time.Second)
+	defInt(&p.Pacing.Burst, 20)
 	if p.Pacing.Windows == nil {
 		p.Pacing.Windows = []WindowLimit{{N: 80, Per: time.Minute}, {N: 500, Per: time.Hour}}
 	}
@@ -108,8 +114,11 @@ func retrySafe(ctx context.Context) context.Context {
 type limiter struct {
 	sem chan struct{} // one write in flight
 
-	mu             sync.Mutex
-	lastWrite      time.Time
+	mu sync.Mutex
+	// due is when the next write may start if no burst were left (GCRA's
+	// theoretical arrival time): each write moves it MinGap past the later
+	// of itself and the write's end; a write may start Burst-1 gaps early.
+	due            time.Time
 	recent         []time.Time // write start times within the longest window
 	pausedUntil    time.Time   // a secondary limit stops writes until then
 	exhaustedUntil time.Time   // the primary limit is spent until then
@@ -175,7 +184,10 @@ func (l *limiter) acquireWrite(ctx context.Context, p Pacing) (time.Duration, fu
 	release := func() {
 		l.mu.Lock()
 		now := time.Now()
-		l.lastWrite = now
+		if l.due.Before(now) {
+			l.due = now
+		}
+		l.due = l.due.Add(p.MinGap)
 		cut := 0
 		for cut < len(l.recent) && now.Sub(l.recent[cut]) >= longest {
 			cut++
@@ -187,7 +199,7 @@ func (l *limiter) acquireWrite(ctx context.Context, p Pacing) (time.Duration, fu
 	for {
 		l.mu.Lock()
 		now := time.Now()
-		next := l.lastWrite.Add(p.MinGap)
+		next := l.due.Add(-time.Duration(max(p.Burst, 1)-1) * p.MinGap)
 		if l.pausedUntil.After(next) {
 			next = l.pausedUntil
 		}

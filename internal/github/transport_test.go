@@ -302,7 +302,7 @@ func TestPacingSerialWithGap(t *testing.T) {
 	}))
 	defer srv.Close()
 	p := fastPolicy()
-	p.Pacing = Pacing{MinGap: gap, Windows: []WindowLimit{{N: 4, Per: 300 * time.Millisecond}}}
+	p.Pacing = Pacing{MinGap: gap, Burst: 1, Windows: []WindowLimit{{N: 4, Per: 300 * time.Millisecond}}}
 	tr := newTestTransport(p, nil)
 	// Two clients of one installation share the limiter, as App.Installation's do.
 	tr2 := *tr
@@ -439,5 +439,49 @@ func TestRoute(t *testing.T) {
 		if got := route(in); got != want {
 			t.Errorf("route(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// TestPacingBurst: the first Burst writes of a quiet installation go without
+// waiting for the gap; the next one waits for it (here an hour, so it is
+// still waiting when its context ends), and the windows hold whatever the
+// burst allows.
+func TestPacingBurst(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(201) }))
+	defer srv.Close()
+	tests := []struct {
+		name   string
+		pacing Pacing
+		prompt int // writes sent without waiting
+	}{
+		{"burst of 3", Pacing{MinGap: time.Hour, Burst: 3, Windows: []WindowLimit{{N: 100, Per: time.Hour}}}, 3},
+		{"no burst", Pacing{MinGap: time.Hour, Burst: 1, Windows: []WindowLimit{{N: 100, Per: time.Hour}}}, 1},
+		{"window smaller than the burst", Pacing{MinGap: time.Nanosecond, Burst: 20, Windows: []WindowLimit{{N: 2, Per: time.Hour}}}, 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := fastPolicy()
+			p.Pacing = tt.pacing
+			client := &http.Client{Transport: newTestTransport(p, nil)}
+			post := func(timeout time.Duration) error {
+				ctx, cancel := context.WithTimeout(context.Background(), timeout)
+				defer cancel()
+				req, _ := http.NewRequestWithContext(ctx, "POST", srv.URL+"/repos/o/r/issues/1/comments", strings.NewReader("{}"))
+				resp, err := client.Do(req)
+				if err == nil {
+					resp.Body.Close()
+				}
+				return err
+			}
+			for i := range tt.prompt {
+				// Generous: a write that waited for the pacer would wait an hour.
+				if err := post(time.Minute); err != nil {
+					t.Fatalf("write %d of the burst: %v", i+1, err)
+				}
+			}
+			if err := post(50 * time.Millisecond); !errors.Is(err, context.DeadlineExceeded) {
+				t.Errorf("write %d after the burst: %v, want it still waiting for the pacer", tt.prompt+1, err)
+			}
+		})
 	}
 }
