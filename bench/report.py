@@ -1,0 +1,149 @@
+"""The Markdown of docs/BENCHMARKS.md, from bench/run's measurements."""
+import os
+import platform
+import subprocess
+
+
+def machine():
+    model = "unknown CPU"
+    for line in open("/proc/cpuinfo"):
+        if line.startswith("model name"):
+            model = line.split(":", 1)[1].strip()
+            break
+    mem = 0
+    for line in open("/proc/meminfo"):
+        if line.startswith("MemTotal:"):
+            mem = int(line.split()[1]) // 1024
+    go = subprocess.run(["go", "version"], capture_output=True, text=True).stdout.strip()
+    load = open("/proc/loadavg").read().split()[:3]
+    return f"{os.cpu_count()} CPUs (`nproc`), {model}, {mem:,} MiB, {platform.system()} {platform.release()}; {go}; load average at the end {' / '.join(load)}"
+
+
+def markdown(recs, started, command, stat, fmt, parse_wrk):
+    out = ["# Benchmarks", "",
+           f"Written by `{command}` (started {started}). Every figure: median (min–max) over the rounds or runs named.",
+           "", f"Machine: {machine()}.", ""]
+    out += intake(recs, stat, fmt, parse_wrk)
+    out += footprint(recs, stat, fmt)
+    out += scaffold(recs, stat, fmt)
+    out += render(recs, stat, fmt)
+    out += merge(recs, stat, fmt)
+    out += rollout(recs, stat, fmt)
+    return "\n".join(out) + "\n"
+
+
+def intake(recs, stat, fmt, parse_wrk):
+    rows = [r for r in recs if r.get("section") == "intake"]
+    if not rows:
+        return []
+    out = ["## Webhook intake: goldenpath vs Probot", "",
+           "| c | server | req/s | p50 ms | p99 ms | CPU ms / delivery | non-2xx | drain after s |",
+           "|---|---|---|---|---|---|---|---|"]
+    cs = sorted({int(r["c"]) for r in rows})
+    for c in cs:
+        for server in ("goldenpath", "goldenpath-nojob", "probot"):
+            rs = [r for r in rows if int(r["c"]) == c and r["server"] == server]
+            if not rs:
+                continue
+            w = [parse_wrk(r["wrk"]) for r in rs]
+            rps = stat([x["requests"] / (x["duration_us"] / 1e6) for x in w])
+            p50 = stat([x["p50_us"] / 1000 for x in w])
+            p99 = stat([x["p99_us"] / 1000 for x in w])
+            cpu = stat([(float(r["cpu1"]) - float(r["cpu0"])) * 1000 / max(1, x["requests"]) for r, x in zip(rs, w)])
+            non = stat([x["non2xx"] + x["socket_errors"] for x in w])
+            drain = stat([float(r["drain_s"]) for r in rs])
+            label = {"goldenpath": "goldenpath, queued", "goldenpath-nojob": "goldenpath, answered without a job", "probot": "Probot"}[server]
+            out.append(f"| {c} | {label} | {fmt(rps)} | {fmt(p50, 2)} | {fmt(p99, 2)} | {fmt(cpu, 3)} | {fmt(non)} | {fmt(drain, 2) if server == 'goldenpath' else '—'} |")
+    out.append("")
+    rss = [r for r in recs if r.get("section") == "intake-rss"]
+    for server in ("goldenpath", "goldenpath-nojob", "probot"):
+        s = stat([int(r["peak_kib"]) / 1024 for r in rss if r["server"] == server])
+        if s:
+            out.append(f"- Peak RSS of {server} over a round (VmHWM): {fmt(s, 1, ' MiB')}")
+    for r in recs:
+        if r.get("section") == "intake-durable":
+            out.append(f"- Round {r['round']}, {r.get('server', 'goldenpath')}: answered {int(r['answered']):,} deliveries 2xx; "
+                       f"{int(r['rows']):,} jobs in `river_job` (durably queued; more rows than answers: deliveries committed as wrk closed their connections)")
+    out.append("")
+    return out
+
+
+def gobench_rows(recs, section):
+    return [r for r in recs if r.get("section") == section]
+
+
+def footprint(recs, stat, fmt):
+    out = []
+    b = [r for r in recs if r.get("section") == "binary"]
+    gp = [r for r in recs if r.get("section") == "footprint"]
+    pb = [r for r in recs if r.get("section") == "footprint-probot"]
+    if not (b or gp):
+        return out
+    out += ["## Footprint", "", "| figure | goldenpath | Probot |", "|---|---|---|"]
+    if b:
+        out.append(f"| binary (`-trimpath -ldflags='-s -w'`, as deploy/Dockerfile builds it) | {int(b[0]['bytes']) / 1e6:.1f} MB | — |")
+        out.append(f"| binary (plain `go build`) | {int(b[0]['default_bytes']) / 1e6:.1f} MB | — |")
+    ready = lambda rs: stat([float(r["ready_ms"]) for r in rs])
+    idle = lambda rs: stat([int(r["idle_kib"]) / 1024 for r in rs])
+    out.append(f"| exec → first 2xx of `/readyz` (Probot: first answer) , ms | {fmt(ready(gp), 1)} | {fmt(ready(pb), 1)} |")
+    out.append(f"| idle RSS 2 s after ready, MiB | {fmt(idle(gp), 1)} | {fmt(idle(pb), 1)} |")
+    out.append(f"\n{len(gp)} starts of each (goldenpath on SQLite against the simulator, LOG_LEVEL=warn).\n")
+    return out
+
+
+def scaffold(recs, stat, fmt):
+    rs = gobench_rows(recs, "scaffold")
+    if not rs:
+        return []
+    r = rs[0]
+    return ["## Scaffold latency on the simulator", "",
+            "Issue opened → repository created with every file → issue closed, `go-service`, production pacing "
+            "(GitHub's 80/minute and 500/hour windows, a burst of 20 writes then one a second), no injected latency; "
+            "each scaffold is a new installation's first request (`bench/scaffold`).", "",
+            "| scaffolds | median | min | max | GitHub requests per scaffold |", "|---|---|---|---|---|",
+            f"| {int(r.get('iterations', 0)) or '—'} | {r['median-ms']:.0f} ms | {r['min-ms']:.0f} ms | {r['max-ms']:.0f} ms | {r['requests/scaffold']:.0f} |", ""]
+
+
+def render(recs, stat, fmt):
+    rs = [r for r in recs if r.get("section") == "render"]
+    if not rs:
+        return []
+    out = ["## Render vs cookiecutter (whole process)", "",
+           "| template | goldenpath render ms | cookiecutter ms | ratio of medians |", "|---|---|---|---|"]
+    for case in sorted({r["case"] for r in rs}):
+        g = stat([float(r["ms"]) for r in rs if r["case"] == case and r["tool"] == "goldenpath"])
+        c = stat([float(r["ms"]) for r in rs if r["case"] == case and r["tool"] == "cookiecutter"])
+        n = len([r for r in rs if r["case"] == case and r["tool"] == "goldenpath"])
+        out.append(f"| {case} ({n} runs each, alternating) | {fmt(g, 1)} | {fmt(c, 1)} | {c[0] / g[0]:.1f}× |")
+    out.append("")
+    return out
+
+
+def merge(recs, stat, fmt):
+    rs = gobench_rows(recs, "merge")
+    if not rs:
+        return []
+    out = ["## 3-way merge vs `git merge-file` (BenchmarkMerge)", "",
+           "| lines | goldenpath ms | git merge-file ms (process) | ratio of medians | goldenpath allocated |", "|---|---|---|---|---|"]
+    for n in ("10", "1000", "50000"):
+        g = [r for r in rs if r["name"] == f"BenchmarkMerge/lines={n}/impl=goldenpath"]
+        k = [r for r in rs if r["name"] == f"BenchmarkMerge/lines={n}/impl=git-merge-file"]
+        if not g or not k:
+            continue
+        gs = stat([r["ns/op"] / 1e6 for r in g])
+        ks = stat([r["ns/op"] / 1e6 for r in k])
+        alloc = stat([r.get("B/op", 0) / 1e6 for r in g])
+        out.append(f"| {int(n):,} | {fmt(gs, 3)} | {fmt(ks, 2)} | {ks[0] / gs[0]:.1f}× | {fmt(alloc, 2, ' MB')} |")
+    out.append(f"\n{len(rs) // 6 or 1} runs of each; outputs are compared byte for byte inside the benchmark.\n")
+    return out
+
+
+def rollout(recs, stat, fmt):
+    rs = gobench_rows(recs, "rollout")
+    if not rs:
+        return []
+    return ["## Rollout under time-scaled secondary limits (BenchmarkRollout200)", "",
+            "200 repositories, 80 writes a \"minute\" of 150 ms and 500 an \"hour\" of 9 s; the benchmark fails on any violation.", "",
+            "| runs | wall time s | floor ratio | writes | requests per repository |", "|---|---|---|---|---|",
+            f"| {len(rs)} | {fmt(stat([r['s/rollout'] for r in rs]), 2)} | {fmt(stat([r['floor_ratio'] for r in rs]), 3)} | "
+            f"{fmt(stat([r['writes'] for r in rs]))} | {fmt(stat([r['requests/repo'] for r in rs]), 1)} |", ""]
