@@ -57,40 +57,64 @@ func splitLines(data []byte) [][]byte {
 // mostly read against the base line by line instead of hashed (ofEdited).
 type classes struct {
 	seed maphash.Seed
-	// ids numbers contents by their 64-bit hash; reps holds a line of each
-	// class to tell a hash collision, whose contents go to collided.
-	ids      map[uint64]int
-	reps     [][]byte
-	collided map[string]int
+	// An open-addressing table (a Go map of strings cost twice as much):
+	// slots holds 1 + the class of the line hashed there (0: empty), hashes
+	// and reps each class's hash and one of its lines.
+	slots  []int32
+	hashes []uint64
+	reps   [][]byte
 	// basePos is, for each class, the index of its only line in the base;
 	// -1 when the base has none of it or several.
 	basePos []int
 }
 
 func newClasses(lines int) *classes {
-	return &classes{seed: maphash.MakeSeed(), ids: make(map[uint64]int, lines), reps: make([][]byte, 0, lines)}
+	c := &classes{seed: maphash.MakeSeed(), hashes: make([]uint64, 0, lines), reps: make([][]byte, 0, lines), basePos: make([]int, 0, lines)}
+	c.slots = make([]int32, tableSize(lines))
+	return c
+}
+
+// tableSize keeps the table at most half full.
+func tableSize(classes int) int {
+	n := 16
+	for n < 2*classes {
+		n <<= 1
+	}
+	return n
 }
 
 func (c *classes) class(r []byte) int {
 	h := maphash.Bytes(c.seed, r)
-	id, ok := c.ids[h]
-	if ok && bytes.Equal(c.reps[id], r) {
-		return id
-	}
-	if ok { // another content has this hash
-		if id, ok := c.collided[string(r)]; ok {
+	mask := uint64(len(c.slots) - 1)
+	for i := h & mask; ; i = (i + 1) & mask {
+		s := c.slots[i]
+		if s == 0 {
+			id := len(c.reps)
+			c.hashes = append(c.hashes, h)
+			c.reps = append(c.reps, r)
+			c.basePos = append(c.basePos, -1)
+			c.slots[i] = int32(id + 1)
+			if 2*len(c.reps) > len(c.slots) {
+				c.grow()
+			}
 			return id
 		}
-		if c.collided == nil {
-			c.collided = map[string]int{}
+		if id := int(s - 1); c.hashes[id] == h && bytes.Equal(c.reps[id], r) {
+			return id
 		}
-		c.collided[string(r)] = len(c.reps)
-	} else {
-		c.ids[h] = len(c.reps)
 	}
-	c.reps = append(c.reps, r)
-	c.basePos = append(c.basePos, -1)
-	return len(c.reps) - 1
+}
+
+func (c *classes) grow() {
+	c.slots = make([]int32, 2*len(c.slots))
+	mask := uint64(len(c.slots) - 1)
+	for id, h := range c.hashes {
+		i := h & mask
+		for c.slots[i] != 0 {
+			i = (i + 1) & mask
+		}
+		c.slots[i] = int32(id + 1)
+	}
 }
 
 // of returns the class of each line, numbering new contents as they come.
