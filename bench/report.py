@@ -23,12 +23,16 @@ def markdown(recs, started, command, stat, fmt, parse_wrk):
     out = ["# Benchmarks", "",
            f"Written by `{command}` (started {started}). Every figure: median (min–max) over the rounds or runs named.",
            "", f"Machine: {machine()}.", ""]
+    out += goals(recs, parse_wrk)
     out += intake(recs, stat, fmt, parse_wrk)
     out += footprint(recs, stat, fmt)
     out += scaffold(recs, stat, fmt)
     out += render(recs, stat, fmt)
     out += merge(recs, stat, fmt)
     out += rollout(recs, stat, fmt)
+    notes = os.path.join(os.path.dirname(os.path.abspath(__file__)), "NOTES.md")
+    if os.path.exists(notes):
+        out += [open(notes).read().rstrip(), ""]
     return "\n".join(out) + "\n"
 
 
@@ -150,3 +154,74 @@ def rollout(recs, stat, fmt):
             "| runs | wall time s | floor ratio | writes | requests per repository |", "|---|---|---|---|---|",
             f"| {len(rs)} | {fmt(stat([r['s/rollout'] for r in rs]), 2)} | {fmt(stat([r['floor_ratio'] for r in rs]), 3)} | "
             f"{fmt(stat([r['writes'] for r in rs]))} | {fmt(stat([r['requests/repo'] for r in rs]), 1)} |", ""]
+
+
+def med(xs):
+    xs = sorted(xs)
+    return xs[len(xs) // 2] if len(xs) % 2 else (xs[len(xs) // 2 - 1] + xs[len(xs) // 2]) / 2 if xs else None
+
+
+def goals(recs, parse_wrk):
+    """The goals of issue 12, each checked against this run's medians."""
+    rows = []
+
+    def add(goal, value, ok):
+        rows.append(f"| {goal} | {value} | {'met' if ok else '**not met**'} |")
+
+    intake = [r for r in recs if r.get("section") == "intake"]
+
+    def m(server, c, f):
+        xs = [f(parse_wrk(r["wrk"]), r) for r in intake if r["server"] == server and int(r["c"]) == c]
+        return med(xs)
+    rps = lambda w, r: w["requests"] / (w["duration_us"] / 1e6)
+    cpu = lambda w, r: (float(r["cpu1"]) - float(r["cpu0"])) * 1000 / max(1, w["requests"])
+    for server, label in (("goldenpath", "queued"), ("goldenpath-nojob", "answered without a job")):
+        for c in sorted({int(r["c"]) for r in intake}):
+            g, p = m(server, c, rps), m("probot", c, rps)
+            if g is not None and p:
+                add(f"intake ({label}) ≥ Probot's req/s at c={c}", f"{g:,.0f} vs {p:,.0f} ({g / p:.2f}×)", g >= p)
+        p99 = m(server, 64, lambda w, r: w["p99_us"] / 1000)
+        if p99 is not None:
+            add(f"intake ({label}) p99 < 10 ms at c=64", f"{p99:.1f} ms", p99 < 10)
+        gc, pc = m(server, 16, cpu), m("probot", 16, cpu)
+        if gc is not None and pc:
+            add(f"intake ({label}) CPU per delivery ≤ Probot's (c=16)", f"{gc:.3f} vs {pc:.3f} ms", gc <= pc)
+    rss = [r for r in recs if r.get("section") == "intake-rss"]
+    g = med([int(r["peak_kib"]) for r in rss if r["server"] == "goldenpath"])
+    p = med([int(r["peak_kib"]) for r in rss if r["server"] == "probot"])
+    if g and p:
+        add("intake peak RSS ≤ ¼ of Probot's", f"{g / 1024:.0f} vs {p / 1024:.0f} MiB", g <= p / 4)
+    drains = [float(r["drain_s"]) for r in intake if r["server"] == "goldenpath"]
+    if drains:
+        add("workers keep up (queue drained after each run)", f"longest drain {max(drains):.2f} s", max(drains) < 5)
+    sc = [r for r in recs if r.get("section") == "scaffold"]
+    if sc:
+        add("scaffold < 3 s on the simulator", f"median {sc[0]['median-ms']:.0f} ms, max {sc[0]['max-ms']:.0f} ms", sc[0]["max-ms"] < 3000)
+    rd = [r for r in recs if r.get("section") == "render"]
+    for case in sorted({r["case"] for r in rd}):
+        g = med([float(r["ms"]) for r in rd if r["case"] == case and r["tool"] == "goldenpath"])
+        c = med([float(r["ms"]) for r in rd if r["case"] == case and r["tool"] == "cookiecutter"])
+        want = 15 if case == "go-service" else 20
+        add(f"render {case} ≥ {want}× cookiecutter", f"{c / g:.1f}×", c / g >= want)
+    mg = [r for r in recs if r.get("section") == "merge"]
+    g = med([r["ns/op"] for r in mg if r["name"] == "BenchmarkMerge/lines=50000/impl=goldenpath"])
+    k = med([r["ns/op"] for r in mg if r["name"] == "BenchmarkMerge/lines=50000/impl=git-merge-file"])
+    if g and k:
+        add("merge ≥ 5× git merge-file at 50,000 lines", f"{k / g:.1f}×", k / g >= 5)
+    ro = [r for r in recs if r.get("section") == "rollout"]
+    if ro:
+        f = med([r["floor_ratio"] for r in ro])
+        add("rollout ≤ 1.05× the floor, no violation", f"{f:.3f}× (the benchmark fails on a violation)", f <= 1.05)
+    b = [r for r in recs if r.get("section") == "binary"]
+    if b:
+        add("binary ≤ 35 MB", f"{int(b[0]['bytes']) / 1e6:.1f} MB", int(b[0]["bytes"]) <= 35e6)
+    fp = [r for r in recs if r.get("section") == "footprint"]
+    if fp:
+        idle = med([int(r["idle_kib"]) for r in fp]) / 1024
+        add("idle RSS ≤ 30 MiB", f"{idle:.1f} MiB", idle <= 30)
+        rs = [float(r["ready_ms"]) for r in fp if r.get("db") == "restart"]
+        if rs:
+            add("ready ≤ 150 ms (restart)", f"{med(rs):.0f} ms", med(rs) <= 150)
+    if not rows:
+        return []
+    return ["## Goals of issue 12 against this run", "", "| goal | this run (medians) | |", "|---|---|---|"] + rows + [""]
