@@ -42,8 +42,7 @@ type Handler struct {
 }
 
 // Scope is where a delivery happened, as far as its payload says: enough to
-// tell whether any workflow could act on it, decoded in the one pass that
-// also checks the payload is JSON.
+// tell whether any workflow could act on it (see readScope).
 type Scope struct {
 	Action         string
 	InstallationID int64
@@ -94,39 +93,6 @@ func New(secret string, events []string, enqueuer Enqueuer, log *slog.Logger, op
 		o(h)
 	}
 	return h, nil
-}
-
-// envelope is the part of every payload the handler needs.
-type envelope struct {
-	Action       string `json:"action"`
-	Ref          string `json:"ref"`
-	Deleted      bool   `json:"deleted"`
-	Installation *struct {
-		ID int64 `json:"id"`
-	} `json:"installation"`
-	Repository *struct {
-		Name          string `json:"name"`
-		DefaultBranch string `json:"default_branch"`
-	} `json:"repository"`
-	PullRequest *struct {
-		Head struct {
-			Ref string `json:"ref"`
-		} `json:"head"`
-	} `json:"pull_request"`
-}
-
-func (e *envelope) scope() Scope {
-	s := Scope{Action: e.Action, Ref: e.Ref, Deleted: e.Deleted}
-	if e.Installation != nil {
-		s.InstallationID = e.Installation.ID
-	}
-	if e.Repository != nil {
-		s.Repo, s.DefaultBranch = e.Repository.Name, e.Repository.DefaultBranch
-	}
-	if e.PullRequest != nil {
-		s.HeadRef = e.PullRequest.Head.Ref
-	}
-	return s
 }
 
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -184,17 +150,21 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		reply(w, http.StatusBadRequest, "payload is not JSON")
 		return
 	}
-	// Unmarshal checks the whole payload is JSON, not only these fields.
-	var env envelope
-	if err := json.Unmarshal(payload, &env); err != nil {
+	scope, err := readScope(payload)
+	if err != nil {
 		log.Warn("undecodable delivery", slog.Any("error", err))
 		reply(w, http.StatusBadRequest, "payload is not a JSON object")
 		return
 	}
-	scope := env.scope()
 	if h.relevant != nil && !h.relevant(event, scope) {
 		log.Debug("delivery concerns no workflow; answered without a job", slog.String("action", scope.Action), slog.String("repo", scope.Repo))
 		reply(w, http.StatusAccepted, "nothing to do")
+		return
+	}
+	// A job's payload is decoded by its workflow: it must be JSON throughout.
+	if !json.Valid(payload) {
+		log.Warn("undecodable delivery", slog.String("error", "the payload is not valid JSON"))
+		reply(w, http.StatusBadRequest, "payload is not JSON")
 		return
 	}
 	args := queue.WebhookArgs{DeliveryID: delivery, Event: event, Action: scope.Action, InstallationID: scope.InstallationID, Payload: payload}
@@ -239,7 +209,7 @@ func (h *Handler) validSignature(sig, body []byte) bool {
 
 // jsonPayload returns the JSON document of a delivery: the body itself, or
 // the `payload` field when the webhook is configured for form encoding. The
-// caller's decoding checks it is JSON.
+// caller checks it is JSON.
 func jsonPayload(contentType string, body []byte) (json.RawMessage, error) {
 	mt, _, _ := mime.ParseMediaType(contentType)
 	if mt == "application/x-www-form-urlencoded" {
