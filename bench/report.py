@@ -62,8 +62,10 @@ def intake(recs, stat, fmt, parse_wrk):
     rss = [r for r in recs if r.get("section") == "intake-rss"]
     for server in ("goldenpath", "goldenpath-nojob", "probot"):
         s = stat([int(r["peak_kib"]) / 1024 for r in rss if r["server"] == server])
+        f = stat([int(r.get("file_kib", 0)) / 1024 for r in rss if r["server"] == server])
         if s:
-            out.append(f"- Peak RSS of {server} over a round (VmHWM): {fmt(s, 1, ' MiB')}")
+            out.append(f"- Peak RSS of {server} over a round (VmHWM): {fmt(s, 1, ' MiB')}; "
+                       f"file-backed at the end (the executable's pages, shared and reclaimable): {fmt(f, 1, ' MiB')}")
     for r in recs:
         if r.get("section") == "intake-durable":
             out.append(f"- Round {r['round']}, {r.get('server', 'goldenpath')}: answered {int(r['answered']):,} deliveries 2xx; "

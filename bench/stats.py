@@ -119,6 +119,11 @@ def hwm(pid):
     print(status_kib(pid, "VmHWM"))
 
 
+def rssfile(pid):
+    """The file-backed part of the resident set (mostly the executable's pages)."""
+    print(status_kib(pid, "RssFile"))
+
+
 def ready(binary, url, *rest):
     """Starts binary (env K=V... then args after --), times exec to the first
     2xx of url, waits 2 s idle, prints the figures; stops it."""
@@ -259,7 +264,7 @@ def main():
     cmd, args = sys.argv[1], sys.argv[2:]
     fn = {
         "record": record, "wait-file": wait_file, "wait-http": wait_http, "delivery": delivery,
-        "answered": answered, "drain": drain, "rows": rows, "cpu": cpu, "hwm": hwm, "ready": ready,
+        "answered": answered, "drain": drain, "rows": rows, "cpu": cpu, "hwm": hwm, "rssfile": rssfile, "ready": ready,
         "gobench": gobench, "timeit": timeit, "gen500": gen500, "report": report, "freeport": freeport,
     }[cmd]
     fn(*args)
