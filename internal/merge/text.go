@@ -43,8 +43,7 @@ func MergeText(base, ours, theirs []byte, labels Labels) (merged []byte, conflic
 	cls := newClasses(len(b) + (len(o)+len(t))/16)
 	hb := cls.ofBase(b)
 	ho, ht := cls.ofEdited(o, b, hb), cls.ofEdited(t, b, hb)
-	s1 := diffClassed(b, o, hb, ho, cls.n())
-	s2 := diffClassed(b, t, hb, ht, cls.n())
+	s1, s2 := diffBoth(b, o, t, hb, ho, ht, cls.n())
 	if len(s1) == 0 {
 		return bytes.Clone(theirs), 0
 	}
@@ -64,6 +63,25 @@ func MergeText(base, ours, theirs []byte, labels Labels) (merged []byte, conflic
 	// The result is about as long as the longer side; markers add a little.
 	size := max(len(ours), len(theirs)) + 64*conflicts + 1024
 	return fillMergeBuffer(b, o, t, hunks, labels, size), conflicts
+}
+
+// parallelLines is the size from which the two diffs of a merge run at once:
+// they only read what they share, and each costs milliseconds from here.
+const parallelLines = 5000
+
+// diffBoth diffs base against ours and against theirs.
+func diffBoth(b, o, t [][]byte, hb, ho, ht []int, nclass int) (s1, s2 []xchange) {
+	if len(b)+len(o)+len(t) < parallelLines {
+		return diffClassed(b, o, hb, ho, nclass), diffClassed(b, t, hb, ht, nclass)
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		s2 = diffClassed(b, t, hb, ht, nclass)
+	}()
+	s1 = diffClassed(b, o, hb, ho, nclass)
+	<-done
+	return s1, s2
 }
 
 // appendMerge is xdl_append_merge: a hunk touching or overlapping the
