@@ -38,12 +38,18 @@ type hunk struct {
 // theirs` does (git's zealous-alnum level). It returns the merged text and
 // the number of conflict hunks written with markers.
 func MergeText(base, ours, theirs []byte, labels Labels) (merged []byte, conflicts int) {
-	b, o, t := splitLines(base), splitLines(ours), splitLines(theirs)
+	big := len(base)+len(ours)+len(theirs) >= parallelBytes
+	var b, o, t [][]byte
+	both(big, func() { b = splitLines(base) }, func() { o, t = splitLines(ours), splitLines(theirs) })
 	// The edited sides mostly repeat base lines: room for the base's.
 	cls := newClasses(len(b) + (len(o)+len(t))/16)
 	hb := cls.ofBase(b)
-	ho, ht := cls.ofEdited(o, b, hb), cls.ofEdited(t, b, hb)
-	s1, s2 := diffBoth(b, o, t, hb, ho, ht, cls.n())
+	var ho, ht []int
+	both(big, func() { ho = cls.alignEdited(o, b, hb) }, func() { ht = cls.alignEdited(t, b, hb) })
+	cls.numberNew(o, ho)
+	cls.numberNew(t, ht)
+	var s1, s2 []xchange
+	both(big, func() { s1 = diffClassed(b, o, hb, ho, cls.n()) }, func() { s2 = diffClassed(b, t, hb, ht, cls.n()) })
 	if len(s1) == 0 {
 		return bytes.Clone(theirs), 0
 	}
@@ -65,23 +71,25 @@ func MergeText(base, ours, theirs []byte, labels Labels) (merged []byte, conflic
 	return fillMergeBuffer(b, o, t, hunks, labels, size), conflicts
 }
 
-// parallelLines is the size from which the two diffs of a merge run at once:
-// they only read what they share, and each costs milliseconds from here.
-const parallelLines = 5000
+// parallelBytes is the size of a merge's three files from which its
+// independent steps (splitting, aligning and diffing each side) run two at
+// once: each then costs milliseconds, far more than starting a goroutine.
+const parallelBytes = 256 << 10
 
-// diffBoth diffs base against ours and against theirs.
-func diffBoth(b, o, t [][]byte, hb, ho, ht []int, nclass int) (s1, s2 []xchange) {
-	if len(b)+len(o)+len(t) < parallelLines {
-		return diffClassed(b, o, hb, ho, nclass), diffClassed(b, t, hb, ht, nclass)
+// both runs f and g, at once when parallel.
+func both(parallel bool, f, g func()) {
+	if !parallel {
+		f()
+		g()
+		return
 	}
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		s2 = diffClassed(b, t, hb, ht, nclass)
+		g()
 	}()
-	s1 = diffClassed(b, o, hb, ho, nclass)
+	f()
 	<-done
-	return s1, s2
 }
 
 // appendMerge is xdl_append_merge: a hunk touching or overlapping the

@@ -83,26 +83,36 @@ func tableSize(classes int) int {
 	return n
 }
 
-func (c *classes) class(r []byte) int {
-	h := maphash.Bytes(c.seed, r)
+// find returns r's hash, the slot that holds its class or would, and the
+// class (-1: none yet). It only reads the table.
+func (c *classes) find(r []byte) (h, slot uint64, id int) {
+	h = maphash.Bytes(c.seed, r)
 	mask := uint64(len(c.slots) - 1)
 	for i := h & mask; ; i = (i + 1) & mask {
 		s := c.slots[i]
 		if s == 0 {
-			id := len(c.reps)
-			c.hashes = append(c.hashes, h)
-			c.reps = append(c.reps, r)
-			c.basePos = append(c.basePos, -1)
-			c.slots[i] = int32(id + 1)
-			if 2*len(c.reps) > len(c.slots) {
-				c.grow()
-			}
-			return id
+			return h, i, -1
 		}
 		if id := int(s - 1); c.hashes[id] == h && bytes.Equal(c.reps[id], r) {
-			return id
+			return h, i, id
 		}
 	}
+}
+
+func (c *classes) class(r []byte) int {
+	h, slot, id := c.find(r)
+	if id >= 0 {
+		return id
+	}
+	id = len(c.reps)
+	c.hashes = append(c.hashes, h)
+	c.reps = append(c.reps, r)
+	c.basePos = append(c.basePos, -1)
+	c.slots[slot] = int32(id + 1)
+	if 2*len(c.reps) > len(c.slots) {
+		c.grow()
+	}
+	return id
 }
 
 func (c *classes) grow() {
@@ -144,11 +154,19 @@ func (c *classes) ofBase(base [][]byte) []int {
 	return ha
 }
 
-// ofEdited is of for an edited version of base (numbered by ofBase): a line
-// equal to the base line it is aligned with takes that line's class without
-// a lookup; a line that is not is looked up, and a line found once in the
-// base realigns the two.
+// ofEdited is of for an edited version of base (numbered by ofBase).
 func (c *classes) ofEdited(lines, base [][]byte, hb []int) []int {
+	ha := c.alignEdited(lines, base, hb)
+	c.numberNew(lines, ha)
+	return ha
+}
+
+// alignEdited classes the lines of an edited version of base that the
+// table knows: a line equal to the base line it is aligned with takes that
+// line's class without a lookup; a line that is not is looked up, and a line
+// found once in the base realigns the two. Lines of new content get -1. It
+// only reads the table, so both sides of a merge can be aligned at once.
+func (c *classes) alignEdited(lines, base [][]byte, hb []int) []int {
 	ha := make([]int, len(lines))
 	off := 0
 	for j, r := range lines {
@@ -156,13 +174,22 @@ func (c *classes) ofEdited(lines, base [][]byte, hb []int) []int {
 			ha[j] = hb[k]
 			continue
 		}
-		id := c.class(r)
+		_, _, id := c.find(r)
 		ha[j] = id
-		if p := c.basePos[id]; p >= 0 {
-			off = p - j
+		if id >= 0 && c.basePos[id] >= 0 {
+			off = c.basePos[id] - j
 		}
 	}
 	return ha
+}
+
+// numberNew classes the lines alignEdited left at -1.
+func (c *classes) numberNew(lines [][]byte, ha []int) {
+	for j, id := range ha {
+		if id < 0 {
+			ha[j] = c.class(lines[j])
+		}
+	}
 }
 
 func (c *classes) n() int { return len(c.reps) }
