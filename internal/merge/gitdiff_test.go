@@ -288,3 +288,23 @@ func TestDifferentialGitMergeFile(t *testing.T) {
 		t.Errorf("generator is lopsided: %d clean, %d conflicted", clean, conflicted)
 	}
 }
+
+// TestDifferentialGitMergeFileBig checks merges big enough (parallelBytes)
+// for their steps to run two at once.
+func TestDifferentialGitMergeFileBig(t *testing.T) {
+	git := testenv.Tool(t, "git")
+	dir := t.TempDir()
+	r := rand.New(rand.NewPCG(11, 3))
+	b1, o1, t1 := benchFiles(20000)
+	b2, o2, t2 := genBig(r, 40000)
+	for i, c := range [][3][]byte{{b1, o1, t1}, {b2, o2, t2}} {
+		if len(c[0])+len(c[1])+len(c[2]) < parallelBytes {
+			t.Fatalf("case %d is too small to be merged in parallel", i)
+		}
+		got, n := MergeText(c[0], c[1], c[2], labels)
+		want, wantN := gitMergeFile(t, git, dir, c[0], c[1], c[2], false)
+		if min(n, 127) != wantN || !bytes.Equal(got, want) {
+			t.Errorf("case %d: %d conflicts, git %d; outputs equal: %v", i, n, wantN, bytes.Equal(got, want))
+		}
+	}
+}
