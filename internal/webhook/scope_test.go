@@ -86,10 +86,10 @@ func FuzzReadScope(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		got, err := readScope(data)
 		want, werr := reference(data)
-		if werr != nil || !bytes.HasPrefix(bytes.TrimLeft(data, " \t\r\n"), []byte("{")) || foldedKey(data) {
+		if werr != nil || !bytes.HasPrefix(bytes.TrimLeft(data, " \t\r\n"), []byte("{")) {
 			return
 		}
-		if err != nil || got != want {
+		if (err != nil || got != want) && !foldedKey(data) {
 			t.Errorf("readScope(%q) = %+v, %v; encoding/json says %+v", data, got, err, want)
 		}
 	})
