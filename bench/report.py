@@ -227,3 +227,42 @@ def goals(recs, parse_wrk):
     if not rows:
         return []
     return ["## Goals of issue 12 against this run", "", "| goal | this run (medians) | |", "|---|---|---|"] + rows + [""]
+
+
+def readme_table(recs, parse_wrk):
+    """README's performance table: figures of this run, as docs/BENCHMARKS.md has them."""
+    out = ["| what | goldenpath | peer | details in docs/BENCHMARKS.md |", "|---|---|---|---|"]
+    intake = [r for r in recs if r.get("section") == "intake"]
+
+    def m(server, c, f):
+        return med([f(parse_wrk(r["wrk"]), r) for r in intake if r["server"] == server and int(r["c"]) == c])
+    rps = lambda w, r: w["requests"] / (w["duration_us"] / 1e6)
+    for c in sorted({int(r["c"]) for r in intake}):
+        q, n, p = m("goldenpath", c, rps), m("goldenpath-nojob", c, rps), m("probot", c, rps)
+        if None not in (q, n, p):
+            out.append(f"| webhook intake, c = {c}, deliveries/s | {q:,.0f} queued (durably, then worked); {n:,.0f} answered without a job | Probot 14: {p:,.0f} | Webhook intake |")
+    sc = [r for r in recs if r.get("section") == "scaffold"]
+    if sc:
+        out.append(f"| new go-service repository, issue opened → closed, simulator | median {sc[0]['median-ms']:,.0f} ms, {sc[0]['requests/scaffold']:.0f} GitHub requests | — | Scaffold latency |")
+    rd = [r for r in recs if r.get("section") == "render"]
+    for case in sorted({r["case"] for r in rd}):
+        g = med([float(r["ms"]) for r in rd if r["case"] == case and r["tool"] == "goldenpath"])
+        c = med([float(r["ms"]) for r in rd if r["case"] == case and r["tool"] == "cookiecutter"])
+        out.append(f"| render {case}, whole process | {g:,.1f} ms | cookiecutter: {c:,.1f} ms ({c / g:.1f}×) | Render |")
+    mg = [r for r in recs if r.get("section") == "merge"]
+    for n in ("1000", "50000"):
+        g = med([r["ns/op"] for r in mg if r["name"] == f"BenchmarkMerge/lines={n}/impl=goldenpath"])
+        k = med([r["ns/op"] for r in mg if r["name"] == f"BenchmarkMerge/lines={n}/impl=git-merge-file"])
+        if g and k:
+            out.append(f"| 3-way merge, {int(n):,} lines | {g / 1e6:,.2f} ms | git merge-file: {k / 1e6:,.1f} ms ({k / g:.1f}×) | 3-way merge |")
+    ro = [r for r in recs if r.get("section") == "rollout"]
+    if ro:
+        out.append(f"| rollout of 200 repositories under scaled secondary limits | {med([r['floor_ratio'] for r in ro]):.3f}× the floor, no violation | — | Rollout |")
+    b = [r for r in recs if r.get("section") == "binary"]
+    fp = [r for r in recs if r.get("section") == "footprint"]
+    pb = [r for r in recs if r.get("section") == "footprint-probot"]
+    if b and fp:
+        out.append(f"| binary; idle RSS; exec → ready (restart) | {int(b[0]['bytes']) / 1e6:.1f} MB; "
+                   f"{med([int(r['idle_kib']) for r in fp]) / 1024:.1f} MiB; {med([float(r['ready_ms']) for r in fp if r.get('db') == 'restart']):.0f} ms | "
+                   f"Probot: {med([int(r['idle_kib']) for r in pb]) / 1024:.1f} MiB; {med([float(r['ready_ms']) for r in pb]):.0f} ms | Footprint |")
+    return "\n".join(out) + "\n"

@@ -247,10 +247,14 @@ def fmt(s, digits=0, unit=""):
     return f"{f.format(med)}{unit} ({f.format(lo)}–{f.format(hi)})"
 
 
-def report(raw, started, command):
+def report(raw, started, command, table=None):
+    """Prints the Markdown of docs/BENCHMARKS.md; writes README's table to table."""
     import report as rep  # bench/report.py: the Markdown
     recs = [json.loads(line) for line in open(raw) if line.strip()]
     sys.stdout.write(rep.markdown(recs, started, command, stat, fmt, parse_wrk))
+    if table:
+        with open(table, "w") as f:
+            f.write(rep.readme_table(recs, parse_wrk))
 
 
 def freeport():
