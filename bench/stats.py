@@ -161,7 +161,7 @@ def gobench(raw, section):
         m = re.match(r"^(Benchmark\S+?)(-\d+)?\s+(\d+)\s+(.*)$", line)
         if not m:
             continue
-        rec = {"section": section, "name": m.group(1)}
+        rec = {"section": section, "name": m.group(1), "iterations": int(m.group(3))}
         parts = m.group(4).split()
         for v, unit in zip(parts[0::2], parts[1::2]):
             rec[unit] = float(v)
