@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math/rand/v2"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -65,14 +66,23 @@ func BenchmarkEnqueueSQLite(b *testing.B) {
 	}
 }
 
-// realSizedPayload is an issues.opened-shaped payload of about 11.7 KB, the
-// size of @octokit/webhooks-examples' (its issue body and URLs dominate).
+// realSizedPayload is a payload of the size and shape of the issues.opened
+// example bench/run posts (11.7 KB): mostly URLs and ids of the repository,
+// the issue and the users, and the issue's text.
 func realSizedPayload() json.RawMessage {
-	body := strings.Repeat("A paragraph of the issue's description, as people write them. ", 150)
+	r := rand.New(rand.NewPCG(1, 2))
+	urls := map[string]any{}
+	for i := range 90 {
+		urls[fmt.Sprintf("url_%d", i)] = fmt.Sprintf("https://api.github.com/repos/Codertocat/Hello-World/%x/{/number}", r.Uint64())
+	}
+	words := strings.Fields("the a of spelling error in README file please fix it thanks when running build fails with")
+	var body strings.Builder
+	for body.Len() < 3000 {
+		body.WriteString(words[r.IntN(len(words))] + " ")
+	}
 	p, err := json.Marshal(map[string]any{
-		"action": "opened",
-		"issue": map[string]any{"number": 1, "title": "Spelling error in the README file", "body": body,
-			"labels": []map[string]any{{"name": "bug", "color": "d73a4a"}}},
+		"action":       "opened",
+		"issue":        map[string]any{"number": 1, "title": "Spelling error in the README file", "body": body.String(), "urls": urls},
 		"repository":   map[string]any{"name": "Hello-World", "full_name": "Codertocat/Hello-World", "default_branch": "main"},
 		"installation": map[string]any{"id": 7},
 	})
