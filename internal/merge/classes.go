@@ -108,13 +108,6 @@ func (c *classes) ofBase(base [][]byte) []int {
 	return ha
 }
 
-// ofEdited is of for an edited version of base (numbered by ofBase).
-func (c *classes) ofEdited(lines, base [][]byte, hb []int) []int {
-	ha := c.alignEdited(lines, base, hb)
-	c.numberNew(lines, ha)
-	return ha
-}
-
 // alignEdited classes the lines of an edited version of base that the
 // table knows: a line equal to the base line it is aligned with takes that
 // line's class without a lookup; a line that is not is looked up, and a line
