@@ -34,6 +34,7 @@ func init() {
 		"forms":   {"write or check the issue forms for every template", runForms},
 		"upgrade": {"upgrade a local checkout to a newer template version", runUpgrade},
 		"demo":    {"the whole flow against the built-in GitHub simulator", runDemo},
+		"init":    {"write a starter templates repository", runInit},
 	}
 }
 
