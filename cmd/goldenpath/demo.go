@@ -11,8 +11,9 @@ import (
 
 // runDemo plays the whole flow against the built-in GitHub simulator.
 func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("demo", "[--logs]", stderr)
+	fs := newFlagSet("demo", "[--logs] [--database URL]", stderr)
 	logs := fs.Bool("logs", false, "also print the bot's JSON logs on stderr")
+	dbURL := fs.String("database", "", "keep the bot's queue and fleet index in this database (sqlite://FILE or postgres://…)\nfor 'goldenpath fleet' and 'goldenpath jobs' to read afterwards (default: a temporary SQLite file, removed)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -28,5 +29,5 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if *logs {
 		logOut = stderr
 	}
-	return demo.Run(ctx, demo.Options{Dir: dir, Out: stdout, Log: logOut})
+	return demo.Run(ctx, demo.Options{Dir: dir, DatabaseURL: *dbURL, Out: stdout, Log: logOut})
 }

@@ -23,8 +23,11 @@ import (
 
 // Options configure a demo run.
 type Options struct {
-	// Dir holds the demo's SQLite database (a temporary folder).
-	Dir string
+	// Dir holds the demo's SQLite database (a temporary folder) unless
+	// DatabaseURL names another database, which the demo then leaves behind
+	// for `goldenpath fleet` and `goldenpath jobs` to read.
+	Dir         string
+	DatabaseURL string
 	// Out receives the story; Log the bot's JSON logs (io.Discard to hide them).
 	Out io.Writer
 	Log io.Writer
@@ -51,8 +54,11 @@ func Run(ctx context.Context, opts Options) error {
 	log := slog.New(slog.NewJSONHandler(opts.Log, &slog.HandlerOptions{Level: slog.LevelInfo}))
 
 	say("goldenpath demo: the GitHub App against the built-in GitHub simulator\n")
+	if opts.DatabaseURL == "" {
+		opts.DatabaseURL = "sqlite://" + filepath.Join(opts.Dir, "goldenpath.db")
+	}
 	w, err := sandbox.Start(ctx, sandbox.Options{
-		DatabaseURL: "sqlite://" + filepath.Join(opts.Dir, "goldenpath.db"),
+		DatabaseURL: opts.DatabaseURL,
 		Logger:      log,
 		Org:         org,
 	})

@@ -106,6 +106,7 @@ type riverClient interface {
 	InsertMany(ctx context.Context, params []river.InsertManyParams) ([]*rivertype.JobInsertResult, error)
 	JobGet(ctx context.Context, id int64) (*rivertype.JobRow, error)
 	JobList(ctx context.Context, params *river.JobListParams) (*river.JobListResult, error)
+	JobRetry(ctx context.Context, id int64) (*rivertype.JobRow, error)
 	PeriodicJobs() *river.PeriodicJobBundle
 }
 
@@ -301,6 +302,17 @@ func (q *Queue) Jobs(ctx context.Context, params *river.JobListParams) ([]*river
 		return nil, fmt.Errorf("listing jobs: %w", err)
 	}
 	return res.Jobs, nil
+}
+
+// Retry makes a failed, cancelled or retrying job available to run now
+// (`goldenpath jobs --retry ID`), with one more attempt if it had used them
+// all. Whichever replica is working picks it up.
+func (q *Queue) Retry(ctx context.Context, id int64) (*rivertype.JobRow, error) {
+	row, err := q.client.JobRetry(ctx, id)
+	if err != nil {
+		return nil, fmt.Errorf("retrying job %d: %w", id, err)
+	}
+	return row, nil
 }
 
 // AddPeriodic runs a job every interval (and once at start) on whichever
