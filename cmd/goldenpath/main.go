@@ -35,6 +35,8 @@ func init() {
 		"upgrade": {"upgrade a local checkout to a newer template version", runUpgrade},
 		"demo":    {"the whole flow against the built-in GitHub simulator", runDemo},
 		"init":    {"write a starter templates repository", runInit},
+		"fleet":   {"print the fleet index: repositories, template versions, upgrade PRs", runFleet},
+		"jobs":    {"print failed, retrying and stuck jobs; retry one", runJobs},
 	}
 }
 
