@@ -100,6 +100,10 @@ func (s *Sim) router() http.Handler {
 
 // ServeHTTP implements http.Handler.
 func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if page := s.webPage(r); page != nil { // github.com's pages, not the API
+		page(w, r)
+		return
+	}
 	scheme := "http"
 	if r.TLS != nil {
 		scheme = "https"

@@ -10,6 +10,7 @@ import (
 func (s *Sim) routeTable() []route {
 	return []route{
 		{pattern: "GET /app", auth: "jwt", h: s.getApp},
+		{pattern: "POST /app-manifests/{code}/conversions", auth: "none", h: s.convertManifest},
 		{pattern: "GET /app/installations", auth: "jwt", h: s.listInstallations},
 		{pattern: "GET /app/installations/{installation_id}", auth: "jwt", h: s.getInstallation},
 		{pattern: "POST /app/installations/{installation_id}/access_tokens", auth: "jwt", h: s.createToken},

@@ -341,11 +341,11 @@ func (s *Sim) installationJSON(in *installation) obj {
 var appEvents = []string{"issues", "issue_comment", "push", "create", "pull_request", "installation_repositories"}
 
 func (s *Sim) appJSON() obj {
-	owner := s.accounts[strings.ToLower(s.BotLogin())]
+	name, description, homepage, events, owner, created := s.appIdentity()
 	return obj{"id": s.appID, "slug": s.appSlug, "node_id": nodeID("Integration", s.appID), "owner": s.userJSON(owner),
-		"name": s.appSlug, "description": "Golden path scaffolder", "external_url": s.htmlBase(),
-		"html_url": s.htmlBase() + "/apps/" + s.appSlug, "created_at": ts(owner.createdAt), "updated_at": ts(owner.createdAt),
-		"permissions": s.permsJSON(), "events": appEvents, "installations_count": len(s.installs)}
+		"name": name, "description": description, "external_url": homepage,
+		"html_url": s.htmlBase() + "/apps/" + s.appSlug, "created_at": ts(created), "updated_at": ts(created),
+		"permissions": s.permsJSON(), "events": events, "installations_count": len(s.installs)}
 }
 
 func pathEscape(p string) string {

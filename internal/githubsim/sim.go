@@ -234,6 +234,11 @@ type Sim struct {
 	hooks         *hookQueue
 	deliveries    []Delivery
 	deliveryIndex map[string]int
+
+	// The App manifest flow (manifest.go).
+	webUser       string
+	registered    *registeredApp
+	manifestCodes map[string]manifestCode
 }
 
 // New makes a simulator with a fresh App key (2048-bit RSA).
@@ -277,6 +282,7 @@ func New(opts Options) *Sim {
 		content:       map[int64][]time.Time{},
 		inflight:      map[int64]int{},
 		deliveryIndex: map[string]int{},
+		manifestCodes: map[string]manifestCode{},
 		hooks:         newHookQueue(),
 	}
 	s.setPerms(opts.Permissions)
