@@ -37,6 +37,7 @@ func init() {
 		"init":    {"write a starter templates repository", runInit},
 		"fleet":   {"print the fleet index: repositories, template versions, upgrade PRs", runFleet},
 		"jobs":    {"print failed, retrying and stuck jobs; retry one", runJobs},
+		"setup":   {"register the GitHub App with GitHub's manifest flow and write .env", runSetup},
 	}
 }
 
