@@ -100,6 +100,7 @@ func New(ctx context.Context, opts Options) (*App, error) {
 	if a.Fleet, err = fleet.Open(ctx, db); err != nil {
 		return fail(fmt.Errorf("opening the fleet index: %w", err))
 	}
+	reg.MustRegister(fleet.NewCollector(a.Fleet, log))
 	a.GitHub, err = github.NewApp(github.AppConfig{
 		AppID:         cfg.AppID,
 		PrivateKeyPEM: cfg.PrivateKeyPEM,
@@ -149,6 +150,9 @@ func New(ctx context.Context, opts Options) (*App, error) {
 	hook, err := webhook.New(cfg.WebhookSecret, a.Events(), a.Queue, log, webhook.WithRelevant(relevance(a.Requests.IsTemplatesRepo)))
 	if err != nil {
 		return fail(fmt.Errorf("setting up the webhook handler: %w", err))
+	}
+	if err := hook.RegisterMetrics(reg); err != nil {
+		return fail(err)
 	}
 	a.Server, err = server.New(server.Options{
 		WebhookPath: cfg.WebhookPath,

@@ -476,6 +476,9 @@ func (t *transport) observe(method, rt, path string, resp *http.Response, err er
 	if t.metrics != nil {
 		t.metrics.requests.WithLabelValues(method, rt, status).Inc()
 		t.metrics.duration.WithLabelValues(method, rt).Observe(d.Seconds())
+		if resp != nil {
+			t.metrics.observeRateLimit(t.inst, resp.Header)
+		}
 	}
 	// The path only: query strings can carry tokens (archive links do); headers are never logged.
 	attrs := []any{"method", method, "route", rt, "path", path, "status", status,

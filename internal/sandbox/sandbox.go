@@ -71,6 +71,8 @@ type World struct {
 	// webhooks and the secret it signs them with (tests post their own).
 	WebhookURL    string
 	WebhookSecret string
+	// BotURL is goldenpath's HTTP server (webhooks, /healthz, /readyz, /metrics).
+	BotURL string
 
 	servers []*http.Server
 	cancel  context.CancelFunc
@@ -134,7 +136,8 @@ func Start(ctx context.Context, opts Options) (*World, error) {
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	w.cancel = cancel
 	go func() { w.done <- a.Serve(runCtx, ln) }()
-	w.WebhookURL, w.WebhookSecret = "http://"+ln.Addr().String()+cfg.WebhookPath, secret
+	w.BotURL = "http://" + ln.Addr().String()
+	w.WebhookURL, w.WebhookSecret = w.BotURL+cfg.WebhookPath, secret
 	w.Sim.SetWebhook(w.WebhookURL, secret)
 	if err := w.waitReady(ctx, "http://"+ln.Addr().String()+"/readyz"); err != nil {
 		w.Close()

@@ -11,6 +11,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"mime"
@@ -18,6 +19,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/goldenpath-dev/goldenpath/internal/queue"
 )
@@ -39,6 +42,21 @@ type Handler struct {
 	events         map[string]bool
 	relevant       Relevant
 	enqueueTimeout time.Duration
+	deliveries     *prometheus.CounterVec
+}
+
+// RegisterMetrics counts deliveries on reg as
+// goldenpath_webhook_deliveries_total{event, outcome}. Call before serving.
+func (h *Handler) RegisterMetrics(reg prometheus.Registerer) error {
+	c := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "goldenpath_webhook_deliveries_total",
+		Help: "Webhook deliveries received, by event (\"unverified\" before the signature is checked) and outcome (queued, duplicate, ignored, rejected, too_large, bad_request, error).",
+	}, []string{"event", "outcome"})
+	if err := reg.Register(c); err != nil {
+		return fmt.Errorf("registering the webhook metrics: %w", err)
+	}
+	h.deliveries = c
+	return nil
 }
 
 // Scope is where a delivery happened, as far as its payload says: enough to
@@ -96,12 +114,36 @@ func New(secret string, events []string, enqueuer Enqueuer, log *slog.Logger, op
 }
 
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	event, outcome := h.serve(w, r)
+	if h.deliveries != nil {
+		h.deliveries.WithLabelValues(event, outcome).Inc()
+	}
+}
+
+// Delivery outcomes counted in goldenpath_webhook_deliveries_total.
+const (
+	OutcomeQueued     = "queued"
+	OutcomeDuplicate  = "duplicate"
+	OutcomeIgnored    = "ignored"   // an event no workflow handles (and ping)
+	OutcomeRejected   = "rejected"  // bad or missing signature: event is "unverified"
+	OutcomeTooLarge   = "too_large" // over MaxBodyBytes
+	OutcomeBadRequest = "bad_request"
+	OutcomeError      = "error" // the queue did not take it: 503, redeliver
+)
+
+// unverified labels deliveries whose event name cannot be trusted (it is
+// not signed), so that anyone posting junk cannot grow the metric.
+const unverified = "unverified"
+
+// serve handles one delivery and says which event (once the signature is
+// checked) and outcome it was.
+func (h *Handler) serve(w http.ResponseWriter, r *http.Request) (event, outcome string) {
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
 		reply(w, http.StatusMethodNotAllowed, "webhooks are POSTed")
-		return
+		return unverified, OutcomeBadRequest
 	}
-	event := r.Header.Get("X-GitHub-Event")
+	event = r.Header.Get("X-GitHub-Event")
 	delivery := r.Header.Get("X-GitHub-Delivery")
 	log := h.log.With(slog.String("delivery", delivery), slog.String("event", event))
 
@@ -111,7 +153,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		log.Warn("delivery with a missing or malformed signature rejected", slog.String("remote", r.RemoteAddr))
 		reply(w, http.StatusUnauthorized, "invalid X-Hub-Signature-256")
-		return
+		return unverified, OutcomeRejected
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
 	if err != nil {
@@ -119,42 +161,42 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if errors.As(err, &tooBig) {
 			log.Warn("delivery too large", slog.Int64("limit", tooBig.Limit))
 			reply(w, http.StatusRequestEntityTooLarge, "payload larger than 25 MB")
-			return
+			return unverified, OutcomeTooLarge
 		}
 		log.Warn("reading delivery body", slog.Any("error", err))
 		reply(w, http.StatusBadRequest, "could not read the body")
-		return
+		return unverified, OutcomeBadRequest
 	}
 	if !h.validSignature(sig, body) {
 		log.Warn("delivery with a missing or wrong signature rejected", slog.String("remote", r.RemoteAddr))
 		reply(w, http.StatusUnauthorized, "invalid X-Hub-Signature-256")
-		return
+		return unverified, OutcomeRejected
 	}
 	if event == "" || delivery == "" {
 		reply(w, http.StatusBadRequest, "X-GitHub-Event and X-GitHub-Delivery are required")
-		return
+		return event, OutcomeBadRequest
 	}
 	if event == "ping" {
 		log.Info("ping received")
 		reply(w, http.StatusOK, "pong")
-		return
+		return event, OutcomeIgnored
 	}
 	if !h.events[event] {
 		log.Debug("event not handled; ignored")
 		reply(w, http.StatusAccepted, "event ignored")
-		return
+		return event, OutcomeIgnored
 	}
 	payload, err := jsonPayload(r.Header.Get("Content-Type"), body)
 	if err != nil {
 		log.Warn("undecodable delivery", slog.Any("error", err))
 		reply(w, http.StatusBadRequest, "payload is not JSON")
-		return
+		return event, OutcomeBadRequest
 	}
 	scope, err := readScope(payload)
 	if err != nil {
 		log.Warn("undecodable delivery", slog.Any("error", err))
 		reply(w, http.StatusBadRequest, "payload is not a JSON object")
-		return
+		return event, OutcomeBadRequest
 	}
 	if h.relevant != nil && !h.relevant(event, scope) {
 		log.Debug("delivery concerns no workflow; answered without a job", slog.String("action", scope.Action), slog.String("repo", scope.Repo))
@@ -178,15 +220,16 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// failed so it can be redelivered from the App settings or the API.
 		log.Error("enqueueing delivery", slog.Any("error", err))
 		reply(w, http.StatusServiceUnavailable, "could not queue the delivery; redeliver it later")
-		return
+		return event, OutcomeError
 	}
 	if dup {
 		log.Info("delivery already queued; duplicate ignored")
 		reply(w, http.StatusAccepted, "duplicate delivery")
-		return
+		return event, OutcomeDuplicate
 	}
 	log.Info("delivery queued")
 	reply(w, http.StatusAccepted, "queued")
+	return event, OutcomeQueued
 }
 
 // parseSignature decodes X-Hub-Signature-256: `sha256=` and the hex of a
