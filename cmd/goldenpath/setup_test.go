@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -76,47 +77,11 @@ func TestSetupInBrowser(t *testing.T) {
 
 	port := freePort(t)
 	webhook := "http://127.0.0.1:" + strconv.Itoa(port) + "/api/github/webhooks"
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx, append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(chromium), chromedp.NoSandbox, chromedp.DisableGPU, chromedp.WindowSize(1000, 800))...)
-	defer cancelAlloc()
-	browser, cancelBrowser := chromedp.NewContext(allocCtx)
-	defer cancelBrowser()
-	fail := func(what string, err error) {
-		t.Helper()
-		t.Fatalf("%s: %v\nsetup stdout: %s\nstderr: %s", what, err, stdout.String(), stderr.String())
-	}
-	err := chromedp.Do(browser,
-		chromedp.Navigate(page),
-		chromedp.WaitVisible(chromedp.ID("webhook-url")),
-		chromedp.SendKeys(chromedp.ID("webhook-url"), webhook),
-		chromedp.Click(chromedp.ID("next")),
-		chromedp.WaitVisible(chromedp.ID("register")),
-		chromedp.Click(chromedp.ID("register")),
-		chromedp.WaitVisible(chromedp.ID("create-app")),
-	)
+	pages, err := clickThroughManifestFlow(ctx, chromium, page, webhook)
 	if err != nil {
-		fail("clicking through setup's page to GitHub's", err)
+		t.Fatalf("%v\nsetup stdout: %s\nstderr: %s", err, stdout.String(), stderr.String())
 	}
-	githubPage, err := chromedp.Run(browser, chromedp.Text(chromedp.CSS("body")))
-	if err != nil {
-		fail("reading GitHub's page", err)
-	}
-	shot, err := chromedp.Run(browser, chromedp.FullScreenshot(100))
-	if err != nil {
-		fail("taking a screenshot", err)
-	}
-	if err := chromedp.Do(browser, chromedp.Click(chromedp.ID("create-app")), chromedp.WaitVisible(chromedp.ID("done"))); err != nil {
-		fail("creating the App on GitHub's page", err)
-	}
-	done, err := chromedp.Run(browser, chromedp.Text(chromedp.ID("done")))
-	if err != nil {
-		fail("reading setup's last page", err)
-	}
-	installAttr, err := chromedp.Run(browser, chromedp.AttributeValue(chromedp.ID("install"), "href"))
-	if err != nil {
-		fail("reading the install link", err)
-	}
-	install := installAttr.Value
+	githubPage, done, install, shot := pages.github, pages.done, pages.install, pages.screenshot
 	saveScreenshot(t, shot)
 	for _, want := range []string{"Create GitHub App for acme", "Webhook URL: " + webhook, "contents: write", "issue_comment"} {
 		if !strings.Contains(githubPage, want) {
@@ -157,6 +122,53 @@ func TestSetupInBrowser(t *testing.T) {
 	if !slices.Contains(seen, "GET /api/v3/app 200") {
 		t.Errorf("serve never got GET /app answered 200; the simulator saw %v", seen)
 	}
+}
+
+// flowPages is what the browser saw on the manifest flow.
+type flowPages struct {
+	github, done, install string // GitHub's page text, setup's last heading, its install link
+	screenshot            []byte // GitHub's page, PNG
+}
+
+// clickThroughManifestFlow drives headless Chromium through setup's page and
+// GitHub's: type the webhook URL, register, create the App.
+func clickThroughManifestFlow(ctx context.Context, chromium, page, webhook string) (flowPages, error) {
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx, append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(chromium), chromedp.NoSandbox, chromedp.DisableGPU, chromedp.WindowSize(1000, 800))...)
+	defer cancelAlloc()
+	browser, cancelBrowser := chromedp.NewContext(allocCtx)
+	defer cancelBrowser()
+	var p flowPages
+	err := chromedp.Do(browser,
+		chromedp.Navigate(page),
+		chromedp.WaitVisible(chromedp.ID("webhook-url")),
+		chromedp.SendKeys(chromedp.ID("webhook-url"), webhook),
+		chromedp.Click(chromedp.ID("next")),
+		chromedp.WaitVisible(chromedp.ID("register")),
+		chromedp.Click(chromedp.ID("register")),
+		chromedp.WaitVisible(chromedp.ID("create-app")),
+	)
+	if err != nil {
+		return p, fmt.Errorf("clicking through setup's page to GitHub's: %w", err)
+	}
+	if p.github, err = chromedp.Run(browser, chromedp.Text(chromedp.CSS("body"))); err != nil {
+		return p, fmt.Errorf("reading GitHub's page: %w", err)
+	}
+	if p.screenshot, err = chromedp.Run(browser, chromedp.FullScreenshot(100)); err != nil {
+		return p, fmt.Errorf("taking a screenshot: %w", err)
+	}
+	if err := chromedp.Do(browser, chromedp.Click(chromedp.ID("create-app")), chromedp.WaitVisible(chromedp.ID("done"))); err != nil {
+		return p, fmt.Errorf("creating the App on GitHub's page: %w", err)
+	}
+	if p.done, err = chromedp.Run(browser, chromedp.Text(chromedp.ID("done"))); err != nil {
+		return p, fmt.Errorf("reading setup's last page: %w", err)
+	}
+	install, err := chromedp.Run(browser, chromedp.AttributeValue(chromedp.ID("install"), "href"))
+	if err != nil {
+		return p, fmt.Errorf("reading the install link: %w", err)
+	}
+	p.install = install.Value
+	return p, nil
 }
 
 // checkWrittenEnv checks the .env and key file setup wrote and returns the
