@@ -2,11 +2,13 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"time"
 
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
 
 	"github.com/goldenpath-dev/goldenpath/internal/opsview"
 	"github.com/goldenpath-dev/goldenpath/internal/queue"
@@ -53,6 +55,9 @@ func runJobs(ctx context.Context, args []string, stdout, stderr io.Writer) error
 
 func retryJob(ctx context.Context, q *queue.Queue, id int64, stdout io.Writer) error {
 	job, err := q.Job(ctx, id)
+	if errors.Is(err, rivertype.ErrNotFound) {
+		return fmt.Errorf("there is no job %d in the queue (goldenpath jobs lists their ids)", id)
+	}
 	if err != nil {
 		return fmt.Errorf("looking up job %d: %w", id, err)
 	}

@@ -65,6 +65,9 @@ func TestFleetAndJobsAfterDemo(t *testing.T) {
 				t.Fatalf("jobs --json: exit %d\n%s%s", code, stdout, stderr)
 			}
 
+			if code, _, stderr := execGoldenpath(t, "jobs", "--retry", "99999", "--database", dbURL); code != 1 || !strings.Contains(stderr, "there is no job 99999") {
+				t.Errorf("retrying a job that does not exist: exit %d: %s", code, stderr)
+			}
 			if code, _, stderr := execGoldenpath(t, "jobs", "--retry", "1", "--database", dbURL); code != 1 || !strings.Contains(stderr, "job 1 is completed, not failed or retrying") {
 				t.Errorf("retrying a completed job: exit %d: %s", code, stderr)
 			}
