@@ -42,6 +42,9 @@ func runJobs(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
+	// Never started: Close gives back the lease and SQLite's owner lock,
+	// which a serve process starting meanwhile waits for.
+	defer q.Close()
 	if *retry != 0 {
 		return retryJob(ctx, q, *retry, stdout)
 	}
