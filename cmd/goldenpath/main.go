@@ -38,6 +38,7 @@ func init() {
 		"fleet":   {"print the fleet index: repositories, template versions, upgrade PRs", runFleet},
 		"jobs":    {"print failed, retrying and stuck jobs; retry one", runJobs},
 		"setup":   {"register the GitHub App with GitHub's manifest flow and write .env", runSetup},
+		"check":   {"tell whether a generated repository is behind or drifted", runCheck},
 	}
 }
 

@@ -73,13 +73,32 @@ func NewApp(cfg AppConfig) (*App, error) {
 	if err != nil {
 		return nil, fmt.Errorf("creating the GitHub App client: reading the private key: %w", err)
 	}
+	a, err := newApp(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("creating the GitHub App client: %w", err)
+	}
+	a.key = key
+	appPolicy := a.cfg.Policy
+	appPolicy.Pacing.Disabled = true
+	atr := ghinstallation.NewAppsTransportFromPrivateKey(a.middleware(0, appPolicy), cfg.AppID, key)
+	atr.BaseURL = a.cfg.BaseURL
+	a.gh, err = newGitHubClient(&http.Client{Transport: atr}, a.cfg.BaseURL)
+	if err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// newApp fills cfg's defaults and builds what every client shares: the
+// middleware's pacers, metrics and logger, and the tree cache.
+func newApp(cfg AppConfig) (*App, error) {
 	if cfg.BaseURL == "" {
 		cfg.BaseURL = DefaultBaseURL
 	}
 	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
 	base, err := url.Parse(cfg.BaseURL)
 	if err != nil || base.Scheme == "" || base.Host == "" {
-		return nil, fmt.Errorf("creating the GitHub App client: base URL %q is not an absolute URL", cfg.BaseURL)
+		return nil, fmt.Errorf("base URL %q is not an absolute URL", cfg.BaseURL)
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
@@ -97,9 +116,8 @@ func NewApp(cfg AppConfig) (*App, error) {
 		cfg.MaxTrees = 64
 	}
 	cfg.Policy = cfg.Policy.withDefaults()
-	a := &App{
+	return &App{
 		cfg:      cfg,
-		key:      key,
 		base:     base,
 		logger:   cfg.Logger,
 		metrics:  cfg.Metrics,
@@ -108,16 +126,7 @@ func NewApp(cfg AppConfig) (*App, error) {
 		clients:  map[int64]*list.Element{},
 		lru:      list.New(),
 		limiters: map[int64]*limiter{},
-	}
-	appPolicy := cfg.Policy
-	appPolicy.Pacing.Disabled = true
-	atr := ghinstallation.NewAppsTransportFromPrivateKey(a.middleware(0, appPolicy), cfg.AppID, key)
-	atr.BaseURL = cfg.BaseURL
-	a.gh, err = newGitHubClient(&http.Client{Transport: atr}, cfg.BaseURL)
-	if err != nil {
-		return nil, err
-	}
-	return a, nil
+	}, nil
 }
 
 // newGitHubClient points go-github at base exactly as configured: GHES's
