@@ -31,6 +31,8 @@ type Repo struct {
 	DefaultBranch  string
 	Request        string // URL of the issue that asked for it; "" when adopted
 	UpdatedAt      time.Time
+	// Ownership is kept by SetOwnership; Upsert leaves it as it is.
+	Ownership Ownership
 }
 
 // UpgradePR states.
@@ -146,6 +148,9 @@ func migrate(ctx context.Context, db *store.DB) error {
 	if err := addColumn(ctx, db, "goldenpath_upgrade_pr", "opened_at", "BIGINT NOT NULL DEFAULT 0"); err != nil {
 		return err
 	}
+	if err := migrateOwnership(ctx, db); err != nil {
+		return err
+	}
 	if _, err := db.SQL.ExecContext(ctx, `CREATE INDEX IF NOT EXISTS goldenpath_upgrade_pr_opened ON goldenpath_upgrade_pr (owner_key, opened_at)`); err != nil {
 		return err
 	}
@@ -221,12 +226,14 @@ func (x *Index) Upsert(ctx context.Context, r Repo) error {
 	return nil
 }
 
-const repoColumns = `owner, name, installation_id, template, version, default_branch, request, updated_at`
+const repoColumns = `owner, name, installation_id, template, version, default_branch, request, updated_at, ` + ownershipColumns
 
 func scanRepo(s interface{ Scan(...any) error }) (Repo, error) {
 	var r Repo
 	var us int64
-	err := s.Scan(&r.Owner, &r.Name, &r.InstallationID, &r.Template, &r.Version, &r.DefaultBranch, &r.Request, &us)
+	o := &r.Ownership
+	err := s.Scan(&r.Owner, &r.Name, &r.InstallationID, &r.Template, &r.Version, &r.DefaultBranch, &r.Request, &us,
+		&o.Team, &o.TeamID, &o.System, &o.Lifecycle, &o.Answers)
 	r.UpdatedAt = fromMicros(us)
 	return r, err
 }

@@ -25,6 +25,20 @@ func Title(name, version string) string {
 	return fmt.Sprintf("Upgrade %s template to v%s", name, version)
 }
 
+// AnswersTitle is the title of a pull request that applies new answers
+// without changing the version (SPEC §7).
+func AnswersTitle(name, version string) string {
+	return fmt.Sprintf("Apply new answers to %s (v%s)", name, version)
+}
+
+// titleOf is the title of a pull request from version from to to.
+func titleOf(name string, from, to string) string {
+	if from == to {
+		return AnswersTitle(name, to)
+	}
+	return Title(name, to)
+}
+
 // Meta is the hidden metadata block of an upgrade pull request's body: what
 // the bot wrote last, so a later run can tell its own commit from a
 // person's and which version the pull request is for.
@@ -38,6 +52,11 @@ type Meta struct {
 	// Conflicts is how many conflicts the bot's commit has: a draft the bot
 	// made for them is marked ready once an update has none.
 	Conflicts int `json:"conflicts,omitempty"`
+	// BaseAnswers and Set are the re-answer the pull request carries
+	// (AnswersChange): a rebuild keeps them.
+	BaseAnswers map[string]any `json:"base_answers,omitempty"`
+	Set         map[string]any `json:"set,omitempty"`
+	Reason      string         `json:"reason,omitempty"`
 }
 
 const (
@@ -84,6 +103,7 @@ type bodyInput struct {
 	Meta      Meta
 	Changelog string
 	Plan      merge.Plan
+	Answers   []answerChange // the answers the pull request changes
 }
 
 var actionWords = map[merge.Action]string{
@@ -101,9 +121,14 @@ var actionWords = map[merge.Action]string{
 func renderBody(in bodyInput) string {
 	m := in.Meta
 	var b strings.Builder
-	fmt.Fprintf(&b, "This pull request upgrades this repository from version **%s** to **%s** of the golden path template `%s` (from `%s`). ",
-		m.From, m.To, m.Template, m.Source)
-	b.WriteString("The template's changes are merged three ways (the old version rendered with this repository's answers, the new version rendered the same way, and this repository as it is), so changes made here are kept. `" + template.AnswersFileName + "` moves to the new version.\n\n")
+	if m.From == m.To {
+		writeAnswersIntro(&b, m, in.Answers)
+	} else {
+		fmt.Fprintf(&b, "This pull request upgrades this repository from version **%s** to **%s** of the golden path template `%s` (from `%s`). ",
+			m.From, m.To, m.Template, m.Source)
+		b.WriteString("The template's changes are merged three ways (the old version rendered with this repository's answers, the new version rendered the same way, and this repository as it is), so changes made here are kept. `" + template.AnswersFileName + "` moves to the new version.\n\n")
+		writeAnswers(&b, m, in.Answers)
+	}
 
 	conflicts := in.Plan.Conflicts()
 	if len(conflicts) > 0 {
@@ -142,7 +167,9 @@ func renderBody(in bodyInput) string {
 		note := f.Note
 		rows = append(rows, fmt.Sprintf("| `%s` | %s | %s |", f.Path, word, strings.ReplaceAll(note, "|", "\\|")))
 	}
-	rows = append(rows, fmt.Sprintf("| `%s` | updated | version %s |", template.AnswersFileName, m.To))
+	if m.From != m.To || len(m.Set) > 0 {
+		rows = append(rows, fmt.Sprintf("| `%s` | updated | version %s |", template.AnswersFileName, m.To))
+	}
 	b.WriteString("### Files\n\n| File | Change | Note |\n|---|---|---|\n")
 	for i, r := range rows {
 		if b.Len() > maxBody-3000 {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -56,10 +57,15 @@ func TestRenderBodyGolden(t *testing.T) {
 }
 
 func TestMetaAndRebuildBox(t *testing.T) {
-	m := Meta{Template: "svc", From: "1.0.0", To: "2.0.0", Source: "a/b", Base: "x-->y", Commit: "--"}
-	got, ok := ParseMeta("text\n" + m.block() + "\nmore")
-	if !ok || got != m {
-		t.Errorf("round trip: %+v %v", got, ok)
+	for _, m := range []Meta{
+		{Template: "svc", From: "1.0.0", To: "2.0.0", Source: "a/b", Base: "x-->y", Commit: "--"},
+		{Template: "svc", From: "1.0.0", To: "1.0.0", Source: "a/b", Base: "x", Commit: "y",
+			BaseAnswers: map[string]any{"owner": "team-a"}, Set: map[string]any{"owner": "team-b"}, Reason: "Team renamed -->"},
+	} {
+		got, ok := ParseMeta("text\n" + m.block() + "\nmore")
+		if !ok || !reflect.DeepEqual(got, m) {
+			t.Errorf("round trip: %+v %v, want %+v", got, ok, m)
+		}
 	}
 	for body, want := range map[string]bool{
 		"- [x] " + RebuildMarker + " Rebuild":    true,

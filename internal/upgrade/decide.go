@@ -17,6 +17,9 @@ type facts struct {
 	name    string          // the template
 	target  *semver.Version // nil: not a version tag worth rolling out
 	rebuild bool
+	// reanswer: the job applies new answers (RepoArgs.Answers), so the
+	// version it targets may be the one the repository is on.
+	reanswer bool
 
 	fleetRead bool
 	inFleet   bool
@@ -85,7 +88,7 @@ func decide(f facts) decision {
 		return decision{need: needFleet}
 	case !f.inFleet || f.rec.Template != f.name:
 		return decision{act: actNone, out: outSkipped} // left the fleet since the rollout began
-	case !f.rebuild && !olderThan(f.rec.Version, f.target):
+	case !f.rebuild && !f.reanswer && !olderThan(f.rec.Version, f.target):
 		return decision{act: actNone, out: outUpToDate} // the index says so: not a single request
 	case !f.treeRead:
 		return decision{need: needTree}
@@ -102,7 +105,7 @@ func decide(f facts) decision {
 	switch {
 	case !ok:
 		return decision{act: actFail, out: outFailed, reason: fmt.Sprintf("%s records version %q, which is not semver", template.AnswersFileName, f.answers.Version)}
-	case !from.LessThan(f.target):
+	case !from.LessThan(f.target) && (!f.reanswer || from.GreaterThan(f.target)):
 		return decision{act: actRecordFleet, out: outCaughtUp}
 	case !f.prRead:
 		return decision{need: needPR}
@@ -125,8 +128,8 @@ func decide(f facts) decision {
 					return decision{act: actBlock, out: outBlocked}
 				}
 			}
-		case !pr.Merged && current && !f.rebuild:
-			return decision{act: actRecordClosed, out: outSkipped} // not reopened
+		case !pr.Merged && current && !f.rebuild && !f.reanswer:
+			return decision{act: actRecordClosed, out: outSkipped} // not reopened (new answers are a new change)
 		}
 	}
 	if f.rebuild && !d.reuse {

@@ -35,6 +35,8 @@ func TestDecide(t *testing.T) {
 	closed := &github.PR{Number: 7, State: "closed"}
 	rebuild := func(f facts) facts { f.rebuild = true; return f }
 	owned := func(f facts, ours bool) facts { f.ownerRead, f.owned, f.who = true, ours, "@alice"; return f }
+	reanswer := func(f facts) facts { f.reanswer = true; return f }
+	onV11 := withTree(inFleet("1.1.0"), answers("svc", "1.1.0"))
 	notFound := inFleet("1.0.0")
 	notFound.treeRead = true
 
@@ -77,6 +79,19 @@ func TestDecide(t *testing.T) {
 		{"closed for an older version: open again", withPR(ready, closed, Meta{To: "1.0.1"}), decision{act: actWrite, from: semver.MustParse("1.0.0")}},
 		{"merged: open the next", withPR(ready, &github.PR{Number: 7, State: "closed", Merged: true}, current), decision{act: actWrite, from: semver.MustParse("1.0.0")}},
 		{"rebuild without an open pull request", rebuild(withPR(ready, closed, current)), decision{act: actNone, out: outSkipped}},
+
+		// Re-answers (SPEC §7) target the version the repository is on.
+		{"re-answer: the index being current is no reason to stop", reanswer(inFleet("1.1.0")), decision{need: needTree}},
+		{"re-answer: then the pull request", reanswer(onV11), decision{need: needPR}},
+		{"re-answer: no pull request: open one", withPR(reanswer(onV11), nil, Meta{}), decision{act: actWrite, from: v11}},
+		{"re-answer: an open pull request is rebuilt", withPR(reanswer(onV11), open, Meta{To: "1.1.0", Base: "old", Commit: "c1"}),
+			decision{act: actWrite, from: v11, reuse: true, force: true}},
+		{"re-answer redelivered: nothing new", withPR(reanswer(onV11), open, current), decision{act: actRecordOpen, out: outSame}},
+		{"re-answer: a closed pull request does not stop new answers", withPR(reanswer(onV11), closed, current), decision{act: actWrite, from: v11}},
+		{"re-answer: a person's commits are not overwritten", owned(withPR(reanswer(onV11), pushed, current), false), decision{act: actBlock, out: outBlocked}},
+		{"re-answer of an older version than the repository's", reanswer(withTree(inFleet("1.1.0"), answers("svc", "1.2.0"))), decision{act: actRecordFleet, out: outCaughtUp}},
+		{"re-answer on an upgrade: both", withPR(reanswer(ready), open, Meta{To: "1.1.0", Base: "old", Commit: "c1"}),
+			decision{act: actWrite, from: semver.MustParse("1.0.0"), reuse: true, force: true}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

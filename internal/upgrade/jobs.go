@@ -32,6 +32,23 @@ type RepoArgs struct {
 	// Limits of goldenpath.yaml (upgrades:) read when the rollout started.
 	PRHourlyLimit     int `json:"pr_hourly_limit,omitempty"`
 	PRConcurrentLimit int `json:"pr_concurrent_limit,omitempty"`
+	// Answers, when set, makes the job a re-answer (SPEC §7): the same pull
+	// request lifecycle, with the answers changed instead of (or as well as,
+	// when an upgrade pull request is open) the version.
+	Answers *AnswersChange `json:"answers,omitempty"`
+}
+
+// AnswersChange is what a re-answer changes.
+type AnswersChange struct {
+	// Base are the answers the default branch's files were rendered with,
+	// when they are not those of its .goldenpath.yml (a person changed the
+	// answers: these are the previous ones).
+	Base map[string]any `json:"base,omitempty"`
+	// Set are answers the pull request changes in .goldenpath.yml (a team
+	// renamed: owner).
+	Set map[string]any `json:"set,omitempty"`
+	// Reason says why, in the pull request's body.
+	Reason string `json:"reason"`
 }
 
 // Kind names the job's kind in the queue.

@@ -61,7 +61,7 @@ func (w *Workflow) UpgradeRepo(ctx context.Context, a RepoArgs) error {
 // upgradeRepo is inspect → decide → apply: the facts are read as decide
 // asks for them, then its decision is carried out.
 func (w *Workflow) upgradeRepo(ctx context.Context, a RepoArgs) (outcome, error) {
-	f := facts{rebuild: a.Rebuild}
+	f := facts{rebuild: a.Rebuild, reanswer: a.Answers != nil}
 	if name, target, ok := template.ParseTag(a.Tag); ok && target.Prerelease() == "" {
 		f.name, f.target = name, target
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"reflect"
 	"time"
 
 	"github.com/goldenpath-dev/goldenpath/internal/fleet"
@@ -51,7 +52,17 @@ func (w *Workflow) write(ctx context.Context, gh GitHub, a RepoArgs, f facts, d 
 	if err != nil || out != "" {
 		return out, err
 	}
-	msg := Title(f.name, f.target.String()) + "\n\nFrom " + d.from.String() + " to " + f.target.String() + " with a 3-way merge; see the pull request for conflicts."
+	if len(prep.Changes) == 0 && !d.reuse {
+		// New answers the files already follow (the bot's own pull request
+		// merged): nothing to propose.
+		log.Info("the files already follow the answers: no pull request")
+		return outSame, nil
+	}
+	title := titleOf(f.name, d.from.String(), f.target.String())
+	msg := title + "\n\nFrom " + d.from.String() + " to " + f.target.String() + " with a 3-way merge; see the pull request for conflicts."
+	if prep.answers.reason != "" {
+		msg += "\n\n" + prep.answers.reason
+	}
 	upBranch := Branch(f.name)
 	sha, err := gh.CommitFiles(ctx, a.Owner, a.Repo, upBranch, f.head, toGitHub(prep.Changes), msg, d.force)
 	if errors.Is(err, github.ErrNotFastForward) && !d.force {
@@ -78,14 +89,15 @@ func (w *Workflow) write(ctx context.Context, gh GitHub, a RepoArgs, f facts, d 
 		conflicts += c.Conflicts
 	}
 	meta := Meta{Template: f.name, From: d.from.String(), To: f.target.String(), Source: a.TemplatesOwner + "/" + a.TemplatesRepo,
-		Base: f.head, Commit: sha, Conflicts: conflicts}
-	body := renderBody(bodyInput{Meta: meta, Changelog: prep.Changelog, Plan: prep.Plan})
+		Base: f.head, Commit: sha, Conflicts: conflicts,
+		BaseAnswers: prep.answers.base, Set: prep.answers.set, Reason: prep.answers.reason}
+	body := renderBody(bodyInput{Meta: meta, Changelog: prep.Changelog, Plan: prep.Plan, Answers: prep.changed})
 	var pr *github.PR
 	out = outUpdated
 	if d.reuse {
-		pr, err = f.pr, w.updatePR(ctx, gh, a, f, body, conflicts)
+		pr, err = f.pr, w.updatePR(ctx, gh, a, f, title, body, conflicts)
 	} else {
-		pr, err = w.openPR(ctx, gh, a, f, h, body, conflicts)
+		pr, err = w.openPR(ctx, gh, a, f, h, title, body, conflicts)
 		out = outOpened
 	}
 	if err != nil {
@@ -95,10 +107,17 @@ func (w *Workflow) write(ctx context.Context, gh GitHub, a RepoArgs, f facts, d 
 	return out, w.recordPR(ctx, a, f.name, f.target.String(), pr.Number, fleet.PROpen, conflicts, "")
 }
 
+// prepared is an upgrade computed: the files, and the answers it changes.
+type prepared struct {
+	*prepare.Result
+	answers answersPlan
+	changed []answerChange
+}
+
 // prepare loads both versions of the template and computes the upgrade of
 // the repository's files. A template that does not load or render is
 // recorded as a failure (outcome failed), a transient error returned.
-func (w *Workflow) prepare(ctx context.Context, gh GitHub, a RepoArgs, f facts, d decision) (*prepare.Result, outcome, error) {
+func (w *Workflow) prepare(ctx context.Context, gh GitHub, a RepoArgs, f facts, d decision) (*prepared, outcome, error) {
 	src := w.templates.Repo(gh, a.TemplatesOwner, a.TemplatesRepo)
 	oldT, err := src.At(ctx, template.Tag(f.name, d.from))
 	if err != nil {
@@ -117,20 +136,47 @@ func (w *Workflow) prepare(ctx context.Context, gh GitHub, a RepoArgs, f facts, 
 		}
 		ours[p] = merge.FileEntry{Data: file.Data, Mode: file.Mode}
 	}
-	prep, err := prepare.Upgrade(prepare.Input{Old: oldT, New: newT, From: d.from, To: f.target, Answers: *f.answers, Org: a.Owner, Ours: ours})
+	var meta *Meta
+	if d.reuse {
+		meta = &f.meta
+	}
+	ap := planAnswers(a.Answers, meta)
+	prep, err := prepare.Upgrade(prepare.Input{Old: oldT, New: newT, From: d.from, To: f.target, Answers: ap.apply(*f.answers),
+		BaseAnswers: ap.base, Org: a.Owner, Ours: ours})
 	if err != nil {
 		// Rendering failed: the template or the answers are broken; retrying
 		// cannot help, so say so on the dashboard.
 		return nil, outFailed, w.fail(ctx, a, f.name, f.target, 0, err)
 	}
-	return prep, "", nil
+	if sameAnswersFile(newT, *f.answers, prep.AnswersFile) {
+		// Only the files follow the answers: the person's .goldenpath.yml
+		// stays as they wrote it.
+		delete(prep.Changes, template.AnswersFileName)
+	}
+	out := &prepared{Result: prep, answers: ap}
+	base := map[string]any(f.answers.Answers)
+	if ap.base != nil {
+		base = ap.base
+	}
+	if baseAnswers, err := oldT.Manifest.Validate(base); err == nil {
+		out.changed = changedAnswers(baseAnswers, prep.AnswersFile.Answers)
+	}
+	return out, "", nil
+}
+
+// sameAnswersFile reports whether next says what cur says: the same
+// template, version, source, request and (validated by t) answers.
+func sameAnswersFile(t *template.Template, cur, next template.AnswersFile) bool {
+	answers, err := t.Manifest.Validate(cur.Answers)
+	return err == nil && cur.Template == next.Template && cur.Version == next.Version && cur.Source == next.Source &&
+		cur.Request == next.Request && reflect.DeepEqual(answers, next.Answers)
 }
 
 // updatePR brings the open pull request's title, body and draft state up
 // to date. Drafts follow the conflicts; a draft the bot did not make for
 // conflicts (a person's choice) is left a draft.
-func (w *Workflow) updatePR(ctx context.Context, gh GitHub, a RepoArgs, f facts, body string, conflicts int) error {
-	pr, title := f.pr, Title(f.name, f.target.String())
+func (w *Workflow) updatePR(ctx context.Context, gh GitHub, a RepoArgs, f facts, title, body string, conflicts int) error {
+	pr := f.pr
 	if _, err := gh.UpdatePR(ctx, a.Owner, a.Repo, pr.Number, github.PRUpdate{Title: &title, Body: &body}); err != nil {
 		return err
 	}
@@ -145,8 +191,8 @@ func (w *Workflow) updatePR(ctx context.Context, gh GitHub, a RepoArgs, f facts,
 
 // openPR opens the upgrade pull request on the slot h holds, records it
 // and labels it.
-func (w *Workflow) openPR(ctx context.Context, gh GitHub, a RepoArgs, f facts, h *hold, body string, conflicts int) (*github.PR, error) {
-	upBranch, title := Branch(f.name), Title(f.name, f.target.String())
+func (w *Workflow) openPR(ctx context.Context, gh GitHub, a RepoArgs, f facts, h *hold, title, body string, conflicts int) (*github.PR, error) {
+	upBranch := Branch(f.name)
 	made, err := gh.CreatePR(ctx, a.Owner, a.Repo, github.NewPR{Title: title, Body: body, Head: upBranch, Base: f.branch, Draft: conflicts > 0})
 	if err != nil && !errors.Is(err, github.ErrValidation) && !errors.Is(err, github.ErrNotFound) && !errors.Is(err, github.ErrConflict) {
 		// Opened, or maybe opened (no clear answer): the reservation

@@ -23,8 +23,13 @@ import (
 type Input struct {
 	Old, New *template.Template
 	From, To *semver.Version
-	// Answers is the repository's current .goldenpath.yml.
+	// Answers is the repository's current .goldenpath.yml, with any answer
+	// the upgrade changes already set: the new version renders with them.
 	Answers template.AnswersFile
+	// BaseAnswers, when not nil, are the answers the repository's files were
+	// rendered with, if not those of Answers (a re-answer): the old version
+	// renders with them.
+	BaseAnswers map[string]any
 	// Org is the account the repository lives in ({{ .goldenpath.org }}).
 	Org string
 	// Ours is the repository as it is now. Its .goldenpath.yml is ignored.
@@ -54,7 +59,11 @@ func Upgrade(in Input) (*Result, error) {
 		return nil, errors.New("preparing an upgrade: templates and versions are required")
 	}
 	name := in.New.Manifest.Name
-	oldAnswers, err := in.Old.Manifest.Validate(in.Answers.Answers)
+	baseRaw := map[string]any(in.Answers.Answers)
+	if in.BaseAnswers != nil {
+		baseRaw = in.BaseAnswers
+	}
+	oldAnswers, err := in.Old.Manifest.Validate(baseRaw)
 	if err != nil {
 		return nil, fmt.Errorf("checking the recorded answers against %s v%s: %w", name, in.From, err)
 	}
