@@ -70,6 +70,8 @@ func (s *Sim) routeTable() []route {
 		{pattern: "GET /repos/{owner}/{repo}/branches/*", gh: "/repos/{owner}/{repo}/branches/{branch}", auth: "token", h: s.getBranch},
 		{pattern: "GET /repos/{owner}/{repo}/compare/*", gh: "/repos/{owner}/{repo}/compare/{basehead}", auth: "token", h: s.compare},
 		{pattern: "GET /repos/{owner}/{repo}/commits", auth: "token", h: s.listCommits},
+		{pattern: "GET /repos/{owner}/{repo}/commits/{commit_sha}/comments", auth: "token", h: s.listCommitComments},
+		{pattern: "POST /repos/{owner}/{repo}/commits/{commit_sha}/comments", auth: "token", h: s.createCommitComment},
 		{pattern: "GET /repos/{owner}/{repo}/commits/*", gh: "/repos/{owner}/{repo}/commits/{ref}", auth: "token", h: s.getCommit},
 
 		{pattern: "GET /repos/{owner}/{repo}/issues", auth: "token", h: s.listIssues},

@@ -192,6 +192,8 @@ type repo struct {
 	labels        []*label
 	teamPerms     map[int64]string // team id -> permission
 	releases      []*release
+	// commitComments: comments on commits, by commit SHA.
+	commitComments map[string][]*comment
 }
 
 func (r *repo) fullName() string { return r.owner.login + "/" + r.name }
