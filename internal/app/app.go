@@ -18,6 +18,7 @@ import (
 	"github.com/goldenpath-dev/goldenpath/internal/config"
 	"github.com/goldenpath-dev/goldenpath/internal/fleet"
 	"github.com/goldenpath-dev/goldenpath/internal/github"
+	"github.com/goldenpath-dev/goldenpath/internal/ownership"
 	"github.com/goldenpath-dev/goldenpath/internal/queue"
 	"github.com/goldenpath-dev/goldenpath/internal/request"
 	"github.com/goldenpath-dev/goldenpath/internal/server"
@@ -59,7 +60,9 @@ type App struct {
 	GitHub   *github.App
 	Requests *request.Workflow
 	Upgrades *upgrade.Workflow
-	Server   *server.Server
+	// Ownership keeps answers and owner teams true (SPEC §7).
+	Ownership *ownership.Workflow
+	Server    *server.Server
 
 	routing queue.Routing
 }
@@ -127,10 +130,11 @@ func New(ctx context.Context, opts Options) (*App, error) {
 	if err != nil {
 		return fail(fmt.Errorf("setting up the request workflow: %w", err))
 	}
+	upgradeJobs := &upgradejobs.Enqueuer{Q: a.Queue, DashboardEvery: opts.DashboardEvery}
 	a.Upgrades, err = upgrade.New(upgrade.Config{
 		Client:        a.upgradeClient,
 		Fleet:         a.Fleet,
-		Queue:         &upgradejobs.Enqueuer{Q: a.Queue, DashboardEvery: opts.DashboardEvery},
+		Queue:         upgradeJobs,
 		Installations: a.GitHub.Installations,
 		Templates:     templates,
 		TemplatesRepo: cfg.TemplatesRepo,
@@ -139,6 +143,17 @@ func New(ctx context.Context, opts Options) (*App, error) {
 	})
 	if err != nil {
 		return fail(fmt.Errorf("setting up the upgrade workflow: %w", err))
+	}
+	a.Ownership, err = ownership.New(ownership.Config{
+		Client:        a.ownershipClient,
+		Fleet:         a.Fleet,
+		Upgrades:      upgradeJobs,
+		Templates:     templates,
+		TemplatesRepo: cfg.TemplatesRepo,
+		Logger:        log,
+	})
+	if err != nil {
+		return fail(fmt.Errorf("setting up the ownership workflow: %w", err))
 	}
 	if err := upgradejobs.Register(a.Queue, a.Upgrades, opts.ReconcileEvery); err != nil {
 		return fail(fmt.Errorf("registering the upgrade jobs: %w", err))
@@ -169,6 +184,10 @@ func New(ctx context.Context, opts Options) (*App, error) {
 }
 
 func (a *App) upgradeClient(_ context.Context, installationID int64) (upgrade.GitHub, error) {
+	return a.GitHub.Installation(installationID), nil
+}
+
+func (a *App) ownershipClient(_ context.Context, installationID int64) (ownership.GitHub, error) {
 	return a.GitHub.Installation(installationID), nil
 }
 

@@ -249,6 +249,13 @@ func (w *Workflow) handlePush(ctx context.Context, installationID int64, p pushP
 	return w.RefreshRepo(ctx, installationID, owner, name, branch, p.After)
 }
 
+// PushTouchesAnswers reports whether a push event's payload may change
+// .goldenpath.yml (when GitHub lists too few commits to tell, it may).
+func PushTouchesAnswers(payload []byte) bool {
+	var p pushPayload
+	return json.Unmarshal(payload, &p) == nil && touchesAnswers(p)
+}
+
 func touchesAnswers(p pushPayload) bool {
 	lists := [][]string{}
 	for _, c := range p.Commits {
