@@ -29,10 +29,10 @@ type pushFacts struct {
 type verdict int
 
 const (
-	doNothing verdict = iota // not answers that changed
-	doComment                // invalid new answers: say so on the commit
-	doRecord                 // valid answers that changed nothing the files show: keep the index
-	doReanswer               // a person's new answers: a pull request
+	doNothing  verdict = iota // not answers that changed
+	doComment                 // invalid new answers: say so on the commit
+	doRecord                  // valid answers that changed nothing the files show: keep the index
+	doReanswer                // a person's new answers: a pull request
 )
 
 // decidePush is the re-answer's logic apart from reads and writes.
@@ -79,4 +79,3 @@ func targetVersion(recorded string, pr fleet.UpgradePR, found bool) string {
 	}
 	return to.String()
 }
-

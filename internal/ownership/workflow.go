@@ -137,4 +137,3 @@ func (w *Workflow) enqueue(ctx context.Context, gh GitHub, inst int64, r fleet.R
 		Answers: &change,
 	}})
 }
-
