@@ -17,6 +17,7 @@ import (
 
 	"github.com/goldenpath-dev/goldenpath/internal/config"
 	"github.com/goldenpath-dev/goldenpath/internal/fleet"
+	"github.com/goldenpath-dev/goldenpath/internal/fleetscan"
 	"github.com/goldenpath-dev/goldenpath/internal/github"
 	"github.com/goldenpath-dev/goldenpath/internal/ownership"
 	"github.com/goldenpath-dev/goldenpath/internal/queue"
@@ -140,6 +141,7 @@ func New(ctx context.Context, opts Options) (*App, error) {
 		TemplatesRepo: cfg.TemplatesRepo,
 		Logger:        log,
 		Registerer:    reg,
+		Scanner:       &fleetscan.Scanner{Fleet: a.Fleet, Templates: templates},
 	})
 	if err != nil {
 		return fail(fmt.Errorf("setting up the upgrade workflow: %w", err))

@@ -55,12 +55,18 @@ func (w *Workflow) RefreshDashboard(ctx context.Context, a DashboardArgs) error 
 			}
 		}
 	}
-	body := renderDashboard(a.Owner, byTemplate, prs)
-
 	gh, err := w.cfg.Client(ctx, a.InstallationID)
 	if err != nil {
 		return err
 	}
+	var owned []fleet.Repo
+	for _, list := range byTemplate {
+		owned = append(owned, list...)
+	}
+	owned, drifted := w.scanFleet(ctx, gh, a, owned)
+	d := dashboardOf(a.Owner, byTemplate, prs)
+	d.ownership = ownershipViewOf(owned, drifted)
+	body := d.markdown()
 	key := strings.ToLower(a.Owner + "/" + a.TemplatesRepo)
 	w.mu.Lock()
 	labeled := w.labeled[key]
@@ -99,6 +105,7 @@ const maxCell = 40
 type dashboard struct {
 	owner     string
 	templates []templateView
+	ownership ownershipView
 }
 
 // templateView is one template's section: its versions and pull requests.
@@ -192,6 +199,7 @@ func (d dashboard) markdown() string {
 	if len(d.templates) == 0 {
 		b.WriteString("\nNo repository made from a golden path template yet.\n")
 	}
+	d.ownership.markdown(&b)
 	for _, tv := range d.templates {
 		tv.versionsMarkdown(&b)
 		tv.prsMarkdown(&b)

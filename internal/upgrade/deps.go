@@ -33,6 +33,9 @@ type GitHub interface {
 	AddLabels(ctx context.Context, owner, repo string, number int, labels []string) error
 	EnsureLabels(ctx context.Context, owner, repo string, labels []github.Label) error
 	CreateOrUpdateIssueByTitle(ctx context.Context, owner, repo string, spec github.IssueSpec) (*github.Issue, error)
+	// TreeIfChanged and TeamID read the dashboard's drift and owners.
+	TreeIfChanged(ctx context.Context, owner, repo, ref, etag string) (*github.TreeVersion, bool, error)
+	TeamID(ctx context.Context, org, slug string) (int64, bool, error)
 }
 
 var _ GitHub = (*github.Client)(nil)

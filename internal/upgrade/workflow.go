@@ -20,6 +20,7 @@ import (
 
 	"github.com/goldenpath-dev/goldenpath/internal/config"
 	"github.com/goldenpath-dev/goldenpath/internal/fleet"
+	"github.com/goldenpath-dev/goldenpath/internal/fleetscan"
 	"github.com/goldenpath-dev/goldenpath/internal/github"
 	"github.com/goldenpath-dev/goldenpath/internal/keylock"
 	"github.com/goldenpath-dev/goldenpath/internal/merge"
@@ -66,6 +67,9 @@ type Config struct {
 	// 10 minutes by default).
 	SlotTTL time.Duration
 	Now     func() time.Time
+	// Scanner reads each fleet repository's ownership and drift for the
+	// dashboard (nil: neither is read).
+	Scanner *fleetscan.Scanner
 }
 
 // Workflow runs upgrades. Safe for concurrent use.

@@ -141,8 +141,14 @@ func (w *Workflow) prepare(ctx context.Context, gh GitHub, a RepoArgs, f facts, 
 		meta = &f.meta
 	}
 	ap := planAnswers(a.Answers, meta)
+	// The files on the default branch were rendered with the plan's base,
+	// or else with its .goldenpath.yml as it is (before any answer is set).
+	base := map[string]any(f.answers.Answers)
+	if ap.base != nil {
+		base = ap.base
+	}
 	prep, err := prepare.Upgrade(prepare.Input{Old: oldT, New: newT, From: d.from, To: f.target, Answers: ap.apply(*f.answers),
-		BaseAnswers: ap.base, Org: a.Owner, Ours: ours})
+		BaseAnswers: base, Org: a.Owner, Ours: ours})
 	if err != nil {
 		// Rendering failed: the template or the answers are broken; retrying
 		// cannot help, so say so on the dashboard.
@@ -154,10 +160,6 @@ func (w *Workflow) prepare(ctx context.Context, gh GitHub, a RepoArgs, f facts, 
 		delete(prep.Changes, template.AnswersFileName)
 	}
 	out := &prepared{Result: prep, answers: ap}
-	base := map[string]any(f.answers.Answers)
-	if ap.base != nil {
-		base = ap.base
-	}
 	if baseAnswers, err := oldT.Manifest.Validate(base); err == nil {
 		out.changed = changedAnswers(baseAnswers, prep.AnswersFile.Answers)
 	}
