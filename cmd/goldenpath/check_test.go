@@ -5,6 +5,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/goldenpath-dev/goldenpath/internal/simworld"
+	"github.com/goldenpath-dev/goldenpath/internal/template"
 )
 
 func TestCheckCommand(t *testing.T) {
@@ -76,5 +79,48 @@ func upgradeTo(t *testing.T, src, dir string) {
 	t.Helper()
 	if code, _, stderr := execGoldenpath(t, "upgrade", "--source", src, dir); code != 0 {
 		t.Fatalf("upgrade: exit %d: %s", code, stderr)
+	}
+}
+
+// TestCheckCommandAgainstGitHub: without --source, check reads the
+// templates repository .goldenpath.yml names from GitHub (here the
+// simulator, at GITHUB_API_URL) with GITHUB_TOKEN.
+func TestCheckCommandAgainstGitHub(t *testing.T) {
+	w := simworld.New(t, simworld.Options{})
+	w.Publish("1.0.0", simworld.SkeletonV1, "## 1.0.0\n")
+	w.Scaffold("payments", "1.0.0", simworld.SkeletonV1, template.Answers{"name": "payments", "owner": "team-pay"}, "alice")
+	files, err := w.Sim.Files(simworld.Org, "payments", "main")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	for p, data := range files {
+		put(t, dir, p, string(data))
+	}
+	token, err := w.Sim.InstallationToken(w.Installation)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("GITHUB_API_URL", w.URL)
+
+	t.Setenv("GITHUB_TOKEN", token)
+	if code, stdout, stderr := execGoldenpath(t, "check", dir); code != 0 || !strings.Contains(stdout, "On the newest version of svc (v1.0.0).") {
+		t.Errorf("up to date: exit %d\n%s%s", code, stdout, stderr)
+	}
+	next := map[string]string{}
+	for p, d := range simworld.SkeletonV1 {
+		next[p] = d
+	}
+	next["config.yml"] = "name: {{ .name }}\nport: 9090\n"
+	w.Publish("1.1.0", next, "## 1.1.0\n")
+	put(t, dir, "main.go", "package main\n")
+	code, stdout, stderr := execGoldenpath(t, "check", dir)
+	if code != 2 || !strings.Contains(stdout, "svc v1.1.0 is available") || !strings.Contains(stdout, "main.go: 4 lines removed") {
+		t.Errorf("newer version and drift: exit %d\n%s%s", code, stdout, stderr)
+	}
+
+	t.Setenv("GITHUB_TOKEN", "ghs_not-a-token")
+	if code, _, stderr := execGoldenpath(t, "check", dir); code != 1 || !strings.Contains(stderr, "goldenpath check:") {
+		t.Errorf("a bad token: exit %d, stderr %q", code, stderr)
 	}
 }
