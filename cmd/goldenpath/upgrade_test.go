@@ -102,16 +102,7 @@ func TestUpgradeCommand(t *testing.T) {
 			if code != tc.wantCode {
 				t.Fatalf("exit %d, want %d\nstdout: %s\nstderr: %s", code, tc.wantCode, stdout, stderr)
 			}
-			for _, w := range tc.wantStdout {
-				if !strings.Contains(stdout, w) {
-					t.Errorf("stdout lacks %q:\n%s", w, stdout)
-				}
-			}
-			for _, w := range tc.wantStderr {
-				if !strings.Contains(stderr, w) {
-					t.Errorf("stderr lacks %q:\n%s", w, stderr)
-				}
-			}
+			wantOutput(t, stdout, stderr, tc.wantStdout, tc.wantStderr)
 			want := tc.wantConfig
 			if tc.portEdit != "" && tc.wantCode == 0 {
 				want = "name: payments\nport: " + tc.portEdit + "\n"
@@ -121,6 +112,22 @@ func TestUpgradeCommand(t *testing.T) {
 				t.Errorf("config.yml = %q (%v), want %q", got, err, want)
 			}
 		})
+	}
+}
+
+// wantOutput checks that a command's stdout and stderr contain the wanted
+// lines.
+func wantOutput(t *testing.T, stdout, stderr string, wantStdout, wantStderr []string) {
+	t.Helper()
+	for _, w := range wantStdout {
+		if !strings.Contains(stdout, w) {
+			t.Errorf("stdout lacks %q:\n%s", w, stdout)
+		}
+	}
+	for _, w := range wantStderr {
+		if !strings.Contains(stderr, w) {
+			t.Errorf("stderr lacks %q:\n%s", w, stderr)
+		}
 	}
 }
 

@@ -77,6 +77,19 @@ func (w *world) branchFiles(repo, branch string) map[string]string {
 	return out
 }
 
+// redeliverPush delivers again the push of commit sha, and settles.
+func (w *world) redeliverPush(sha string) {
+	w.t.Helper()
+	for _, dl := range w.Sim.Deliveries() {
+		if dl.Event == "push" && strings.Contains(string(dl.Payload), sha) {
+			if err := w.Sim.Redeliver(dl.ID); err != nil {
+				w.t.Fatal(err)
+			}
+		}
+	}
+	w.settle()
+}
+
 func wantContains(t *testing.T, what, text string, want ...string) {
 	t.Helper()
 	for _, s := range want {
@@ -118,14 +131,7 @@ func TestAnswersChangedByAPerson(t *testing.T) {
 
 		// Redelivered: nothing written twice.
 		writes := w.Sim.Counts().Writes()
-		for _, dl := range w.Sim.Deliveries() {
-			if dl.Event == "push" && strings.Contains(string(dl.Payload), pushed) {
-				if err := w.Sim.Redeliver(dl.ID); err != nil {
-					t.Fatal(err)
-				}
-			}
-		}
-		w.settle()
+		w.redeliverPush(pushed)
 		if got := w.Sim.Counts().Writes(); got != writes {
 			t.Errorf("the redelivered push caused %d writes, want 0", got-writes)
 		}
@@ -157,14 +163,7 @@ func TestInvalidAnswersGetACommitComment(t *testing.T) {
 			t.Fatalf("commit comments = %+v, want one by the bot", comments)
 		}
 		wantContains(t, "the commit comment", comments[0].Body, "`lifecycle` (Lifecycle)", "retired", "`system` (System)", "no pull request")
-		for _, dl := range w.Sim.Deliveries() {
-			if dl.Event == "push" && strings.Contains(string(dl.Payload), sha) {
-				if err := w.Sim.Redeliver(dl.ID); err != nil {
-					t.Fatal(err)
-				}
-			}
-		}
-		w.settle()
+		w.redeliverPush(sha)
 		if got := w.Sim.CommitComments(org, "payments-api", sha); len(got) != 1 {
 			t.Errorf("after a redelivery: %d commit comments, want 1", len(got))
 		}

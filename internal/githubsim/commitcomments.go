@@ -25,6 +25,26 @@ func (c *call) commitOf(r *repo) (string, bool) {
 	return sha, true
 }
 
+// commentBody reads the {"body": …} of a new comment of kind resource
+// ("IssueComment", "CommitComment"), answering 422 when it is missing,
+// empty or too long.
+func (c *call) commentBody(resource string) (string, bool) {
+	var body struct {
+		Body *string `json:"body"`
+	}
+	if !c.decode(&body) {
+		return "", false
+	}
+	if body.Body == nil || *body.Body == "" {
+		c.invalid(resource, "body", "missing_field", "")
+		return "", false
+	}
+	if c.tooLong(resource, *body.Body) {
+		return "", false
+	}
+	return *body.Body, true
+}
+
 func (s *Sim) commitCommentJSON(r *repo, sha string, cm *comment) obj {
 	u := fmt.Sprintf("%s/repos/%s/comments/%d", s.base, r.fullName(), cm.id)
 	return obj{"id": cm.id, "node_id": nodeID("CommitComment", cm.id), "url": u,
@@ -59,21 +79,12 @@ func (s *Sim) createCommitComment(c *call) {
 	if !ok {
 		return
 	}
-	var body struct {
-		Body *string `json:"body"`
-	}
-	if !c.decode(&body) {
-		return
-	}
-	if body.Body == nil || *body.Body == "" {
-		c.invalid("CommitComment", "body", "missing_field", "")
-		return
-	}
-	if c.tooLong("CommitComment", *body.Body) {
+	text, ok := c.commentBody("CommitComment")
+	if !ok {
 		return
 	}
 	now := s.now().UTC().Truncate(time.Second)
-	cm := &comment{id: s.id(), user: c.actor, body: *body.Body, createdAt: now, updatedAt: now}
+	cm := &comment{id: s.id(), user: c.actor, body: text, createdAt: now, updatedAt: now}
 	if r.commitComments == nil {
 		r.commitComments = map[string][]*comment{}
 	}

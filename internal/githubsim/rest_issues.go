@@ -465,20 +465,11 @@ func (s *Sim) createComment(c *call) {
 	if is == nil {
 		return
 	}
-	var body struct {
-		Body *string `json:"body"`
-	}
-	if !c.decode(&body) {
+	text, ok := c.commentBody("IssueComment")
+	if !ok {
 		return
 	}
-	if body.Body == nil || *body.Body == "" {
-		c.invalid("IssueComment", "body", "missing_field", "")
-		return
-	}
-	if c.tooLong("IssueComment", *body.Body) {
-		return
-	}
-	cm := s.addComment(r, is, c.actor, *body.Body)
+	cm := s.addComment(r, is, c.actor, text)
 	c.w.header.Set("Location", s.base+"/repos/"+r.fullName()+"/issues/comments/"+strconv.FormatInt(cm.id, 10))
 	c.json(http.StatusCreated, s.commentJSON(r, is, cm))
 }

@@ -9,7 +9,9 @@ import (
 )
 
 func TestDecidePush(t *testing.T) {
-	af := func(tmpl string) *template.AnswersFile { return &template.AnswersFile{Template: tmpl, Version: "1.0.0"} }
+	af := func(tmpl string) *template.AnswersFile {
+		return &template.AnswersFile{Template: tmpl, Version: "1.0.0"}
+	}
 	tests := []struct {
 		name string
 		f    pushFacts
