@@ -84,7 +84,6 @@ func New(ctx context.Context, opts Options) (*App, error) {
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-
 	db, err := store.Open(ctx, cfg.DatabaseURL)
 	if err != nil {
 		return nil, fmt.Errorf("opening the database: %w", err)
@@ -146,16 +145,8 @@ func New(ctx context.Context, opts Options) (*App, error) {
 	if err != nil {
 		return fail(fmt.Errorf("setting up the upgrade workflow: %w", err))
 	}
-	a.Ownership, err = ownership.New(ownership.Config{
-		Client:        a.ownershipClient,
-		Fleet:         a.Fleet,
-		Upgrades:      upgradeJobs,
-		Templates:     templates,
-		TemplatesRepo: cfg.TemplatesRepo,
-		Logger:        log,
-	})
-	if err != nil {
-		return fail(fmt.Errorf("setting up the ownership workflow: %w", err))
+	if a.Ownership, err = a.newOwnership(templates, upgradeJobs); err != nil {
+		return fail(err)
 	}
 	if err := upgradejobs.Register(a.Queue, a.Upgrades, opts.ReconcileEvery); err != nil {
 		return fail(fmt.Errorf("registering the upgrade jobs: %w", err))
@@ -187,6 +178,23 @@ func New(ctx context.Context, opts Options) (*App, error) {
 
 func (a *App) upgradeClient(_ context.Context, installationID int64) (upgrade.GitHub, error) {
 	return a.GitHub.Installation(installationID), nil
+}
+
+// newOwnership wires the ownership workflow: its pull requests are the
+// upgrade workflow's jobs.
+func (a *App) newOwnership(templates *templatesrc.Source, upgrades upgrade.Enqueuer) (*ownership.Workflow, error) {
+	w, err := ownership.New(ownership.Config{
+		Client:        a.ownershipClient,
+		Fleet:         a.Fleet,
+		Upgrades:      upgrades,
+		Templates:     templates,
+		TemplatesRepo: a.Config.TemplatesRepo,
+		Logger:        a.Log,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("setting up the ownership workflow: %w", err)
+	}
+	return w, nil
 }
 
 func (a *App) ownershipClient(_ context.Context, installationID int64) (ownership.GitHub, error) {

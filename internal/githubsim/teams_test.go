@@ -76,3 +76,16 @@ func TestCommitCommentsAndTeams(t *testing.T) {
 		t.Fatal("renaming a deleted team succeeded")
 	}
 }
+
+// renameAndDeleteTeam makes a team of acme, renames it and deletes it: two
+// team webhooks.
+func renameAndDeleteTeam(t *testing.T, sim *githubsim.Sim) {
+	t.Helper()
+	sim.AddTeam("acme", "Payments", "alice")
+	if _, err := sim.RenameTeam("acme", "payments", "Payments Core", "alice"); err != nil {
+		t.Fatal(err)
+	}
+	if err := sim.DeleteTeam("acme", "payments-core", "alice"); err != nil {
+		t.Fatal(err)
+	}
+}

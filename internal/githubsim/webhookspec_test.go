@@ -86,13 +86,7 @@ func TestWebhookPayloadsMatchGitHubsDescription(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, _ = gh.Git.DeleteRef(c, "acme", "svc", "heads/feature")
-	sim.AddTeam("acme", "Payments", "alice")
-	if _, err := sim.RenameTeam("acme", "payments", "Payments Core", "alice"); err != nil {
-		t.Fatal(err)
-	}
-	if err := sim.DeleteTeam("acme", "payments-core", "alice"); err != nil {
-		t.Fatal(err)
-	}
+	renameAndDeleteTeam(t, sim)
 	sim.Uninstall("acme")
 	sim.WaitDeliveries()
 
