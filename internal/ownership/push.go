@@ -9,6 +9,7 @@ import (
 
 	"github.com/goldenpath-dev/goldenpath/internal/fleet"
 	"github.com/goldenpath-dev/goldenpath/internal/fleetscan"
+	"github.com/goldenpath-dev/goldenpath/internal/ghevent"
 	"github.com/goldenpath-dev/goldenpath/internal/github"
 	"github.com/goldenpath-dev/goldenpath/internal/template"
 	"github.com/goldenpath-dev/goldenpath/internal/templatesrc"
@@ -16,6 +17,7 @@ import (
 )
 
 type pushPayload struct {
+	ghevent.Envelope
 	Ref        string `json:"ref"`
 	Before     string `json:"before"`
 	After      string `json:"after"`
@@ -23,14 +25,6 @@ type pushPayload struct {
 	HeadCommit *struct {
 		Message string `json:"message"`
 	} `json:"head_commit"`
-	Repository struct {
-		Name          string `json:"name"`
-		DefaultBranch string `json:"default_branch"`
-		Owner         struct {
-			Login string `json:"login"`
-			Name  string `json:"name"`
-		} `json:"owner"`
-	} `json:"repository"`
 }
 
 const zeroSHA = "0000000000000000000000000000000000000000"
@@ -45,11 +39,7 @@ const InvalidAnswersMarker = "answers-invalid"
 // the owner team's lookup and the writes it decides.
 func (w *Workflow) handlePush(ctx context.Context, inst int64, p pushPayload) error {
 	branch, ok := strings.CutPrefix(p.Ref, "refs/heads/")
-	owner := p.Repository.Owner.Login
-	if owner == "" {
-		owner = p.Repository.Owner.Name
-	}
-	name := p.Repository.Name
+	owner, name := p.Repository.OwnerLogin(), p.Repository.Name
 	if !ok || p.Deleted || branch != p.Repository.DefaultBranch || owner == "" || name == "" {
 		return nil
 	}

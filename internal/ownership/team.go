@@ -8,11 +8,12 @@ import (
 	"strings"
 
 	"github.com/goldenpath-dev/goldenpath/internal/fleet"
+	"github.com/goldenpath-dev/goldenpath/internal/ghevent"
 	"github.com/goldenpath-dev/goldenpath/internal/upgrade"
 )
 
 type teamPayload struct {
-	Action  string `json:"action"`
+	ghevent.Envelope
 	Changes struct {
 		Name *struct {
 			From string `json:"from"`

@@ -8,7 +8,6 @@ package ownership
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -17,6 +16,7 @@ import (
 	"github.com/goldenpath-dev/goldenpath/internal/config"
 	"github.com/goldenpath-dev/goldenpath/internal/fleet"
 	"github.com/goldenpath-dev/goldenpath/internal/fleetscan"
+	"github.com/goldenpath-dev/goldenpath/internal/ghevent"
 	"github.com/goldenpath-dev/goldenpath/internal/github"
 	"github.com/goldenpath-dev/goldenpath/internal/queue/job"
 	"github.com/goldenpath-dev/goldenpath/internal/templatesrc"
@@ -92,14 +92,14 @@ func (w *Workflow) Route() job.Route {
 					return nil
 				}
 				var p pushPayload
-				if err := json.Unmarshal(d.Payload, &p); err != nil {
-					return fmt.Errorf("decoding a push event: %w", err)
+				if err := ghevent.Decode(d.Event, d.Payload, &p); err != nil {
+					return err
 				}
 				return w.handlePush(ctx, d.InstallationID, p)
 			case "team":
 				var p teamPayload
-				if err := json.Unmarshal(d.Payload, &p); err != nil {
-					return fmt.Errorf("decoding a team event: %w", err)
+				if err := ghevent.Decode(d.Event, d.Payload, &p); err != nil {
+					return err
 				}
 				return w.handleTeam(ctx, d.InstallationID, p)
 			}

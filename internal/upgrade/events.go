@@ -253,7 +253,7 @@ func (w *Workflow) handlePush(ctx context.Context, installationID int64, p pushP
 // .goldenpath.yml (when GitHub lists too few commits to tell, it may).
 func PushTouchesAnswers(payload []byte) bool {
 	var p pushPayload
-	return json.Unmarshal(payload, &p) == nil && touchesAnswers(p)
+	return ghevent.Decode("push", payload, &p) == nil && touchesAnswers(p)
 }
 
 func touchesAnswers(p pushPayload) bool {
