@@ -40,7 +40,10 @@ const InvalidAnswersMarker = "answers-invalid"
 func (w *Workflow) handlePush(ctx context.Context, inst int64, p pushPayload) error {
 	branch, ok := strings.CutPrefix(p.Ref, "refs/heads/")
 	owner, name := p.Repository.OwnerLogin(), p.Repository.Name
-	if !ok || p.Deleted || branch != p.Repository.DefaultBranch || owner == "" || name == "" {
+	if !ok || p.Deleted || branch != p.Repository.DefaultBranch || owner == "" || name == "" || p.Sender.IsBot() {
+		// The App's own push to a default branch is a repository it just
+		// created with the answers it checked: the dashboard's scan reads
+		// its owner.
 		return nil
 	}
 	gh, err := w.cfg.Client(ctx, inst)
@@ -77,7 +80,11 @@ func (w *Workflow) handlePush(ctx context.Context, inst int64, p pushPayload) er
 		return gh.CommentOnCommit(ctx, owner, name, p.After, InvalidAnswersMarker, invalidBody(f))
 	}
 	r := fleet.Repo{InstallationID: inst, Owner: owner, Name: name, Template: f.after.Template, Version: f.after.Version, DefaultBranch: branch, Request: f.after.Request}
-	if _, err := fleetscan.Record(ctx, gh, w.cfg.Fleet, r, *f.after); err != nil {
+	prev, err := w.cfg.Fleet.Get(ctx, owner, name)
+	if err != nil && !errors.Is(err, fleet.ErrNotFound) {
+		return err
+	}
+	if r, err = fleetscan.Record(ctx, gh, w.cfg.Fleet, r, *f.after); err != nil {
 		return err
 	}
 	if v == doReanswer {
@@ -92,7 +99,15 @@ func (w *Workflow) handlePush(ctx context.Context, inst int64, p pushPayload) er
 			return err
 		}
 	}
+	if sameOwner(prev.Ownership, r.Ownership) {
+		return nil // the dashboard shows nothing new
+	}
 	return w.cfg.Upgrades.EnqueueDashboard(ctx, upgrade.DashboardArgs{InstallationID: inst, Owner: srcOwner, TemplatesRepo: srcRepo})
+}
+
+// sameOwner reports whether the dashboard shows a and b alike.
+func sameOwner(a, b fleet.Ownership) bool {
+	return a.Team == b.Team && a.TeamID == b.TeamID && a.System == b.System && a.Lifecycle == b.Lifecycle
 }
 
 // source is the templates repository af names, else the account's.
