@@ -36,6 +36,8 @@ var operationPermissions = map[string][]string{
 	"repos/list-commits":                          {"contents:read"},
 	"repos/get-commit":                            {"contents:read"},
 	"repos/compare-commits-with-basehead":         {"contents:read"},
+	"repos/list-comments-for-commit":              {"contents:read"},
+	"repos/create-commit-comment":                 {"contents:write"},
 	"repos/get":                                   {"metadata:read"},
 	"repos/list-tags":                             {"metadata:read"},
 	"apps/list-repos-accessible-to-installation":  {"metadata:read"},
