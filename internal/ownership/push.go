@@ -11,6 +11,7 @@ import (
 	"github.com/goldenpath-dev/goldenpath/internal/fleetscan"
 	"github.com/goldenpath-dev/goldenpath/internal/ghevent"
 	"github.com/goldenpath-dev/goldenpath/internal/github"
+	"github.com/goldenpath-dev/goldenpath/internal/mdtext"
 	"github.com/goldenpath-dev/goldenpath/internal/template"
 	"github.com/goldenpath-dev/goldenpath/internal/templatesrc"
 	"github.com/goldenpath-dev/goldenpath/internal/upgrade"
@@ -143,14 +144,14 @@ func (w *Workflow) checkAnswers(ctx context.Context, gh GitHub, srcOwner, srcRep
 	af := f.after
 	tag := af.Template + "/v" + strings.TrimPrefix(af.Version, "v")
 	if _, _, ok := template.ParseTag(tag); !ok {
-		f.problems = append(f.problems, fmt.Sprintf("version: %q is not a version of the template (X.Y.Z)", af.Version))
+		f.problems = append(f.problems, "`version`: "+oneLine(fmt.Sprintf("%q is not a version of the template (X.Y.Z)", af.Version)))
 		return nil
 	}
 	t, err := w.cfg.Templates.Repo(gh, srcOwner, srcRepo).At(ctx, tag)
 	var broken *templatesrc.BrokenError
 	switch {
 	case errors.As(err, &broken), errors.Is(err, github.ErrNotFound):
-		f.problems = append(f.problems, fmt.Sprintf("template: %s v%s cannot be read from %s/%s: %v", af.Template, af.Version, srcOwner, srcRepo, err))
+		f.problems = append(f.problems, "`template`: "+oneLine(fmt.Sprintf("%s v%s cannot be read from %s/%s: %v", af.Template, af.Version, srcOwner, srcRepo, err)))
 		return nil
 	case err != nil:
 		return err
@@ -161,7 +162,7 @@ func (w *Workflow) checkAnswers(ctx context.Context, gh GitHub, srcOwner, srcRep
 			return err
 		}
 		for _, p := range verr.Problems {
-			f.problems = append(f.problems, fmt.Sprintf("`%s` (%s): %s", p.Param, p.Title, p.Message))
+			f.problems = append(f.problems, mdtext.Code(p.Param)+" ("+oneLine(p.Title)+"): "+oneLine(p.Message))
 		}
 		return nil
 	}
@@ -177,10 +178,13 @@ func invalidBody(f pushFacts) string {
 		fmt.Fprintf(&b, "- %s\n", oneLine(f.afterErr.Error()))
 	}
 	for _, p := range f.problems {
-		fmt.Fprintf(&b, "- %s\n", oneLine(p))
+		fmt.Fprintf(&b, "- %s\n", p) // escaped when found
 	}
 	fmt.Fprintf(&b, "\nFix `%s` on the default branch: the next push that makes them valid brings the pull request.\n", template.AnswersFileName)
 	return b.String()
 }
 
-func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+// oneLine shows a problem (which may quote the answers) as plain text.
+func oneLine(s string) string {
+	return mdtext.Cut(mdtext.Escape(strings.Join(strings.Fields(s), " ")), 500)
+}

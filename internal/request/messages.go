@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/goldenpath-dev/goldenpath/internal/config"
+	"github.com/goldenpath-dev/goldenpath/internal/mdtext"
 	"github.com/goldenpath-dev/goldenpath/internal/template"
 )
 
@@ -202,19 +203,8 @@ func plural(n int, word string) string {
 	return fmt.Sprintf("%d %ss", n, word)
 }
 
-// mdEscaper keeps user text from turning into markup in a comment: links
-// (a phishing link in the bot's voice), emphasis, code, table cells, HTML
-// (a fake <!-- goldenpath:… --> marker) and mentions (pinging strangers).
-// Markdown's backslash escapes cover the punctuation; a zero-width space
-// after @ breaks a mention without changing what people read.
-var mdEscaper = strings.NewReplacer(
-	"\r\n", " ", "\r", " ", "\n", " ",
-	"@", "@\u200b", "<", "&lt;", ">", "&gt;",
-	`\`, `\\`, "`", "\\`", "*", `\*`, "_", `\_`, "[", `\[`, "]", `\]`, "|", `\|`, "~", `\~`,
-)
-
 // mdEscape shows user text as plain text in a comment.
-func mdEscape(s string) string { return breakAutolinks(mdEscaper.Replace(s)) }
+func mdEscape(s string) string { return breakAutolinks(mdtext.Escape(s)) }
 
 // code shows s as inline code (where mentions and markup do not apply).
 func code(s string) string {

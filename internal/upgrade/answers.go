@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/goldenpath-dev/goldenpath/internal/mdtext"
 	"github.com/goldenpath-dev/goldenpath/internal/template"
 )
 
@@ -123,14 +124,5 @@ func writeAnswers(b *strings.Builder, m Meta, changed []answerChange) {
 // cell quotes an answer in a table cell: no table breaks, mentions or
 // markup.
 func cell(s string) string {
-	s = truncateRunes(strings.Join(strings.Fields(s), " "), 200)
-	return "`" + strings.NewReplacer("`", "'", "|", "\\|").Replace(s) + "`"
-}
-
-func truncateRunes(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
-		return s
-	}
-	return string(r[:n]) + "…"
+	return mdtext.Code(mdtext.Cut(strings.Join(strings.Fields(s), " "), 200))
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/goldenpath-dev/goldenpath/internal/fleet"
+	"github.com/goldenpath-dev/goldenpath/internal/mdtext"
 )
 
 // Budgets of the ownership and drift sections, so that a fleet of
@@ -138,13 +139,7 @@ func (v ownershipView) driftMarkdown(b *strings.Builder) {
 }
 
 // tableText keeps an answer from breaking a table row or mentioning anyone.
-func tableText(s string) string {
-	s = strings.Join(strings.Fields(s), " ")
-	if len(s) > 80 {
-		s = s[:80] + "…"
-	}
-	return strings.NewReplacer("|", "\\|", "@", "@\u200b", "<", "&lt;").Replace(s)
-}
+func tableText(s string) string { return mdtext.Escape(mdtext.Cut(s, 80)) }
 
 // scanFleet reads the ownership and drift of owner's fleet repositories
 // (Config.Scanner; nil: the index's ownership, no drift). A repository that
