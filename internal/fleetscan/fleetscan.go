@@ -63,6 +63,9 @@ func cacheKey(r fleet.Repo) string {
 // tree changed, .goldenpath.yml and the owner team's lookup if the answers
 // changed, and the template at the recorded version (cached).
 func (s *Scanner) Scan(ctx context.Context, gh GitHub, r fleet.Repo, templatesOwner, templatesRepo string) (fleet.Repo, Result, error) {
+	if r.DefaultBranch == "" {
+		return r, Result{Err: "the fleet index does not know its default branch yet"}, nil
+	}
 	key := cacheKey(r)
 	etag, body, err := s.Fleet.ETag(ctx, key)
 	if err != nil {
