@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/goldenpath-dev/goldenpath/internal/fleet"
 	"github.com/goldenpath-dev/goldenpath/internal/mdtext"
@@ -141,6 +142,11 @@ func (v ownershipView) driftMarkdown(b *strings.Builder) {
 // tableText keeps an answer from breaking a table row or mentioning anyone.
 func tableText(s string) string { return mdtext.Escape(mdtext.Cut(s, 80)) }
 
+// scanReaders bounds the repositories scanned at once: the reads are
+// conditional (304s cost no rate limit) and not paced like writes, so a
+// fleet of thousands is read in parallel rather than one at a time.
+const scanReaders = 8
+
 // scanFleet reads the ownership and drift of owner's fleet repositories
 // (Config.Scanner; nil: the index's ownership, no drift). A repository that
 // cannot be read is left out of the drift counts, not a failure of the
@@ -151,15 +157,32 @@ func (w *Workflow) scanFleet(ctx context.Context, gh GitHub, a DashboardArgs, re
 		return repos, drifted
 	}
 	out := make([]fleet.Repo, len(repos))
+	counts := make([]int, len(repos)) // -1: unknown
+	sem := make(chan struct{}, scanReaders)
+	var wg sync.WaitGroup
 	for i, r := range repos {
-		scanned, res, err := w.cfg.Scanner.Scan(ctx, gh, r, a.Owner, a.TemplatesRepo)
-		out[i] = scanned
-		if err != nil {
-			w.cfg.Logger.Warn("scanning a fleet repository for the dashboard", slog.String("repo", r.Owner+"/"+r.Name), slog.Any("error", err))
+		out[i], counts[i] = r, -1
+		if ctx.Err() != nil {
 			continue
 		}
-		if res.Err == "" {
-			drifted[r.Owner+"/"+r.Name] = len(res.Drifted)
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			scanned, res, err := w.cfg.Scanner.Scan(ctx, gh, r, a.Owner, a.TemplatesRepo)
+			out[i] = scanned
+			switch {
+			case err != nil:
+				w.cfg.Logger.Warn("scanning a fleet repository for the dashboard", slog.String("repo", r.Owner+"/"+r.Name), slog.Any("error", err))
+			case res.Err == "":
+				counts[i] = len(res.Drifted)
+			}
+		}()
+	}
+	wg.Wait()
+	for i, r := range repos {
+		if counts[i] >= 0 {
+			drifted[r.Owner+"/"+r.Name] = counts[i]
 		}
 	}
 	return out, drifted
