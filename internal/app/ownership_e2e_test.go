@@ -271,6 +271,8 @@ func TestTeamRenamedAndDeleted(t *testing.T) {
 			}
 		}
 		wantContains(t, "the ownership section", section, "without an owner team")
+		// Nobody edited a rendered file: no drift.
+		wantContains(t, "the dashboard", dash, "| `go-service` | 0 of 4 |")
 	})
 }
 
