@@ -118,7 +118,7 @@ func TestAnswersChangedByAPerson(t *testing.T) {
 		}
 		wantContains(t, "the body", pr.Body, "| `owner` | `team-payments` | `team-ledger` |", "| `lifecycle` | `production` | `deprecated` |")
 		files := w.branchFiles("payments-api", pr.Head)
-		wantContains(t, "catalog-info.yaml", files["catalog-info.yaml"], "owner: team-ledger", "lifecycle: deprecated")
+		wantContains(t, "catalog-info.yaml", files["catalog-info.yaml"], `owner: "team-ledger"`, "lifecycle: deprecated")
 		wantContains(t, "CODEOWNERS", files["CODEOWNERS"], "@acme/team-ledger")
 		wantContains(t, "README.md", files["README.md"], edit)
 		if strings.Contains(files["CODEOWNERS"], "team-payments") {
@@ -197,7 +197,7 @@ func TestUpgradeThenAnswers(t *testing.T) {
 		wantContains(t, "docs/runbook.md", files["docs/runbook.md"], "owned by team-ledger")
 		wantContains(t, "README.md", files["README.md"], "follow [the runbook]")
 		wantContains(t, "CODEOWNERS", files["CODEOWNERS"], "@acme/team-ledger")
-		wantContains(t, "catalog-info.yaml", files["catalog-info.yaml"], "owner: team-ledger")
+		wantContains(t, "catalog-info.yaml", files["catalog-info.yaml"], `owner: "team-ledger"`)
 		af, err := template.ParseAnswersFile([]byte(files[template.AnswersFileName]))
 		if err != nil || af.Version != "1.1.0" || af.Answers["owner"] != "team-ledger" {
 			t.Errorf(".goldenpath.yml on the branch: %+v, %v", af, err)
@@ -236,7 +236,7 @@ func TestTeamRenamedAndDeleted(t *testing.T) {
 			wantContains(t, name+"'s pull request", pr.Body, "was renamed to `"+slug+"`")
 			files := w.branchFiles(name, pr.Head)
 			wantContains(t, name+"'s CODEOWNERS", files["CODEOWNERS"], "@acme/"+slug)
-			wantContains(t, name+"'s catalog-info.yaml", files["catalog-info.yaml"], "owner: "+slug)
+			wantContains(t, name+"'s catalog-info.yaml", files["catalog-info.yaml"], `owner: "`+slug+`"`)
 		}
 		if prs := openPRs(w.Sim.PullRequests(org, "ledger-api")); len(prs) != 0 {
 			t.Errorf("ledger-api (another team's) got %d pull requests", len(prs))
