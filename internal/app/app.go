@@ -154,7 +154,6 @@ func New(ctx context.Context, opts Options) (*App, error) {
 	if err := a.route(); err != nil {
 		return fail(fmt.Errorf("routing webhook events: %w", err))
 	}
-
 	hook, err := webhook.New(cfg.WebhookSecret, a.Events(), a.Queue, log, webhook.WithRelevant(relevance(a.Requests.IsTemplatesRepo)))
 	if err != nil {
 		return fail(fmt.Errorf("setting up the webhook handler: %w", err))
