@@ -13,6 +13,7 @@ import (
 	"github.com/goldenpath-dev/goldenpath/internal/localadopt"
 	"github.com/goldenpath-dev/goldenpath/internal/localupgrade"
 	"github.com/goldenpath-dev/goldenpath/internal/template"
+	"github.com/goldenpath-dev/goldenpath/internal/upgrade/prepare"
 )
 
 // runAdopt brings an existing local checkout onto a golden path: the same
@@ -89,9 +90,9 @@ func adoptTemplate(ctx context.Context, name, source, to string) (*template.Temp
 	if to == "" {
 		to = "0.0.0-dev"
 	}
-	v, err := semver.StrictNewVersion(strings.TrimPrefix(to, "v"))
+	v, err := prepare.ParseVersion(to)
 	if err != nil {
-		return nil, nil, fmt.Errorf("--to %q is not a semantic version: %w", to, err)
+		return nil, nil, fmt.Errorf("--to: %w", err)
 	}
 	t, err := loadTemplate(name)
 	if err != nil {

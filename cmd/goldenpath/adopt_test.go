@@ -86,6 +86,17 @@ func derivedDockerfile(t *testing.T, src string) string {
 	return strings.Replace(d, "EXPOSE 8080\n", "EXPOSE 9000\n", 1)
 }
 
+// wantOutput checks that a command's output (stdout or stderr) holds every
+// string of want.
+func wantOutput(t *testing.T, stream, got string, want []string) {
+	t.Helper()
+	for _, w := range want {
+		if !strings.Contains(got, w) {
+			t.Errorf("%s lacks %q:\n%s", stream, w, got)
+		}
+	}
+}
+
 func readFile(t *testing.T, dir, p string) string {
 	t.Helper()
 	data, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(p)))
@@ -152,7 +163,7 @@ func TestAdoptThenUpgrade(t *testing.T) {
 			if code != 0 {
 				t.Fatalf("adopt: exit %d\nstdout: %s\nstderr: %s", code, stdout, stderr)
 			}
-			for _, want := range []string{
+			wantOutput(t, "stdout", stdout, []string{
 				"Adopted the go-service golden path (v1.0.0) in acme/payments.",
 				"  owner: team-x (CODEOWNERS)\n",
 				"  name: payments (repository name)\n",
@@ -161,11 +172,7 @@ func TestAdoptThenUpgrade(t *testing.T) {
 				"  catalog-info.yaml\n", "  .github/workflows/ci.yml\n", "  .goldenpath.yml\n",
 				"\nKept as they are, differing from the golden path (4):\n  CODEOWNERS\n  Dockerfile\n  README.md\n  main.go\n",
 				"\nAlready identical (1):\n  .gitignore\n",
-			} {
-				if !strings.Contains(stdout, want) {
-					t.Errorf("stdout lacks %q:\n%s", want, stdout)
-				}
-			}
+			})
 			for p, data := range before {
 				if got := readFile(t, dir, p); got != data {
 					t.Errorf("%s changed:\n%s", p, got)
@@ -275,6 +282,12 @@ func TestAdoptCommand(t *testing.T) {
 			wantWritten: true,
 		},
 		{
+			name:       "a template folder with a version that is not semver",
+			args:       append([]string{"adopt", "--template", goService, "--to", "next"}, sets...),
+			wantCode:   1,
+			wantStderr: []string{`--to: version "next" is not semver`},
+		},
+		{
 			name:       "a dirty work tree is refused",
 			dirty:      true,
 			args:       append([]string{"adopt", "--template", "go-service", "--source", src}, sets...),
@@ -317,16 +330,8 @@ func TestAdoptCommand(t *testing.T) {
 			if code != tc.wantCode {
 				t.Fatalf("exit %d, want %d\nstdout: %s\nstderr: %s", code, tc.wantCode, stdout, stderr)
 			}
-			for _, w := range tc.wantStdout {
-				if !strings.Contains(stdout, w) {
-					t.Errorf("stdout lacks %q:\n%s", w, stdout)
-				}
-			}
-			for _, w := range tc.wantStderr {
-				if !strings.Contains(stderr, w) {
-					t.Errorf("stderr lacks %q:\n%s", w, stderr)
-				}
-			}
+			wantOutput(t, "stdout", stdout, tc.wantStdout)
+			wantOutput(t, "stderr", stderr, tc.wantStderr)
 			after := gitOut(t, dir, "status", "--porcelain", "--untracked-files=all")
 			if written := after != before; written != tc.wantWritten {
 				t.Errorf("files written: %v, want %v\ngit status before:\n%s\nafter:\n%s", written, tc.wantWritten, before, after)

@@ -102,16 +102,8 @@ func TestUpgradeCommand(t *testing.T) {
 			if code != tc.wantCode {
 				t.Fatalf("exit %d, want %d\nstdout: %s\nstderr: %s", code, tc.wantCode, stdout, stderr)
 			}
-			for _, w := range tc.wantStdout {
-				if !strings.Contains(stdout, w) {
-					t.Errorf("stdout lacks %q:\n%s", w, stdout)
-				}
-			}
-			for _, w := range tc.wantStderr {
-				if !strings.Contains(stderr, w) {
-					t.Errorf("stderr lacks %q:\n%s", w, stderr)
-				}
-			}
+			wantOutput(t, "stdout", stdout, tc.wantStdout)
+			wantOutput(t, "stderr", stderr, tc.wantStderr)
 			want := tc.wantConfig
 			if tc.portEdit != "" && tc.wantCode == 0 {
 				want = "name: payments\nport: " + tc.portEdit + "\n"

@@ -106,7 +106,7 @@ func Infer(in Input) Result {
 
 	facts := readFacts(in)
 	for _, p := range m.Parameters {
-		if p.ID == "name" || !isEmptyAnswer(raw[p.ID]) {
+		if p.ID == "name" || !template.IsEmpty(raw[p.ID]) {
 			continue
 		}
 		delete(raw, p.ID)
@@ -159,20 +159,6 @@ func titleOf(m *template.Manifest, id string) string {
 		return p.Title
 	}
 	return id
-}
-
-func isEmptyAnswer(v any) bool {
-	switch v := v.(type) {
-	case nil:
-		return true
-	case string:
-		return strings.TrimSpace(v) == ""
-	case []string:
-		return len(v) == 0
-	case []any:
-		return len(v) == 0
-	}
-	return false
 }
 
 // facts are what the repository says, read once.

@@ -13,8 +13,9 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-func TestAdoptFormGolden(t *testing.T) {
-	m := loadManifest(t)
+// adoptForm is the adoption form of the test manifest, as YAML.
+func adoptForm(t *testing.T, m *template.Manifest) []byte {
+	t.Helper()
 	f, err := AdoptFromManifest(m)
 	if err != nil {
 		t.Fatal(err)
@@ -23,7 +24,12 @@ func TestAdoptFormGolden(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "adopt-go-service.golden.yml", data)
+	return data
+}
+
+func TestAdoptFormGolden(t *testing.T) {
+	m := loadManifest(t)
+	golden(t, "adopt-go-service.golden.yml", adoptForm(t, m))
 	if got := AdoptFormPath(m.Name); got != ".github/ISSUE_TEMPLATE/adopt-go-service.yml" {
 		t.Errorf("AdoptFormPath = %q", got)
 	}
@@ -34,14 +40,7 @@ func TestAdoptFormGolden(t *testing.T) {
 // required, none pre-filled.
 func TestAdoptFormFollowsSpec(t *testing.T) {
 	m := loadManifest(t)
-	f, err := AdoptFromManifest(m)
-	if err != nil {
-		t.Fatal(err)
-	}
-	data, err := f.Marshal()
-	if err != nil {
-		t.Fatal(err)
-	}
+	data := adoptForm(t, m)
 	var doc struct {
 		Name, Description string
 		Labels            []string
