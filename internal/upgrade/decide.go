@@ -17,6 +17,9 @@ type facts struct {
 	name    string          // the template
 	target  *semver.Version // nil: not a version tag worth rolling out
 	rebuild bool
+	// title is the pull request's title when it is not Title(name, target):
+	// an adoption's (see OpenPR).
+	title string
 
 	fleetRead bool
 	inFleet   bool

@@ -147,6 +147,9 @@ func (w *Workflow) updatePR(ctx context.Context, gh GitHub, a RepoArgs, f facts,
 // and labels it.
 func (w *Workflow) openPR(ctx context.Context, gh GitHub, a RepoArgs, f facts, h *hold, body string, conflicts int) (*github.PR, error) {
 	upBranch, title := Branch(f.name), Title(f.name, f.target.String())
+	if f.title != "" {
+		title = f.title
+	}
 	made, err := gh.CreatePR(ctx, a.Owner, a.Repo, github.NewPR{Title: title, Body: body, Head: upBranch, Base: f.branch, Draft: conflicts > 0})
 	if err != nil && !errors.Is(err, github.ErrValidation) && !errors.Is(err, github.ErrNotFound) && !errors.Is(err, github.ErrConflict) {
 		// Opened, or maybe opened (no clear answer): the reservation
