@@ -33,6 +33,7 @@ type RepoOptions struct {
 	Private       bool
 	Description   string
 	DefaultBranch string // default "main"
+	Topics        []string
 }
 
 // CreateRepo creates an empty repository (no commits) for an owner
@@ -51,6 +52,7 @@ func (s *Sim) CreateRepo(owner, name string, o RepoOptions) error {
 	if o.DefaultBranch != "" {
 		r.defaultBranch = o.DefaultBranch
 	}
+	r.topics = append([]string(nil), o.Topics...)
 	return nil
 }
 
