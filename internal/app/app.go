@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/goldenpath-dev/goldenpath/internal/adoption"
 	"github.com/goldenpath-dev/goldenpath/internal/config"
 	"github.com/goldenpath-dev/goldenpath/internal/fleet"
 	"github.com/goldenpath-dev/goldenpath/internal/github"
@@ -46,6 +47,9 @@ type Options struct {
 	// requests and must not meet a reconcile started by leader election).
 	DashboardEvery time.Duration
 	ReconcileEvery time.Duration
+	// AdoptionCommentEvery batches the rewrites of an adoption issue's
+	// comment (default 2s).
+	AdoptionCommentEvery time.Duration
 }
 
 // App is one assembled goldenpath process.
@@ -59,7 +63,9 @@ type App struct {
 	GitHub   *github.App
 	Requests *request.Workflow
 	Upgrades *upgrade.Workflow
-	Server   *server.Server
+	// Adoptions brings existing repositories onto golden paths (SPEC §6).
+	Adoptions *adoption.Workflow
+	Server    *server.Server
 
 	routing queue.Routing
 }
@@ -116,17 +122,6 @@ func New(ctx context.Context, opts Options) (*App, error) {
 	// One reader of the templates repositories for both workflows: its
 	// memory and the database cache are shared.
 	templates := templatesrc.New(templatesrc.Options{Shared: templatesrc.NewDBCache(db), Logger: log})
-	a.Requests, err = request.New(request.Config{
-		Client:        a.requestClient,
-		Fleet:         a.Fleet,
-		Templates:     templates,
-		TemplatesRepo: cfg.TemplatesRepo,
-		Logger:        log,
-		RenderTimeout: cfg.RenderTimeout,
-	})
-	if err != nil {
-		return fail(fmt.Errorf("setting up the request workflow: %w", err))
-	}
 	a.Upgrades, err = upgrade.New(upgrade.Config{
 		Client:        a.upgradeClient,
 		Fleet:         a.Fleet,
@@ -142,6 +137,21 @@ func New(ctx context.Context, opts Options) (*App, error) {
 	}
 	if err := upgradejobs.Register(a.Queue, a.Upgrades, opts.ReconcileEvery); err != nil {
 		return fail(fmt.Errorf("registering the upgrade jobs: %w", err))
+	}
+	if err := a.newAdoptions(ctx, templates, opts); err != nil {
+		return fail(err)
+	}
+	a.Requests, err = request.New(request.Config{
+		Client:        a.requestClient,
+		Fleet:         a.Fleet,
+		Templates:     templates,
+		TemplatesRepo: cfg.TemplatesRepo,
+		Adopter:       a.Adoptions,
+		Logger:        log,
+		RenderTimeout: cfg.RenderTimeout,
+	})
+	if err != nil {
+		return fail(fmt.Errorf("setting up the request workflow: %w", err))
 	}
 	if err := a.route(); err != nil {
 		return fail(fmt.Errorf("routing webhook events: %w", err))

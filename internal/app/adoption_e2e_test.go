@@ -1,0 +1,203 @@
+package app_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/goldenpath-dev/goldenpath/internal/catalog/catalogtest"
+	"github.com/goldenpath-dev/goldenpath/internal/githubsim"
+	"github.com/goldenpath-dev/goldenpath/internal/issueform"
+	"github.com/goldenpath-dev/goldenpath/internal/sandbox"
+	"github.com/goldenpath-dev/goldenpath/internal/store"
+	"github.com/goldenpath-dev/goldenpath/internal/template"
+)
+
+// existingRepo makes a repository that existed before goldenpath: its own
+// files on main, pushed by a developer.
+func (w *world) existingRepo(name, description string, topics []string, files map[string]string) {
+	w.t.Helper()
+	if err := w.Sim.CreateRepo(org, name, githubsim.RepoOptions{Description: description, Topics: topics}); err != nil {
+		w.t.Fatal(err)
+	}
+	data := map[string][]byte{}
+	for p, s := range files {
+		data[p] = []byte(s)
+	}
+	if _, err := w.Sim.Push(org, name, "main", data, "The service as it was", developer); err != nil {
+		w.t.Fatal(err)
+	}
+}
+
+// fileAdoption opens an adoption issue for go-service, as the adoption form
+// submits it.
+func (w *world) fileAdoption(repos []string, answers map[string]any) int {
+	w.t.Helper()
+	set, err := template.LoadRepo(sandbox.BuiltinTemplates())
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	m := set["go-service"].Manifest
+	form, err := issueform.AdoptFromManifest(m)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	n, err := w.Sim.OpenIssue(org, w.TemplatesRepo, developer, form.Title+strings.Join(repos, ", "), issueform.RenderAdoptionBody(m, repos, answers), form.Labels)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	w.settle()
+	return n
+}
+
+// ownDockerfile is the golden path's Dockerfile with the team's own
+// addition at the end: kept by the adoption, merged into by upgrades.
+func ownDockerfile(t *testing.T, name string) string {
+	skel := readFile(t, "templates/go-service/skeleton/Dockerfile")
+	return strings.ReplaceAll(string(skel), "{{ .name }}", name) + "LABEL org.opencontainers.image.vendor=acme-billing\n"
+}
+
+// TestAdoptionOfExistingRepositories follows SPEC §6 end to end: an
+// adoption issue naming a repository with its own README.md, Dockerfile and
+// CODEOWNERS, one whose owner cannot be inferred and one that does not
+// exist; one adoption pull request that adds what is missing and keeps the
+// rest byte for byte; the issue's one comment; redeliveries that add
+// nothing; the merge that puts the repository in the fleet; and the next
+// version reaching it as an upgrade that 3-way merges into its Dockerfile.
+func TestAdoptionOfExistingRepositories(t *testing.T) {
+	eachDialect(t, func(t *testing.T, d store.Dialect) {
+		w := newWorld(t, d, nil)
+		readme := "# Billing\n\nBills customers every month. Ask #billing.\n"
+		dockerfile := ownDockerfile(t, "billing")
+		w.existingRepo("billing", "Bills customers every month.", nil, map[string]string{
+			"README.md": readme, "Dockerfile": dockerfile, "CODEOWNERS": "* @acme/" + team + "\n", "main.go": "package main\n\nfunc main() {}\n",
+		})
+		w.existingRepo("orphan", "Nobody remembers who runs this.", nil, map[string]string{"README.md": "# Orphan\n"})
+
+		n := w.fileAdoption([]string{"billing", "orphan", "no-such-repo"}, map[string]any{"system": "billing"})
+		w.settleAdoption(n)
+
+		prs := w.Sim.PullRequests(org, "billing")
+		if len(prs) != 1 {
+			t.Fatalf("billing has %d pull requests, want 1: %+v", len(prs), prs)
+		}
+		pr := prs[0]
+		if pr.Title != "Adopt the go-service golden path (v1.0.0)" || pr.Head != "goldenpath/upgrade-go-service" || pr.State != "open" {
+			t.Errorf("pull request %q from %s (%s)", pr.Title, pr.Head, pr.State)
+		}
+		main, err := w.Sim.Files(org, "billing", "main")
+		if err != nil {
+			t.Fatal(err)
+		}
+		branch, err := w.Sim.Files(org, "billing", pr.Head)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for p, data := range main {
+			if string(branch[p]) != string(data) {
+				t.Errorf("the adoption changed %s", p)
+			}
+		}
+		for _, p := range []string{"catalog-info.yaml", ".github/workflows/ci.yml", ".goldenpath.yml"} {
+			if _, ok := branch[p]; !ok {
+				t.Errorf("the adoption does not add %s", p)
+			}
+		}
+		if commits, err := w.Sim.Commits(org, "billing", pr.Head); err != nil || len(commits) != 2 {
+			t.Errorf("the branch has %d commits (%v), want the repository's one and the adoption's one", len(commits), err)
+		}
+		var entity struct{ Spec struct{ Owner string } }
+		if err := yaml.Unmarshal(branch["catalog-info.yaml"], &entity); err != nil || entity.Spec.Owner != team {
+			t.Errorf("catalog-info.yaml owner %q (%v), want %s from CODEOWNERS", entity.Spec.Owner, err, team)
+		}
+		if err := catalogtest.Backstage(t, branch["catalog-info.yaml"]); err != nil {
+			t.Errorf("Backstage rejects the adopted catalog-info.yaml: %v", err)
+		}
+		af, err := template.ParseAnswersFile(branch[".goldenpath.yml"])
+		if err != nil || af.Template != "go-service" || af.Version != "1.0.0" || !strings.HasSuffix(af.Request, fmt.Sprintf("/issues/%d", n)) {
+			t.Errorf(".goldenpath.yml = %+v, %v", af, err)
+		}
+		kept := pr.Body[strings.Index(pr.Body, "### Kept"):strings.Index(pr.Body, "### Already")]
+		for _, p := range []string{"`README.md`", "`Dockerfile`"} {
+			if !strings.Contains(kept, p) {
+				t.Errorf("the body does not list %s as kept:\n%s", p, pr.Body)
+			}
+		}
+		if len(w.Sim.PullRequests(org, "orphan")) != 0 {
+			t.Error("orphan got a pull request though its owner cannot be inferred")
+		}
+
+		comment := w.wantOneComment(n, "acme/billing#1", "acme/orphan", "`owner`", "acme/no-such-repo", "not a repository")
+		is := w.issue(n)
+		if is.State != "closed" || is.StateReason != "completed" || !has(is.Labels, "goldenpath:created") {
+			t.Errorf("issue #%d is %s (%s) with %v, want closed as completed and goldenpath:created\n%s", n, is.State, is.StateReason, is.Labels, comment)
+		}
+
+		// Redelivered three times: still one pull request, one comment.
+		var opened string
+		for _, d := range w.Sim.Deliveries() {
+			if d.Event == "issues" && d.Action == "opened" {
+				opened = d.ID
+			}
+		}
+		for range 3 {
+			if err := w.Sim.Redeliver(opened); err != nil {
+				t.Fatal(err)
+			}
+			w.settle()
+		}
+		if prs := w.Sim.PullRequests(org, "billing"); len(prs) != 1 {
+			t.Errorf("after redeliveries billing has %d pull requests, want 1", len(prs))
+		}
+		w.wantOneComment(n, "acme/billing#1")
+
+		// Merged: in the fleet; the next version is an upgrade that merges
+		// into the Dockerfile the repository kept.
+		if _, err := w.Sim.MergePR(org, "billing", pr.Number, developer); err != nil {
+			t.Fatal(err)
+		}
+		w.settle()
+		if rec, err := w.App.Fleet.Get(w.ctx, org, "billing"); err != nil || rec.Template != "go-service" || rec.Version != "1.0.0" {
+			t.Fatalf("after the merge the fleet index says %+v, %v", rec, err)
+		}
+		skel := string(readFile(t, "templates/go-service/skeleton/Dockerfile"))
+		if _, err := w.PublishVersion("go-service", "1.1.0", "- Expose the metrics port.", "platform-team", map[string][]byte{
+			"skeleton/Dockerfile": []byte(strings.Replace(skel, "EXPOSE 8080\n", "EXPOSE 8080 9090\n", 1)),
+		}); err != nil {
+			t.Fatal(err)
+		}
+		w.settle()
+		up := openPRs(w.Sim.PullRequests(org, "billing"))
+		if len(up) != 1 || up[0].Title != "Upgrade go-service template to v1.1.0" || up[0].Draft {
+			t.Fatalf("after v1.1.0 billing has open pull requests %+v, want one upgrade without conflicts", up)
+		}
+		head, err := w.Sim.Files(org, "billing", up[0].Head)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := string(head["Dockerfile"])
+		if !strings.Contains(got, "EXPOSE 8080 9090") || !strings.Contains(got, "vendor=acme-billing") {
+			t.Errorf("the upgrade did not merge both sides into the kept Dockerfile:\n%s", got)
+		}
+		if string(head["README.md"]) != readme {
+			t.Errorf("the upgrade changed the repository's own README.md:\n%s", head["README.md"])
+		}
+	})
+}
+
+// settleAdoption waits until the adoption issue is closed: its comment is
+// a batched job that follows the repository jobs.
+func (w *world) settleAdoption(n int) {
+	w.t.Helper()
+	err := sandbox.WaitFor(w.ctx, 4*timeout, "the adoption issue to close", func() bool {
+		is, err := w.Sim.Issue(org, w.TemplatesRepo, n)
+		return err == nil && is.State == "closed"
+	})
+	if err != nil {
+		cs := w.botComments(n)
+		w.t.Fatalf("%v; bot comments: %+v", err, cs)
+	}
+	w.settle()
+}
