@@ -40,6 +40,16 @@ func (w *Workflow) AdoptRepo(ctx context.Context, a RepoArgs) error {
 	if !ok {
 		return job.Permanent(fmt.Errorf("adopting %s/%s: %q is not a template version tag", a.Org, a.Repo, a.Tag))
 	}
+	// A request's repository most likely gets a new pull request: its slot
+	// under the limits is taken before anything is read, so a job that must
+	// wait for the limits costs no request to GitHub.
+	h := &hold{}
+	if a.Cause == CauseIssue {
+		if err := w.reserve(ctx, a, h, name, target); err != nil {
+			return err
+		}
+	}
+	defer w.release(ctx, h)
 	gh, err := w.cfg.Client(ctx, a.InstallationID)
 	if err != nil {
 		return err
@@ -48,7 +58,7 @@ func (w *Workflow) AdoptRepo(ctx context.Context, a RepoArgs) error {
 	if err != nil {
 		return err
 	}
-	next, err := w.apply(ctx, gh, a, f, decide(f))
+	next, err := w.apply(ctx, gh, a, f, decide(f), h)
 	if err != nil {
 		return err
 	}
@@ -219,7 +229,7 @@ func decide(f facts) decision {
 }
 
 // apply carries out d and returns the row as it now stands.
-func (w *Workflow) apply(ctx context.Context, gh GitHub, a RepoArgs, f facts, d decision) (Row, error) {
+func (w *Workflow) apply(ctx context.Context, gh GitHub, a RepoArgs, f facts, d decision, h *hold) (Row, error) {
 	r := d.row
 	if d.act == actRecord {
 		if r.State != f.row.State {
@@ -247,7 +257,7 @@ func (w *Workflow) apply(ctx context.Context, gh GitHub, a RepoArgs, f facts, d 
 		}
 		return r, w.record(ctx, a, f, r.PR)
 	}
-	return w.open(ctx, gh, a, f, r, changes, msg, meta)
+	return w.open(ctx, gh, a, f, r, changes, msg, meta, h)
 }
 
 // OnDiscard records a repository job that failed for good as a failed row

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/Masterminds/semver/v3"
+
 	"github.com/goldenpath-dev/goldenpath/internal/adopt"
 	"github.com/goldenpath-dev/goldenpath/internal/fleet"
 	"github.com/goldenpath-dev/goldenpath/internal/github"
@@ -18,22 +20,47 @@ import (
 // slot reserved under the account's limits (over a limit the job waits).
 // A branch left by an earlier attempt is rewritten only if every commit on
 // it is the bot's.
-func (w *Workflow) open(ctx context.Context, gh GitHub, a RepoArgs, f facts, r Row, changes map[string]*github.File, msg string, meta upgrade.Meta) (Row, error) {
-	slot, err := w.cfg.Upgrades.ReserveSlot(ctx, a.Org, a.Repo, f.name, f.target, a.PRHourlyLimit, a.PRConcurrentLimit)
+// hold is a slot reserved under the account's limits for a new pull
+// request: given back when the job ends, unless the pull request was (or
+// may have been) opened; then it counts until confirmed or expired.
+type hold struct {
+	slot fleet.Slot
+	held bool
+	keep bool
+}
+
+// reserve takes a slot under the limits the request carried; over a limit
+// it returns job.Retry and the job waits.
+func (w *Workflow) reserve(ctx context.Context, a RepoArgs, h *hold, name string, target *semver.Version) error {
+	slot, err := w.cfg.Upgrades.ReserveSlot(ctx, a.Org, a.Repo, name, target, a.PRHourlyLimit, a.PRConcurrentLimit)
 	if err != nil {
-		return r, err
+		return err
 	}
-	keep := false
-	defer func() {
-		if keep {
-			return
+	h.slot, h.held = slot, true
+	return nil
+}
+
+// release gives an unused slot back.
+func (w *Workflow) release(ctx context.Context, h *hold) {
+	if !h.held || h.keep {
+		return
+	}
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if err := w.cfg.Fleet.ReleasePRSlot(rctx, h.slot); err != nil {
+		w.cfg.Logger.Warn("giving a PR slot back; it expires by itself", slog.Any("error", err))
+	}
+}
+
+// open commits the adoption on its branch and opens its pull request on the
+// slot h holds (taken now if it holds none). A branch left by an earlier
+// attempt is rewritten only if every commit on it is the bot's.
+func (w *Workflow) open(ctx context.Context, gh GitHub, a RepoArgs, f facts, r Row, changes map[string]*github.File, msg string, meta upgrade.Meta, h *hold) (Row, error) {
+	if !h.held {
+		if err := w.reserve(ctx, a, h, f.name, f.target); err != nil {
+			return r, err
 		}
-		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-		defer cancel()
-		if err := w.cfg.Fleet.ReleasePRSlot(rctx, slot); err != nil {
-			w.cfg.Logger.Warn("giving a PR slot back; it expires by itself", slog.Any("error", err))
-		}
-	}()
+	}
 	branch := upgrade.Branch(f.name)
 	sha, err := gh.CommitFiles(ctx, a.Org, a.Repo, branch, f.head, changes, msg, false)
 	if errors.Is(err, github.ErrNotFastForward) {
@@ -55,8 +82,8 @@ func (w *Workflow) open(ctx context.Context, gh GitHub, a RepoArgs, f facts, r R
 		return r, err
 	}
 	meta.Commit = sha
-	pr, kept, err := w.cfg.Upgrades.OpenPR(ctx, gh, a.Org, a.Repo, f.name, f.target, f.row.DefaultBranch, Title(f.name, f.target.String()), Body(f.plan, r.IssueURL, meta), slot)
-	keep = kept
+	pr, kept, err := w.cfg.Upgrades.OpenPR(ctx, gh, a.Org, a.Repo, f.name, f.target, f.row.DefaultBranch, Title(f.name, f.target.String()), Body(f.plan, r.IssueURL, meta), h.slot)
+	h.keep = kept
 	if err != nil {
 		return r, err
 	}

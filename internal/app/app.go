@@ -47,6 +47,9 @@ type Options struct {
 	// requests and must not meet a reconcile started by leader election).
 	DashboardEvery time.Duration
 	ReconcileEvery time.Duration
+	// UpgradeHour is the window of prHourlyLimit (default an hour; scaled
+	// down by tests and simulations, like the simulator's own windows).
+	UpgradeHour time.Duration
 	// AdoptionCommentEvery batches the rewrites of an adoption issue's
 	// comment (default 2s).
 	AdoptionCommentEvery time.Duration
@@ -131,6 +134,7 @@ func New(ctx context.Context, opts Options) (*App, error) {
 		TemplatesRepo: cfg.TemplatesRepo,
 		Logger:        log,
 		Registerer:    reg,
+		Hour:          opts.UpgradeHour,
 	})
 	if err != nil {
 		return fail(fmt.Errorf("setting up the upgrade workflow: %w", err))

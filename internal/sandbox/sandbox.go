@@ -54,6 +54,9 @@ type Options struct {
 	// ReconcileEvery is the fleet reconcile's period (default 6 h, first run
 	// at start-up once a leader is elected; negative: none).
 	ReconcileEvery time.Duration
+	// UpgradeHour is the window of goldenpath.yaml's prHourlyLimit (default
+	// an hour), scaled like the simulator's windows.
+	UpgradeHour time.Duration
 	// Handler, when set, wraps the simulator's handler (the tests check every
 	// exchange against GitHub's OpenAPI description there).
 	Handler func(http.Handler) http.Handler
@@ -122,7 +125,7 @@ func Start(ctx context.Context, opts Options) (*World, error) {
 	if opts.DashboardEvery == 0 {
 		opts.DashboardEvery = time.Second
 	}
-	a, err := app.New(ctx, app.Options{Config: cfg, Logger: opts.Logger, GitHubPolicy: opts.Policy, Queue: opts.Queue, DashboardEvery: opts.DashboardEvery, ReconcileEvery: opts.ReconcileEvery})
+	a, err := app.New(ctx, app.Options{Config: cfg, Logger: opts.Logger, GitHubPolicy: opts.Policy, Queue: opts.Queue, DashboardEvery: opts.DashboardEvery, ReconcileEvery: opts.ReconcileEvery, UpgradeHour: opts.UpgradeHour})
 	if err != nil {
 		w.Close()
 		return nil, err
