@@ -9,7 +9,6 @@ import (
 
 	"github.com/goldenpath-dev/goldenpath/internal/catalog/catalogtest"
 	"github.com/goldenpath-dev/goldenpath/internal/githubsim"
-	"github.com/goldenpath-dev/goldenpath/internal/issueform"
 	"github.com/goldenpath-dev/goldenpath/internal/sandbox"
 	"github.com/goldenpath-dev/goldenpath/internal/store"
 	"github.com/goldenpath-dev/goldenpath/internal/template"
@@ -35,16 +34,7 @@ func (w *world) existingRepo(name, description string, topics []string, files ma
 // submits it.
 func (w *world) fileAdoption(repos []string, answers map[string]any) int {
 	w.t.Helper()
-	set, err := template.LoadRepo(sandbox.BuiltinTemplates())
-	if err != nil {
-		w.t.Fatal(err)
-	}
-	m := set["go-service"].Manifest
-	form, err := issueform.AdoptFromManifest(m)
-	if err != nil {
-		w.t.Fatal(err)
-	}
-	n, err := w.Sim.OpenIssue(org, w.TemplatesRepo, developer, form.Title+strings.Join(repos, ", "), issueform.RenderAdoptionBody(m, repos, answers), form.Labels)
+	n, err := w.FileAdoption(sandbox.BuiltinTemplates(), "go-service", developer, repos, answers)
 	if err != nil {
 		w.t.Fatal(err)
 	}

@@ -119,7 +119,13 @@ func Run(ctx context.Context, opts Options) error {
 	say("   .goldenpath.yml:\n%s", indent(string(files[template.AnswersFileName]), "     | "))
 	say("7. The bot's comment on #%d:\n\n%s\n", number, indent(lastComment(w.Sim, org, w.TemplatesRepo, number), "     | "))
 
+	if err := adoptionStory(ctx, w, opts, say); err != nil {
+		return err
+	}
 	if err := upgradeStory(ctx, w, opts, say); err != nil {
+		return err
+	}
+	if err := adoptedUpgrade(ctx, w, opts, say); err != nil {
 		return err
 	}
 

@@ -289,6 +289,26 @@ func (w *World) FileRequest(tmpl fs.FS, name, author string, answers map[string]
 	return w.Sim.OpenIssue(w.Org, w.TemplatesRepo, author, title, body, form.Labels)
 }
 
+// FileAdoption opens an adoption issue for template name as its adoption
+// form submits it: the repositories (names or topic:<topic>) and the
+// answers given for all of them.
+func (w *World) FileAdoption(tmpl fs.FS, name, author string, repos []string, answers map[string]any) (int, error) {
+	set, err := template.LoadRepo(tmpl)
+	if err != nil {
+		return 0, err
+	}
+	t, ok := set[name]
+	if !ok {
+		return 0, fmt.Errorf("no template %q", name)
+	}
+	form, err := issueform.AdoptFromManifest(t.Manifest)
+	if err != nil {
+		return 0, err
+	}
+	body := issueform.RenderAdoptionBody(t.Manifest, repos, answers)
+	return w.Sim.OpenIssue(w.Org, w.TemplatesRepo, author, form.Title+strings.Join(repos, ", "), body, form.Labels)
+}
+
 // WaitFor polls cond until it holds or the timeout passes.
 func WaitFor(ctx context.Context, timeout time.Duration, what string, cond func() bool) error {
 	deadline := time.Now().Add(timeout)
