@@ -143,13 +143,37 @@ func TestAdoptionOfExistingRepositories(t *testing.T) {
 		}
 		w.wantOneComment(n, "acme/billing#1")
 
+		// While it is open, a newer version moves the same pull request.
+		if _, err := w.PublishVersion("go-service", "1.0.1", "- Clearer docs.", "platform-team", nil); err != nil {
+			t.Fatal(err)
+		}
+		w.settle()
+		var moved githubsim.IssueInfo
+		err = sandbox.WaitFor(w.ctx, 2*timeout, "the adoption pull request to move to v1.0.1", func() bool {
+			prs := w.Sim.PullRequests(org, "billing")
+			if len(prs) == 1 {
+				moved = prs[0]
+			}
+			return len(prs) == 1 && moved.Title == "Adopt the go-service golden path (v1.0.1)"
+		})
+		if err != nil || moved.Number != pr.Number || moved.State != "open" {
+			t.Fatalf("%v: billing's pull requests %+v, want #%d moved to v1.0.1", err, w.Sim.PullRequests(org, "billing"), pr.Number)
+		}
+		branch, err = w.Sim.Files(org, "billing", pr.Head)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if af, err := template.ParseAnswersFile(branch[".goldenpath.yml"]); err != nil || af.Version != "1.0.1" || string(branch["Dockerfile"]) != dockerfile {
+			t.Errorf("after the move .goldenpath.yml = %+v (%v), Dockerfile kept: %v", af, err, string(branch["Dockerfile"]) == dockerfile)
+		}
+
 		// Merged: in the fleet; the next version is an upgrade that merges
 		// into the Dockerfile the repository kept.
 		if _, err := w.Sim.MergePR(org, "billing", pr.Number, developer); err != nil {
 			t.Fatal(err)
 		}
 		w.settle()
-		if rec, err := w.App.Fleet.Get(w.ctx, org, "billing"); err != nil || rec.Template != "go-service" || rec.Version != "1.0.0" {
+		if rec, err := w.App.Fleet.Get(w.ctx, org, "billing"); err != nil || rec.Template != "go-service" || rec.Version != "1.0.1" {
 			t.Fatalf("after the merge the fleet index says %+v, %v", rec, err)
 		}
 		skel := string(readFile(t, "templates/go-service/skeleton/Dockerfile"))
