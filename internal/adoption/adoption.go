@@ -46,6 +46,7 @@ type GitHub interface {
 	upgrade.GitHub
 	ListTree(ctx context.Context, owner, repo, sha string) (map[string]github.TreeEntry, error)
 	GetBlob(ctx context.Context, owner, repo, sha string) ([]byte, error)
+	AdminTeams(ctx context.Context, owner, repo string) ([]string, error)
 	CloseIssue(ctx context.Context, owner, repo string, number int, reason string) error
 }
 

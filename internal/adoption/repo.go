@@ -130,7 +130,16 @@ func (w *Workflow) inspect(ctx context.Context, gh GitHub, a RepoArgs, row Row, 
 			return f, job.Permanent(fmt.Errorf("adopting %s/%s: decoding the given answers: %w", a.Org, a.Repo, err))
 		}
 	}
-	res := adopt.Infer(adopt.Input{Manifest: t.Manifest, Org: a.Org, Name: a.Repo, Description: row.Description, Files: inputs, Given: given})
+	in := adopt.Input{Manifest: t.Manifest, Org: a.Org, Name: a.Repo, Description: row.Description, Files: inputs, Given: given}
+	res := adopt.Infer(in)
+	if needsTeams(res) {
+		// Only now: the one team with admin or maintain permission is the
+		// last source of `owner`.
+		if in.AdminTeams, err = gh.AdminTeams(ctx, a.Org, a.Repo); err != nil {
+			return f, err
+		}
+		res = adopt.Infer(in)
+	}
 	f.answers = &res
 	if len(res.Problems) > 0 {
 		return f, nil
@@ -146,6 +155,17 @@ func (w *Workflow) inspect(ctx context.Context, gh GitHub, a RepoArgs, row Row, 
 		f.owned, f.who, err = w.cfg.Upgrades.BranchIsOurs(ctx, gh, a.Org, a.Repo, head, f.pr.HeadSHA)
 	}
 	return f, err
+}
+
+// needsTeams: `owner` could not be inferred from the repository's files;
+// its teams are the last place to look.
+func needsTeams(res adopt.Result) bool {
+	for _, p := range res.Problems {
+		if p.Param == "owner" {
+			return true
+		}
+	}
+	return false
 }
 
 // plan renders the template with the answers and compares it with the

@@ -65,8 +65,13 @@ func TestAdoptionOfExistingRepositories(t *testing.T) {
 			"README.md": readme, "Dockerfile": dockerfile, "CODEOWNERS": "* @acme/" + team + "\n", "main.go": "package main\n\nfunc main() {}\n",
 		})
 		w.existingRepo("orphan", "Nobody remembers who runs this.", nil, map[string]string{"README.md": "# Orphan\n"})
+		// No CODEOWNERS, no catalog: the one team that maintains it owns it.
+		w.existingRepo("ledger", "Keeps the books of every payment.", nil, map[string]string{"README.md": "# Ledger\n"})
+		if err := w.Sim.GrantTeamRepo(org, team, org, "ledger", "maintain"); err != nil {
+			t.Fatal(err)
+		}
 
-		n := w.fileAdoption([]string{"billing", "orphan", "no-such-repo"}, map[string]any{"system": "billing"})
+		n := w.fileAdoption([]string{"billing", "orphan", "no-such-repo", "ledger"}, map[string]any{"system": "billing"})
 		w.settleAdoption(n)
 
 		prs := w.Sim.PullRequests(org, "billing")
@@ -115,11 +120,16 @@ func TestAdoptionOfExistingRepositories(t *testing.T) {
 				t.Errorf("the body does not list %s as kept:\n%s", p, pr.Body)
 			}
 		}
+		if prs := w.Sim.PullRequests(org, "ledger"); len(prs) != 1 {
+			t.Errorf("ledger has %d pull requests, want one (owner from its only maintaining team)", len(prs))
+		} else if files, err := w.Sim.Files(org, "ledger", prs[0].Head); err != nil || !strings.Contains(string(files["catalog-info.yaml"]), "owner: "+team) {
+			t.Errorf("ledger's catalog-info.yaml (%v) does not name %s:\n%s", err, team, files["catalog-info.yaml"])
+		}
 		if len(w.Sim.PullRequests(org, "orphan")) != 0 {
 			t.Error("orphan got a pull request though its owner cannot be inferred")
 		}
 
-		comment := w.wantOneComment(n, "acme/billing#1", "acme/orphan", "`owner`", "acme/no-such-repo", "not a repository")
+		comment := w.wantOneComment(n, "acme/billing#1", "acme/orphan", "`owner`", "acme/no-such-repo", "not a repository", "acme/ledger#1")
 		is := w.issue(n)
 		if is.State != "closed" || is.StateReason != "completed" || !has(is.Labels, "goldenpath:created") {
 			t.Errorf("issue #%d is %s (%s) with %v, want closed as completed and goldenpath:created\n%s", n, is.State, is.StateReason, is.Labels, comment)
