@@ -72,16 +72,8 @@ func adoptionStory(ctx context.Context, w *sandbox.World, opts Options, say func
 // the adopted repository as an upgrade pull request merged into its own
 // Dockerfile.
 func adoptedUpgrade(ctx context.Context, w *sandbox.World, opts Options, say func(string, ...any)) error {
-	var pr githubsim.IssueInfo
-	if err := sandbox.WaitFor(ctx, opts.Timeout, "the adopted repository's upgrade pull request", func() bool {
-		for _, p := range w.Sim.PullRequests(org, adopted) {
-			if p.State == "open" {
-				pr = p
-				return true
-			}
-		}
-		return false
-	}); err != nil {
+	pr, err := waitOpenPR(ctx, w, opts, adopted, "the adopted repository's upgrade pull request")
+	if err != nil {
 		return err
 	}
 	base, err := w.Sim.Files(org, adopted, "main")
@@ -96,4 +88,19 @@ func adoptedUpgrade(ctx context.Context, w *sandbox.World, opts Options, say fun
 	say("      3-way merged into it (conflicts are marked for the team to settle). Its diff:\n")
 	say("%s", indent(diffTrees(base, head), "     "))
 	return nil
+}
+
+// waitOpenPR waits for an open pull request in org/repo and returns it.
+func waitOpenPR(ctx context.Context, w *sandbox.World, opts Options, repo, what string) (githubsim.IssueInfo, error) {
+	var pr githubsim.IssueInfo
+	err := sandbox.WaitFor(ctx, opts.Timeout, what, func() bool {
+		for _, p := range w.Sim.PullRequests(org, repo) {
+			if p.State == "open" {
+				pr = p
+				return true
+			}
+		}
+		return false
+	})
+	return pr, err
 }
