@@ -23,6 +23,7 @@ import (
 	"strings"
 
 	"github.com/goldenpath-dev/goldenpath/internal/fleet"
+	"github.com/goldenpath-dev/goldenpath/internal/ghevent"
 	"github.com/goldenpath-dev/goldenpath/internal/github"
 	"github.com/goldenpath-dev/goldenpath/internal/keylock"
 	"github.com/goldenpath-dev/goldenpath/internal/queue/job"
@@ -158,27 +159,18 @@ func (w *Workflow) Route() job.Route {
 		Events:   []string{"push"},
 		Handle: func(ctx context.Context, d job.Delivery) error {
 			var p struct {
-				Ref        string `json:"ref"`
-				Deleted    bool   `json:"deleted"`
-				Repository struct {
-					Name  string `json:"name"`
-					Owner struct {
-						Login string `json:"login"`
-						Name  string `json:"name"`
-					} `json:"owner"`
-				} `json:"repository"`
+				ghevent.Envelope
+				Ref     string `json:"ref"`
+				Deleted bool   `json:"deleted"`
 			}
-			if err := json.Unmarshal(d.Payload, &p); err != nil {
-				return job.Permanent(fmt.Errorf("decoding a push event: %w", err))
+			if err := ghevent.Decode(d.Event, d.Payload, &p); err != nil {
+				return job.Permanent(err)
 			}
 			tag, ok := strings.CutPrefix(p.Ref, "refs/tags/")
 			if !ok || p.Deleted || !strings.EqualFold(p.Repository.Name, w.cfg.TemplatesRepo) {
 				return nil
 			}
-			org := p.Repository.Owner.Login
-			if org == "" {
-				org = p.Repository.Owner.Name
-			}
+			org := p.Repository.OwnerLogin()
 			return w.HandleTag(ctx, org, tag)
 		},
 	}
