@@ -56,6 +56,13 @@ func (w *Workflow) RefreshDashboard(ctx context.Context, a DashboardArgs) error 
 		}
 	}
 	body := renderDashboard(a.Owner, byTemplate, prs)
+	for _, section := range w.cfg.DashboardSections {
+		extra, err := section(ctx, a.Owner)
+		if err != nil {
+			return err
+		}
+		body += extra
+	}
 
 	gh, err := w.cfg.Client(ctx, a.InstallationID)
 	if err != nil {

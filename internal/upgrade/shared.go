@@ -42,3 +42,9 @@ func (w *Workflow) OpenPR(ctx context.Context, gh GitHub, owner, repo, template 
 	pr, err = w.openPR(ctx, gh, RepoArgs{Owner: owner, Repo: repo}, f, h, body, 0)
 	return pr, !h.release, err
 }
+
+// AskDashboard asks for the account's fleet dashboard to be refreshed soon
+// (batched with every other ask of the period).
+func (w *Workflow) AskDashboard(ctx context.Context, installationID int64, owner, templatesRepo string) error {
+	return w.cfg.Queue.EnqueueDashboard(ctx, DashboardArgs{InstallationID: installationID, Owner: owner, TemplatesRepo: templatesRepo})
+}

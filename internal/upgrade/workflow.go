@@ -66,6 +66,9 @@ type Config struct {
 	// 10 minutes by default).
 	SlotTTL time.Duration
 	Now     func() time.Time
+	// DashboardSections add other workflows' Markdown to an account's
+	// fleet dashboard, after the fleet (adoption progress).
+	DashboardSections []func(ctx context.Context, owner string) (string, error)
 }
 
 // Workflow runs upgrades. Safe for concurrent use.
