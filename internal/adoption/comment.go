@@ -21,6 +21,9 @@ func (w *Workflow) RefreshComment(ctx context.Context, a CommentArgs) error {
 	if err != nil {
 		return err
 	}
+	if err := w.cfg.Upgrades.AskDashboard(ctx, a.InstallationID, a.Org, a.TemplatesRepo); err != nil {
+		w.cfg.Logger.Warn("asking for a dashboard refresh", "error", err)
+	}
 	body, done := Comment(rows)
 	if _, err := gh.UpsertComment(ctx, a.Org, a.TemplatesRepo, a.Issue, w.cfg.Marker, body); err != nil {
 		return fmt.Errorf("commenting on adoption request %s/%s#%d: %w", a.Org, a.TemplatesRepo, a.Issue, err)

@@ -128,3 +128,27 @@ func TestComment(t *testing.T) {
 		t.Errorf("comment:\n%s\nwant (UPDATE_GOLDEN=1 to rewrite):\n%s", all, want)
 	}
 }
+
+func TestDashboardSection(t *testing.T) {
+	row := func(issue int, repo, state string) Row {
+		return Row{Org: "acme", TemplatesRepo: "golden-paths", Template: "svc", Issue: issue, Repo: repo, State: state}
+	}
+	tests := []struct {
+		name string
+		rows []Row
+		want string // a line of the section; "" for no section
+	}{
+		{name: "nothing", want: ""},
+		{name: "all final and merged", rows: []Row{row(1, "a", Merged), row(1, "b", Skipped)}, want: ""},
+		{name: "in progress", rows: []Row{row(2, "a", Open), row(2, "b", Queued), row(2, "c", Merged), row(2, "d", Failed)},
+			want: "| acme/golden-paths#2 | `svc` | 4 | 1 | 1 | 1 |"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got := dashboardSection(tc.rows)
+			if (tc.want == "") != (got == "") || !strings.Contains(got, tc.want) {
+				t.Errorf("section:\n%s\nwant a line %q", got, tc.want)
+			}
+		})
+	}
+}

@@ -164,6 +164,11 @@ func (s *Store) OpenRows(ctx context.Context, org, template string) ([]Row, erro
 	return s.list(ctx, `owner_key = ? AND template = ? AND state = ?`, strings.ToLower(org), template, Open)
 }
 
+// OwnerRows returns every row of org's adoption requests.
+func (s *Store) OwnerRows(ctx context.Context, org string) ([]Row, error) {
+	return s.list(ctx, `owner_key = ?`, strings.ToLower(org))
+}
+
 func (s *Store) list(ctx context.Context, where string, args ...any) ([]Row, error) {
 	rs, err := s.db.SQL.QueryContext(ctx, s.db.Rebind(`SELECT `+columns+` FROM goldenpath_adoption WHERE `+where+` ORDER BY issue_key, position, repo_key`), args...)
 	if err != nil {

@@ -124,6 +124,19 @@ func TestTopicAdoptionUnderLimits(t *testing.T) {
 			}
 		}
 		w.wantOneComment(n, "done", "acme/svc-00#1", "acme/svc-29#1")
+		// The fleet dashboard shows the adoption's progress (a batched refresh).
+		var dashboard string
+		err = sandbox.WaitFor(w.ctx, 2*timeout, "the dashboard to show the adoption", func() bool {
+			for _, is := range w.Sim.Issues(org, w.TemplatesRepo) {
+				if is.Title == "Golden path fleet" {
+					dashboard = is.Body
+				}
+			}
+			return strings.Contains(dashboard, fmt.Sprintf("| acme/golden-paths#%d | `go-service` | %d | 0 | %d | 0 |", n, repos, repos))
+		})
+		if err != nil {
+			t.Errorf("%v:\n%s", err, dashboard)
+		}
 
 		// Requests per adopted repository: the same for each, and a fixed
 		// set of routes (no request per file).

@@ -135,6 +135,11 @@ func New(ctx context.Context, opts Options) (*App, error) {
 		Logger:        log,
 		Registerer:    reg,
 		Hour:          opts.UpgradeHour,
+		DashboardSections: []func(context.Context, string) (string, error){
+			func(ctx context.Context, owner string) (string, error) {
+				return a.Adoptions.DashboardSection(ctx, owner)
+			},
+		},
 	})
 	if err != nil {
 		return fail(fmt.Errorf("setting up the upgrade workflow: %w", err))
