@@ -71,7 +71,11 @@ func TestAdoptionOfExistingRepositories(t *testing.T) {
 			t.Fatal(err)
 		}
 
-		n := w.fileAdoption([]string{"billing", "orphan", "no-such-repo", "ledger"}, map[string]any{"system": "billing"})
+		if err := w.Sim.CreateRepo(org, "attic", githubsim.RepoOptions{Archived: true}); err != nil {
+			t.Fatal(err)
+		}
+
+		n := w.fileAdoption([]string{"billing", "orphan", "no-such-repo", "ledger", "attic"}, map[string]any{"system": "billing"})
 		w.settleAdoption(n)
 
 		prs := w.Sim.PullRequests(org, "billing")
@@ -129,7 +133,7 @@ func TestAdoptionOfExistingRepositories(t *testing.T) {
 			t.Error("orphan got a pull request though its owner cannot be inferred")
 		}
 
-		comment := w.wantOneComment(n, "acme/billing#1", "acme/orphan", "`owner`", "acme/no-such-repo", "not a repository", "acme/ledger#1")
+		comment := w.wantOneComment(n, "acme/billing#1", "acme/orphan", "`owner`", "acme/no-such-repo", "not a repository", "acme/ledger#1", "acme/attic", "archived")
 		is := w.issue(n)
 		if is.State != "closed" || is.StateReason != "completed" || !has(is.Labels, "goldenpath:created") {
 			t.Errorf("issue #%d is %s (%s) with %v, want closed as completed and goldenpath:created\n%s", n, is.State, is.StateReason, is.Labels, comment)

@@ -82,6 +82,9 @@ func TestTopicAdoptionUnderLimits(t *testing.T) {
 				"README.md": "# " + name + "\n", ".github/CODEOWNERS": "* @acme/" + team + "\n",
 			})
 		}
+		if err := w.Sim.CreateRepo(org, "archived-svc", githubsim.RepoOptions{Topics: []string{"payments"}, Archived: true}); err != nil {
+			t.Fatal(err)
+		}
 		w.existingRepo("unrelated", "Not tagged with the topic at all.", []string{"other"}, map[string]string{"README.md": "# unrelated\n"})
 
 		w.settle()
@@ -102,8 +105,8 @@ func TestTopicAdoptionUnderLimits(t *testing.T) {
 			}
 			opened++
 		}
-		if len(w.Sim.PullRequests(org, "unrelated")) != 0 {
-			t.Error("a repository without the topic got a pull request")
+		if len(w.Sim.PullRequests(org, "unrelated")) != 0 || len(w.Sim.PullRequests(org, "archived-svc")) != 0 {
+			t.Error("a repository without the topic, or archived, got a pull request")
 		}
 		if opened != repos {
 			t.Fatalf("%d adoption pull requests, want %d", opened, repos)

@@ -34,6 +34,8 @@ type RepoOptions struct {
 	Description   string
 	DefaultBranch string // default "main"
 	Topics        []string
+	// Archived marks the repository archived (writes to it are not refused).
+	Archived bool
 }
 
 // CreateRepo creates an empty repository (no commits) for an owner
@@ -53,6 +55,7 @@ func (s *Sim) CreateRepo(owner, name string, o RepoOptions) error {
 		r.defaultBranch = o.DefaultBranch
 	}
 	r.topics = append([]string(nil), o.Topics...)
+	r.archived = o.Archived
 	return nil
 }
 

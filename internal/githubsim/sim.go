@@ -192,6 +192,7 @@ type repo struct {
 	labels        []*label
 	teamPerms     map[int64]string // team id -> permission
 	releases      []*release
+	archived      bool
 }
 
 func (r *repo) fullName() string { return r.owner.login + "/" + r.name }
