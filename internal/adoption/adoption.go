@@ -58,6 +58,7 @@ var _ GitHub = (*github.Client)(nil)
 type Fleet interface {
 	SetUpgradePR(ctx context.Context, pr fleet.UpgradePR) error
 	ReleasePRSlot(ctx context.Context, slot fleet.Slot) error
+	ConfirmPRSlot(ctx context.Context, slot fleet.Slot, pr fleet.UpgradePR) error
 }
 
 // Job kinds.

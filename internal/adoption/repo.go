@@ -255,6 +255,11 @@ func (w *Workflow) apply(ctx context.Context, gh GitHub, a RepoArgs, f facts, d 
 		if r.State != f.row.State {
 			w.cfg.Logger.Info("adoption row", slog.String("repo", a.Org+"/"+a.Repo), slog.String("state", r.State), slog.String("reason", r.Reason))
 		}
+		if r.State == Open && r.PR != 0 && f.row.PR == 0 {
+			// Opened by an earlier attempt whose answer was lost: the
+			// opening counts under the limits from now, on this job's slot.
+			return r, w.confirm(ctx, a, f, r.PR, h)
+		}
 		return r, nil
 	}
 	changes := make(map[string]*github.File, len(f.plan.Add)+1)

@@ -92,6 +92,17 @@ func (w *Workflow) open(ctx context.Context, gh GitHub, a RepoArgs, f facts, r R
 	return r, nil
 }
 
+// confirm records a pull request an earlier attempt opened: on the slot h
+// holds (which then keeps counting), or as a plain record without one.
+func (w *Workflow) confirm(ctx context.Context, a RepoArgs, f facts, number int, h *hold) error {
+	if !h.held {
+		return w.record(ctx, a, f, number)
+	}
+	h.keep = true
+	return w.cfg.Fleet.ConfirmPRSlot(ctx, h.slot, fleet.UpgradePR{Owner: a.Org, Name: a.Repo, Template: f.name, TargetVersion: f.target.String(),
+		Number: number, State: fleet.PROpen, OpenedAt: time.Now()})
+}
+
 // record keeps the fleet index's view of the updated pull request.
 func (w *Workflow) record(ctx context.Context, a RepoArgs, f facts, number int) error {
 	return w.cfg.Fleet.SetUpgradePR(ctx, fleet.UpgradePR{Owner: a.Org, Name: a.Repo, Template: f.name, TargetVersion: f.target.String(),

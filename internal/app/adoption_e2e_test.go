@@ -229,3 +229,26 @@ func (w *world) settleAdoption(n int) {
 	}
 	w.settle()
 }
+
+// TestAdoptionWhenGitHubLosesTheAnswer: GitHub opens the adoption pull
+// request but the bot never hears so (a 502 after the write); the retried
+// job finds it, records it, and opens no second one.
+func TestAdoptionWhenGitHubLosesTheAnswer(t *testing.T) {
+	eachDialect(t, func(t *testing.T, d store.Dialect) {
+		w := newWorld(t, d, nil)
+		w.existingRepo("billing", "Bills customers every month.", nil, map[string]string{"README.md": "# Billing\n", "CODEOWNERS": "* @acme/" + team + "\n"})
+		w.Sim.SetFaults([]githubsim.Fault{{Method: "POST", Pattern: "/repos/{owner}/{repo}/pulls", Nth: 1, Kind: githubsim.AfterWrite502}})
+		n := w.fileAdoption([]string{"billing"}, map[string]any{"system": "billing"})
+		w.settleAdoption(n)
+		if prs := w.Sim.PullRequests(org, "billing"); len(prs) != 1 {
+			t.Fatalf("billing has %d pull requests, want 1: %+v", len(prs), prs)
+		}
+		if got := w.Sim.Counts().ByRoute["POST /repos/{owner}/{repo}/pulls"]; got != 1 {
+			t.Errorf("POST pulls sent %d times, want 1", got)
+		}
+		if pr, err := w.App.Fleet.UpgradePR(w.ctx, org, "billing", "go-service"); err != nil || pr.State != "open" || pr.Number != 1 {
+			t.Errorf("the fleet index records %+v (%v), want the open adoption pull request", pr, err)
+		}
+		w.wantOneComment(n, "acme/billing#1")
+	})
+}
