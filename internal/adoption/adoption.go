@@ -153,28 +153,68 @@ func New(cfg Config) (*Workflow, error) {
 
 // Route declares the events the workflow handles: a template version
 // pushed to the templates repository moves the open adoption pull requests
-// of that template to it (the upgrade workflow rolls it out to the fleet).
+// of that template to it (the upgrade workflow rolls it out to the fleet),
+// and an adoption pull request merged or closed ends its rows.
 func (w *Workflow) Route() job.Route {
 	return job.Route{
 		Workflow: "adoption",
-		Events:   []string{"push"},
+		Events:   []string{"push", "pull_request"},
 		Handle: func(ctx context.Context, d job.Delivery) error {
 			var p struct {
 				ghevent.Envelope
-				Ref     string `json:"ref"`
-				Deleted bool   `json:"deleted"`
+				Ref         string `json:"ref"`
+				Deleted     bool   `json:"deleted"`
+				PullRequest struct {
+					Number int  `json:"number"`
+					Merged bool `json:"merged"`
+					Head   struct {
+						Ref string `json:"ref"`
+					} `json:"head"`
+				} `json:"pull_request"`
 			}
 			if err := ghevent.Decode(d.Event, d.Payload, &p); err != nil {
 				return job.Permanent(err)
+			}
+			org := p.Repository.OwnerLogin()
+			if d.Event == "pull_request" {
+				if p.Action != "closed" || !strings.HasPrefix(p.PullRequest.Head.Ref, upgrade.BranchPrefix) {
+					return nil
+				}
+				return w.HandleClosed(ctx, org, p.Repository.Name, p.PullRequest.Number, p.PullRequest.Merged)
 			}
 			tag, ok := strings.CutPrefix(p.Ref, "refs/tags/")
 			if !ok || p.Deleted || !strings.EqualFold(p.Repository.Name, w.cfg.TemplatesRepo) {
 				return nil
 			}
-			org := p.Repository.OwnerLogin()
 			return w.HandleTag(ctx, org, tag)
 		},
 	}
+}
+
+// HandleClosed ends the rows whose adoption pull request number was merged
+// (the repository is in the fleet) or closed unmerged (not reopened), and
+// asks for their issues' comments.
+func (w *Workflow) HandleClosed(ctx context.Context, org, repo string, number int, merged bool) error {
+	rows, err := w.cfg.Store.OpenRowsOf(ctx, org, repo)
+	if err != nil {
+		return err
+	}
+	for _, r := range rows {
+		if r.PR != number {
+			continue
+		}
+		r.State, r.Reason = Closed, closedReason(number)
+		if merged {
+			r.State, r.Reason = Merged, ""
+		}
+		if err := w.cfg.Store.Set(ctx, r); err != nil {
+			return err
+		}
+		if err := w.cfg.Queue.EnqueueComment(ctx, CommentArgs{InstallationID: r.InstallationID, Org: r.Org, TemplatesRepo: r.TemplatesRepo, Issue: r.Issue}); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // HandleTag moves every open adoption pull request of tag's template in

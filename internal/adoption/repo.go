@@ -233,7 +233,7 @@ func decide(f facts) decision {
 		r.State, r.PR = Open, 0
 		return decision{act: actOpen, row: r}
 	case pr.State != "open":
-		return set(Closed, fmt.Sprintf("pull request #%d was closed without merging: not reopened; a new adoption request may propose it again", pr.Number))
+		return set(Closed, closedReason(pr.Number))
 	}
 	r.PR = pr.Number
 	switch {
@@ -246,6 +246,11 @@ func decide(f facts) decision {
 	}
 	r.State = Open
 	return decision{act: actUpdate, row: r}
+}
+
+// closedReason is a row's reason once its pull request was closed unmerged.
+func closedReason(number int) string {
+	return fmt.Sprintf("pull request #%d was closed without merging: not reopened; a new adoption request may propose it again", number)
 }
 
 // apply carries out d and returns the row as it now stands.

@@ -164,6 +164,12 @@ func (s *Store) OpenRows(ctx context.Context, org, template string) ([]Row, erro
 	return s.list(ctx, `owner_key = ? AND template = ? AND state = ?`, strings.ToLower(org), template, Open)
 }
 
+// OpenRowsOf returns the rows whose adoption pull request in org/repo is
+// open as far as the rows know.
+func (s *Store) OpenRowsOf(ctx context.Context, org, repo string) ([]Row, error) {
+	return s.list(ctx, `owner_key = ? AND repo_key = ? AND state = ?`, strings.ToLower(org), strings.ToLower(repo), Open)
+}
+
 // OwnerRows returns every row of org's adoption requests.
 func (s *Store) OwnerRows(ctx context.Context, org string) ([]Row, error) {
 	return s.list(ctx, `owner_key = ?`, strings.ToLower(org))

@@ -204,6 +204,12 @@ func TestAdoptionOfExistingRepositories(t *testing.T) {
 		if rec, err := w.App.Fleet.Get(w.ctx, org, "billing"); err != nil || rec.Template != "go-service" || rec.Version != "1.0.1" {
 			t.Fatalf("after the merge the fleet index says %+v, %v", rec, err)
 		}
+		if err := sandbox.WaitFor(w.ctx, 2*timeout, "the comment to say billing's adoption was merged", func() bool {
+			cs := w.botComments(n)
+			return len(cs) == 1 && strings.Contains(cs[0].Body, "acme/billing#1 merged: in the fleet at v1.0.1")
+		}); err != nil {
+			t.Errorf("%v: %+v", err, w.botComments(n))
+		}
 		skel := string(readFile(t, "templates/go-service/skeleton/Dockerfile"))
 		if _, err := w.PublishVersion("go-service", "1.1.0", "- Expose the metrics port.", "platform-team", map[string][]byte{
 			"skeleton/Dockerfile": []byte(strings.Replace(skel, "EXPOSE 8080\n", "EXPOSE 8080 9090\n", 1)),
