@@ -100,44 +100,7 @@ func TestAdoptionOfExistingRepositories(t *testing.T) {
 		if pr.Title != "Adopt the go-service golden path (v1.0.0)" || pr.Head != "goldenpath/upgrade-go-service" || pr.State != "open" {
 			t.Errorf("pull request %q from %s (%s)", pr.Title, pr.Head, pr.State)
 		}
-		main, err := w.Sim.Files(org, "billing", "main")
-		if err != nil {
-			t.Fatal(err)
-		}
-		branch, err := w.Sim.Files(org, "billing", pr.Head)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for p, data := range main {
-			if string(branch[p]) != string(data) {
-				t.Errorf("the adoption changed %s", p)
-			}
-		}
-		for _, p := range []string{"catalog-info.yaml", ".github/workflows/ci.yml", ".goldenpath.yml"} {
-			if _, ok := branch[p]; !ok {
-				t.Errorf("the adoption does not add %s", p)
-			}
-		}
-		if commits, err := w.Sim.Commits(org, "billing", pr.Head); err != nil || len(commits) != 2 {
-			t.Errorf("the branch has %d commits (%v), want the repository's one and the adoption's one", len(commits), err)
-		}
-		var entity struct{ Spec struct{ Owner string } }
-		if err := yaml.Unmarshal(branch["catalog-info.yaml"], &entity); err != nil || entity.Spec.Owner != team {
-			t.Errorf("catalog-info.yaml owner %q (%v), want %s from CODEOWNERS", entity.Spec.Owner, err, team)
-		}
-		if err := catalogtest.Backstage(t, branch["catalog-info.yaml"]); err != nil {
-			t.Errorf("Backstage rejects the adopted catalog-info.yaml: %v", err)
-		}
-		af, err := template.ParseAnswersFile(branch[".goldenpath.yml"])
-		if err != nil || af.Template != "go-service" || af.Version != "1.0.0" || !strings.HasSuffix(af.Request, fmt.Sprintf("/issues/%d", n)) {
-			t.Errorf(".goldenpath.yml = %+v, %v", af, err)
-		}
-		kept := pr.Body[strings.Index(pr.Body, "### Kept"):strings.Index(pr.Body, "### Already")]
-		for _, p := range []string{"`README.md`", "`Dockerfile`"} {
-			if !strings.Contains(kept, p) {
-				t.Errorf("the body does not list %s as kept:\n%s", p, pr.Body)
-			}
-		}
+		w.wantAdoptionPR(pr, n)
 		if prs := w.Sim.PullRequests(org, "ledger"); len(prs) != 1 {
 			t.Errorf("ledger has %d pull requests, want one (owner from its only maintaining team)", len(prs))
 		} else if files, err := w.Sim.Files(org, "ledger", prs[0].Head); err != nil || !strings.Contains(string(files["catalog-info.yaml"]), "owner: "+team) {
@@ -171,68 +134,125 @@ func TestAdoptionOfExistingRepositories(t *testing.T) {
 		}
 		w.wantOneComment(n, "acme/billing#1")
 
-		// While it is open, a newer version moves the same pull request.
-		if _, err := w.PublishVersion("go-service", "1.0.1", "- Clearer docs.", "platform-team", nil); err != nil {
-			t.Fatal(err)
-		}
-		w.settle()
-		var moved githubsim.IssueInfo
-		err = sandbox.WaitFor(w.ctx, 2*timeout, "the adoption pull request to move to v1.0.1", func() bool {
-			prs := w.Sim.PullRequests(org, "billing")
-			if len(prs) == 1 {
-				moved = prs[0]
-			}
-			return len(prs) == 1 && moved.Title == "Adopt the go-service golden path (v1.0.1)"
-		})
-		if err != nil || moved.Number != pr.Number || moved.State != "open" {
-			t.Fatalf("%v: billing's pull requests %+v, want #%d moved to v1.0.1", err, w.Sim.PullRequests(org, "billing"), pr.Number)
-		}
-		branch, err = w.Sim.Files(org, "billing", pr.Head)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if af, err := template.ParseAnswersFile(branch[".goldenpath.yml"]); err != nil || af.Version != "1.0.1" || string(branch["Dockerfile"]) != dockerfile {
-			t.Errorf("after the move .goldenpath.yml = %+v (%v), Dockerfile kept: %v", af, err, string(branch["Dockerfile"]) == dockerfile)
-		}
-
-		// Merged: in the fleet; the next version is an upgrade that merges
-		// into the Dockerfile the repository kept.
-		if _, err := w.Sim.MergePR(org, "billing", pr.Number, developer); err != nil {
-			t.Fatal(err)
-		}
-		w.settle()
-		if rec, err := w.App.Fleet.Get(w.ctx, org, "billing"); err != nil || rec.Template != "go-service" || rec.Version != "1.0.1" {
-			t.Fatalf("after the merge the fleet index says %+v, %v", rec, err)
-		}
-		if err := sandbox.WaitFor(w.ctx, 2*timeout, "the comment to say billing's adoption was merged", func() bool {
-			cs := w.botComments(n)
-			return len(cs) == 1 && strings.Contains(cs[0].Body, "acme/billing#1 merged: in the fleet at v1.0.1")
-		}); err != nil {
-			t.Errorf("%v: %+v", err, w.botComments(n))
-		}
-		skel := string(readFile(t, "templates/go-service/skeleton/Dockerfile"))
-		if _, err := w.PublishVersion("go-service", "1.1.0", "- Expose the metrics port.", "platform-team", map[string][]byte{
-			"skeleton/Dockerfile": []byte(strings.Replace(skel, "EXPOSE 8080\n", "EXPOSE 8080 9090\n", 1)),
-		}); err != nil {
-			t.Fatal(err)
-		}
-		w.settle()
-		up := openPRs(w.Sim.PullRequests(org, "billing"))
-		if len(up) != 1 || up[0].Title != "Upgrade go-service template to v1.1.0" || up[0].Draft {
-			t.Fatalf("after v1.1.0 billing has open pull requests %+v, want one upgrade without conflicts", up)
-		}
-		head, err := w.Sim.Files(org, "billing", up[0].Head)
-		if err != nil {
-			t.Fatal(err)
-		}
-		got := string(head["Dockerfile"])
-		if !strings.Contains(got, "EXPOSE 8080 9090") || !strings.Contains(got, "vendor=acme-billing") {
-			t.Errorf("the upgrade did not merge both sides into the kept Dockerfile:\n%s", got)
-		}
-		if string(head["README.md"]) != readme {
-			t.Errorf("the upgrade changed the repository's own README.md:\n%s", head["README.md"])
-		}
+		w.moveMergeAndUpgrade(pr, n, readme, dockerfile)
 	})
+}
+
+// wantAdoptionPR checks billing's adoption pull request (SPEC §6): nothing
+// the repository has is changed, catalog (Backstage-valid, owner from
+// CODEOWNERS), CI and .goldenpath.yml are added in one commit, and the body
+// lists README.md and Dockerfile as kept.
+func (w *world) wantAdoptionPR(pr githubsim.IssueInfo, n int) {
+	t := w.t
+	t.Helper()
+	main, err := w.Sim.Files(org, "billing", "main")
+	if err != nil {
+		t.Fatal(err)
+	}
+	branch, err := w.Sim.Files(org, "billing", pr.Head)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for p, data := range main {
+		if string(branch[p]) != string(data) {
+			t.Errorf("the adoption changed %s", p)
+		}
+	}
+	for _, p := range []string{"catalog-info.yaml", ".github/workflows/ci.yml", ".goldenpath.yml"} {
+		if _, ok := branch[p]; !ok {
+			t.Errorf("the adoption does not add %s", p)
+		}
+	}
+	if commits, err := w.Sim.Commits(org, "billing", pr.Head); err != nil || len(commits) != 2 {
+		t.Errorf("the branch has %d commits (%v), want the repository's one and the adoption's one", len(commits), err)
+	}
+	var entity struct{ Spec struct{ Owner string } }
+	if err := yaml.Unmarshal(branch["catalog-info.yaml"], &entity); err != nil || entity.Spec.Owner != team {
+		t.Errorf("catalog-info.yaml owner %q (%v), want %s from CODEOWNERS", entity.Spec.Owner, err, team)
+	}
+	if err := catalogtest.Backstage(t, branch["catalog-info.yaml"]); err != nil {
+		t.Errorf("Backstage rejects the adopted catalog-info.yaml: %v", err)
+	}
+	af, err := template.ParseAnswersFile(branch[".goldenpath.yml"])
+	if err != nil || af.Template != "go-service" || af.Version != "1.0.0" || !strings.HasSuffix(af.Request, fmt.Sprintf("/issues/%d", n)) {
+		t.Errorf(".goldenpath.yml = %+v, %v", af, err)
+	}
+	kept := pr.Body[strings.Index(pr.Body, "### Kept"):strings.Index(pr.Body, "### Already")]
+	for _, p := range []string{"`README.md`", "`Dockerfile`"} {
+		if !strings.Contains(kept, p) {
+			t.Errorf("the body does not list %s as kept:\n%s", p, pr.Body)
+		}
+	}
+}
+
+// moveMergeAndUpgrade follows billing's open adoption pull request: a newer
+// version moves it (same pull request), the merge puts the repository in the
+// fleet and its comment row says so, and the next version is an upgrade that
+// 3-way merges into the Dockerfile the repository kept.
+func (w *world) moveMergeAndUpgrade(pr githubsim.IssueInfo, n int, readme, dockerfile string) {
+	t := w.t
+	t.Helper()
+	// While it is open, a newer version moves the same pull request.
+	if _, err := w.PublishVersion("go-service", "1.0.1", "- Clearer docs.", "platform-team", nil); err != nil {
+		t.Fatal(err)
+	}
+	w.settle()
+	var moved githubsim.IssueInfo
+	err := sandbox.WaitFor(w.ctx, 2*timeout, "the adoption pull request to move to v1.0.1", func() bool {
+		prs := w.Sim.PullRequests(org, "billing")
+		if len(prs) == 1 {
+			moved = prs[0]
+		}
+		return len(prs) == 1 && moved.Title == "Adopt the go-service golden path (v1.0.1)"
+	})
+	if err != nil || moved.Number != pr.Number || moved.State != "open" {
+		t.Fatalf("%v: billing's pull requests %+v, want #%d moved to v1.0.1", err, w.Sim.PullRequests(org, "billing"), pr.Number)
+	}
+	branch, err := w.Sim.Files(org, "billing", pr.Head)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if af, err := template.ParseAnswersFile(branch[".goldenpath.yml"]); err != nil || af.Version != "1.0.1" || string(branch["Dockerfile"]) != dockerfile {
+		t.Errorf("after the move .goldenpath.yml = %+v (%v), Dockerfile kept: %v", af, err, string(branch["Dockerfile"]) == dockerfile)
+	}
+
+	// Merged: in the fleet; the next version is an upgrade that merges
+	// into the Dockerfile the repository kept.
+	if _, err := w.Sim.MergePR(org, "billing", pr.Number, developer); err != nil {
+		t.Fatal(err)
+	}
+	w.settle()
+	if rec, err := w.App.Fleet.Get(w.ctx, org, "billing"); err != nil || rec.Template != "go-service" || rec.Version != "1.0.1" {
+		t.Fatalf("after the merge the fleet index says %+v, %v", rec, err)
+	}
+	if err := sandbox.WaitFor(w.ctx, 2*timeout, "the comment to say billing's adoption was merged", func() bool {
+		cs := w.botComments(n)
+		return len(cs) == 1 && strings.Contains(cs[0].Body, "acme/billing#1 merged: in the fleet at v1.0.1")
+	}); err != nil {
+		t.Errorf("%v: %+v", err, w.botComments(n))
+	}
+	skel := string(readFile(t, "templates/go-service/skeleton/Dockerfile"))
+	if _, err := w.PublishVersion("go-service", "1.1.0", "- Expose the metrics port.", "platform-team", map[string][]byte{
+		"skeleton/Dockerfile": []byte(strings.Replace(skel, "EXPOSE 8080\n", "EXPOSE 8080 9090\n", 1)),
+	}); err != nil {
+		t.Fatal(err)
+	}
+	w.settle()
+	up := openPRs(w.Sim.PullRequests(org, "billing"))
+	if len(up) != 1 || up[0].Title != "Upgrade go-service template to v1.1.0" || up[0].Draft {
+		t.Fatalf("after v1.1.0 billing has open pull requests %+v, want one upgrade without conflicts", up)
+	}
+	head, err := w.Sim.Files(org, "billing", up[0].Head)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := string(head["Dockerfile"])
+	if !strings.Contains(got, "EXPOSE 8080 9090") || !strings.Contains(got, "vendor=acme-billing") {
+		t.Errorf("the upgrade did not merge both sides into the kept Dockerfile:\n%s", got)
+	}
+	if string(head["README.md"]) != readme {
+		t.Errorf("the upgrade changed the repository's own README.md:\n%s", head["README.md"])
+	}
 }
 
 // settleAdoption waits until the adoption issue is closed: its comment is

@@ -135,11 +135,8 @@ func New(ctx context.Context, opts Options) (*App, error) {
 		Logger:        log,
 		Registerer:    reg,
 		Hour:          opts.UpgradeHour,
-		DashboardSections: []func(context.Context, string) (string, error){
-			func(ctx context.Context, owner string) (string, error) {
-				return a.Adoptions.DashboardSection(ctx, owner)
-			},
-		},
+		// Adoption progress on the fleet dashboard.
+		DashboardSections: []func(context.Context, string) (string, error){a.adoptionSection},
 	})
 	if err != nil {
 		return fail(fmt.Errorf("setting up the upgrade workflow: %w", err))
@@ -147,20 +144,8 @@ func New(ctx context.Context, opts Options) (*App, error) {
 	if err := upgradejobs.Register(a.Queue, a.Upgrades, opts.ReconcileEvery); err != nil {
 		return fail(fmt.Errorf("registering the upgrade jobs: %w", err))
 	}
-	if err := a.newAdoptions(ctx, templates, opts); err != nil {
+	if err := a.newAdoptionsAndRequests(ctx, templates, opts); err != nil {
 		return fail(err)
-	}
-	a.Requests, err = request.New(request.Config{
-		Client:        a.requestClient,
-		Fleet:         a.Fleet,
-		Templates:     templates,
-		TemplatesRepo: cfg.TemplatesRepo,
-		Adopter:       a.Adoptions,
-		Logger:        log,
-		RenderTimeout: cfg.RenderTimeout,
-	})
-	if err != nil {
-		return fail(fmt.Errorf("setting up the request workflow: %w", err))
 	}
 	if err := a.route(); err != nil {
 		return fail(fmt.Errorf("routing webhook events: %w", err))
