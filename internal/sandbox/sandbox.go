@@ -275,37 +275,42 @@ func (w *World) Install() int64 {
 // FileRequest opens a "new service" issue as author the way GitHub files a
 // submitted issue form: the form's labels and the body GitHub renders.
 func (w *World) FileRequest(tmpl fs.FS, name, author string, answers map[string]any) (int, error) {
-	set, err := template.LoadRepo(tmpl)
+	m, err := manifest(tmpl, name)
 	if err != nil {
 		return 0, err
 	}
-	t, ok := set[name]
-	if !ok {
-		return 0, fmt.Errorf("no template %q", name)
-	}
-	form := issueform.FromManifest(t.Manifest)
-	body := issueform.RenderBody(t.Manifest, answers)
+	form := issueform.FromManifest(m)
+	body := issueform.RenderBody(m, answers)
 	title := form.Title + fmt.Sprint(answers["name"])
 	return w.Sim.OpenIssue(w.Org, w.TemplatesRepo, author, title, body, form.Labels)
+}
+
+// manifest is template name's manifest in the templates tree tmpl.
+func manifest(tmpl fs.FS, name string) (*template.Manifest, error) {
+	set, err := template.LoadRepo(tmpl)
+	if err != nil {
+		return nil, err
+	}
+	t, ok := set[name]
+	if !ok {
+		return nil, fmt.Errorf("no template %q", name)
+	}
+	return t.Manifest, nil
 }
 
 // FileAdoption opens an adoption issue for template name as its adoption
 // form submits it: the repositories (names or topic:<topic>) and the
 // answers given for all of them.
 func (w *World) FileAdoption(tmpl fs.FS, name, author string, repos []string, answers map[string]any) (int, error) {
-	set, err := template.LoadRepo(tmpl)
+	m, err := manifest(tmpl, name)
 	if err != nil {
 		return 0, err
 	}
-	t, ok := set[name]
-	if !ok {
-		return 0, fmt.Errorf("no template %q", name)
-	}
-	form, err := issueform.AdoptFromManifest(t.Manifest)
+	form, err := issueform.AdoptFromManifest(m)
 	if err != nil {
 		return 0, err
 	}
-	body := issueform.RenderAdoptionBody(t.Manifest, repos, answers)
+	body := issueform.RenderAdoptionBody(m, repos, answers)
 	return w.Sim.OpenIssue(w.Org, w.TemplatesRepo, author, form.Title+strings.Join(repos, ", "), body, form.Labels)
 }
 
