@@ -129,8 +129,13 @@ func TestAdoptionOfExistingRepositories(t *testing.T) {
 			}
 			w.settle()
 		}
-		if prs := w.Sim.PullRequests(org, "billing"); len(prs) != 1 {
-			t.Errorf("after redeliveries billing has %d pull requests, want 1", len(prs))
+		for _, repo := range []string{"billing", "ledger"} {
+			if prs := w.Sim.PullRequests(org, repo); len(prs) != 1 {
+				t.Errorf("after redeliveries %s has %d pull requests, want 1", repo, len(prs))
+			}
+		}
+		if prs := w.Sim.PullRequests(org, "orphan"); len(prs) != 0 {
+			t.Errorf("after redeliveries orphan has %d pull requests, want none", len(prs))
 		}
 		w.wantOneComment(n, "acme/billing#1")
 
