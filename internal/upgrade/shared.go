@@ -14,6 +14,10 @@ import (
 // the branch and metadata, the account's limits, the ownership check of a
 // branch, and the opening of the pull request on a reserved slot.
 
+// IsAdoption tells an adoption pull request's metadata (no version it comes
+// from) from an upgrade's.
+func IsAdoption(m Meta) bool { return m.From == "" }
+
 // Block is the hidden metadata block as a body carries it.
 func (m Meta) Block() string { return m.block() }
 
