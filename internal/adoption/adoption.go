@@ -210,9 +210,28 @@ func (w *Workflow) HandleClosed(ctx context.Context, org, repo string, number in
 		if err := w.cfg.Store.Set(ctx, r); err != nil {
 			return err
 		}
+		if !merged {
+			if err := w.explainClosed(ctx, r, number); err != nil {
+				return err
+			}
+		}
 		if err := w.cfg.Queue.EnqueueComment(ctx, CommentArgs{InstallationID: r.InstallationID, Org: r.Org, TemplatesRepo: r.TemplatesRepo, Issue: r.Issue}); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// explainClosed says on a closed adoption pull request what follows.
+func (w *Workflow) explainClosed(ctx context.Context, r Row, number int) error {
+	gh, err := w.cfg.Client(ctx, r.InstallationID)
+	if err != nil {
+		return err
+	}
+	body := fmt.Sprintf("Closed without merging, so goldenpath will not propose adopting the `%s` golden path here again for %s, nor move this pull request to newer versions.\n\n"+
+		"To adopt it later, file a new adoption issue naming this repository, or run `goldenpath adopt --template %s` in a clean checkout.", r.Template, r.IssueURL, r.Template)
+	if _, err := gh.UpsertComment(ctx, r.Org, r.Repo, number, "adoption-closed", body); err != nil {
+		return fmt.Errorf("explaining the closed adoption of %s/%s: %w", r.Org, r.Repo, err)
 	}
 	return nil
 }

@@ -153,5 +153,34 @@ func TestTopicAdoptionUnderLimits(t *testing.T) {
 			}
 		}
 		t.Logf("GitHub requests per adopted repository: %d (%v)", len(want), want)
+		w.closeUnmerged(n, "svc-00")
 	})
+}
+
+// closeUnmerged closes repo's adoption pull request #1 without merging: the
+// issue's row says so, the pull request says what follows, nothing reopens it.
+func (w *world) closeUnmerged(n int, repo string) {
+	t := w.t
+	t.Helper()
+	if err := w.Sim.ClosePR(org, repo, 1, developer); err != nil {
+		t.Fatal(err)
+	}
+	w.settle()
+	err := sandbox.WaitFor(w.ctx, 2*timeout, "the comment to say "+repo+"'s adoption was closed", func() bool {
+		cs := w.botComments(n)
+		return len(cs) == 1 && strings.Contains(cs[0].Body, "acme/"+repo+"#1: pull request #1 was closed without merging")
+	})
+	if err != nil {
+		t.Error(err)
+	}
+	var said []string
+	for _, c := range w.Sim.Comments(org, repo, 1) {
+		said = append(said, c.Body)
+	}
+	if len(said) != 1 || !strings.Contains(said[0], "will not propose adopting") {
+		t.Errorf("the closed adoption pull request's comments: %q", said)
+	}
+	if prs := w.Sim.PullRequests(org, repo); len(prs) != 1 || prs[0].State != "closed" {
+		t.Errorf("%s's pull requests after the close: %+v", repo, prs)
+	}
 }
