@@ -139,7 +139,17 @@ func TestAdoptionOfExistingRepositories(t *testing.T) {
 		}
 		w.wantOneComment(n, "acme/billing#1")
 
+		// A person commits on ledger's adoption branch: the newer version
+		// must not force-push over it.
+		personal, err := w.Sim.Push(org, "ledger", "goldenpath/upgrade-go-service", map[string][]byte{"NOTES.md": []byte("Ask #ledger.\n")}, "Notes", developer)
+		if err != nil {
+			t.Fatal(err)
+		}
 		w.moveMergeAndUpgrade(pr, n, readme, dockerfile)
+		if prs := w.Sim.PullRequests(org, "ledger"); len(prs) != 1 || prs[0].HeadSHA != personal || prs[0].Title != "Adopt the go-service golden path (v1.0.0)" {
+			t.Errorf("ledger's pull request after v1.0.1 and v1.1.0: %+v, want it left at v1.0.0 on %s's commit", prs, developer)
+		}
+		w.wantOneComment(n, "acme/ledger#1: @"+developer+" pushed to goldenpath/upgrade-go-service")
 	})
 }
 
