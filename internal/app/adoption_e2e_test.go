@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -103,7 +104,7 @@ func TestAdoptionOfExistingRepositories(t *testing.T) {
 		w.wantAdoptionPR(pr, n)
 		if prs := w.Sim.PullRequests(org, "ledger"); len(prs) != 1 {
 			t.Errorf("ledger has %d pull requests, want one (owner from its only maintaining team)", len(prs))
-		} else if files, err := w.Sim.Files(org, "ledger", prs[0].Head); err != nil || !strings.Contains(string(files["catalog-info.yaml"]), "owner: "+team) {
+		} else if files, err := w.Sim.Files(org, "ledger", prs[0].Head); err != nil || !regexp.MustCompile(`(?m)^\s*owner: "?`+team+`"?$`).Match(files["catalog-info.yaml"]) {
 			t.Errorf("ledger's catalog-info.yaml (%v) does not name %s:\n%s", err, team, files["catalog-info.yaml"])
 		}
 		if len(w.Sim.PullRequests(org, "orphan")) != 0 {
