@@ -228,8 +228,8 @@ func TestGoldenForms(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(forms) != len(templates.Names()) {
-		t.Fatalf("%d forms for %d templates", len(forms), len(templates.Names()))
+	if len(forms) != 2*len(templates.Names()) {
+		t.Fatalf("%d forms for %d templates, want a request and an adoption form each", len(forms), len(templates.Names()))
 	}
 	dir := filepath.Join(testenv.ModuleRoot(t), "testdata", "golden", "forms")
 	for p, data := range forms {

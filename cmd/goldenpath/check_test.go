@@ -60,7 +60,8 @@ func TestCheckCommand(t *testing.T) {
 			if code != tc.wantCode {
 				t.Fatalf("exit %d, want %d\nstdout: %s\nstderr: %s", code, tc.wantCode, stdout, stderr)
 			}
-			wantOutput(t, stdout, stderr, tc.wantStdout, tc.wantStderr)
+			wantOutput(t, "stdout", stdout, tc.wantStdout)
+			wantOutput(t, "stderr", stderr, tc.wantStderr)
 		})
 	}
 }

@@ -16,11 +16,12 @@ import (
 )
 
 // runForms writes (or with --check verifies) .github/ISSUE_TEMPLATE/new-<name>.yml
-// for every template of a templates repository.
+// and adopt-<name>.yml for every template of a templates repository.
 func runForms(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	flags := newFlagSet("forms", "[flags] [ROOT]\n\n"+rootHelp+
-		"\nWrites .github/ISSUE_TEMPLATE/new-<name>.yml for every template and removes\n"+
-		"new-<name>.yml forms whose template is gone.", stderr)
+		"\nWrites .github/ISSUE_TEMPLATE/new-<name>.yml (request a new repository) and\n"+
+		"adopt-<name>.yml (bring existing repositories onto the template) for every\n"+
+		"template, and removes such forms whose template is gone.", stderr)
 	check := flags.Bool("check", false, "write nothing; exit 1 if a form is missing or out of date")
 	rest, err := parseInterspersed(flags, args)
 	if err != nil {
@@ -50,7 +51,8 @@ func runForms(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		if len(findings) > 0 {
 			return exitError{code: 1, msg: fmt.Sprintf("%d %s out of date; run 'goldenpath forms %s'", len(findings), plural(len(findings), "form is", "forms are"), dir)}
 		}
-		fmt.Fprintf(stdout, "%d issue %s up to date\n", len(templates), plural(len(templates), "form", "forms"))
+		n := 2 * len(templates) // a request form and an adoption form each
+		fmt.Fprintf(stdout, "%d issue %s up to date\n", n, plural(n, "form", "forms"))
 		return nil
 	}
 

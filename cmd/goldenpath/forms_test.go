@@ -30,8 +30,21 @@ func TestFormsCommand(t *testing.T) {
 		}
 	}
 
-	if code, _, stderr := execGoldenpath(t, "forms", "--check", root); code != 0 {
-		t.Fatalf("--check after writing: exit %d: %s", code, stderr)
+	adopt, err := os.ReadFile(filepath.Join(root, ".github", "ISSUE_TEMPLATE", "adopt-go-service.yml"))
+	if err != nil {
+		t.Fatalf("the adoption form was not written: %v", err)
+	}
+	for _, want := range []string{"- goldenpath:adopt\n", "- template:go-service\n", "label: Repositories\n"} {
+		if !strings.Contains(string(adopt), want) {
+			t.Errorf("adoption form lacks %q:\n%s", want, adopt)
+		}
+	}
+	if strings.Contains(string(adopt), "label: Service name\n") {
+		t.Error("the adoption form asks for the name: each repository's own name is used")
+	}
+
+	if code, stdout, stderr := execGoldenpath(t, "forms", "--check", root); code != 0 || !strings.Contains(stdout, "4 issue forms up to date") {
+		t.Fatalf("--check after writing: exit %d: %s%s", code, stdout, stderr)
 	}
 
 	// A second run changes nothing.
@@ -60,6 +73,13 @@ func TestFormsCommand(t *testing.T) {
 	}
 	if _, err := os.Stat(orphan); err == nil {
 		t.Error("new-gone.yml survived, want it removed")
+	}
+	orphanAdopt := filepath.Join(root, ".github", "ISSUE_TEMPLATE", "adopt-gone.yml")
+	if err := os.WriteFile(orphanAdopt, []byte("name: gone\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, stdout, stderr := execGoldenpath(t, "forms", root); code != 0 || !strings.Contains(stdout, "removed .github/ISSUE_TEMPLATE/adopt-gone.yml") {
+		t.Fatalf("forms: exit %d: %s%s", code, stdout, stderr)
 	}
 	if code, _, stderr := execGoldenpath(t, "forms", root, "--check"); code != 0 {
 		t.Fatalf("--check after rewriting: exit %d: %s", code, stderr)

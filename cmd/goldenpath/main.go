@@ -33,6 +33,7 @@ func init() {
 		"lint":    {"check a templates repository", runLint},
 		"forms":   {"write or check the issue forms for every template", runForms},
 		"upgrade": {"upgrade a local checkout to a newer template version", runUpgrade},
+		"adopt":   {"bring an existing local checkout onto a golden path", runAdopt},
 		"demo":    {"the whole flow against the built-in GitHub simulator", runDemo},
 		"init":    {"write a starter templates repository", runInit},
 		"fleet":   {"print the fleet index: repositories, template versions, upgrade PRs", runFleet},

@@ -102,7 +102,8 @@ func TestUpgradeCommand(t *testing.T) {
 			if code != tc.wantCode {
 				t.Fatalf("exit %d, want %d\nstdout: %s\nstderr: %s", code, tc.wantCode, stdout, stderr)
 			}
-			wantOutput(t, stdout, stderr, tc.wantStdout, tc.wantStderr)
+			wantOutput(t, "stdout", stdout, tc.wantStdout)
+			wantOutput(t, "stderr", stderr, tc.wantStderr)
 			want := tc.wantConfig
 			if tc.portEdit != "" && tc.wantCode == 0 {
 				want = "name: payments\nport: " + tc.portEdit + "\n"
@@ -117,20 +118,6 @@ func TestUpgradeCommand(t *testing.T) {
 
 // wantOutput checks that a command's stdout and stderr contain the wanted
 // lines.
-func wantOutput(t *testing.T, stdout, stderr string, wantStdout, wantStderr []string) {
-	t.Helper()
-	for _, w := range wantStdout {
-		if !strings.Contains(stdout, w) {
-			t.Errorf("stdout lacks %q:\n%s", w, stdout)
-		}
-	}
-	for _, w := range wantStderr {
-		if !strings.Contains(stderr, w) {
-			t.Errorf("stderr lacks %q:\n%s", w, stderr)
-		}
-	}
-}
-
 func TestUpgradeCommandRefusesDirtyCheckout(t *testing.T) {
 	src, dir := upgradeFixture(t, "")
 	put(t, dir, "config.yml", "uncommitted\n")

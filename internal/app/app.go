@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/goldenpath-dev/goldenpath/internal/adoption"
 	"github.com/goldenpath-dev/goldenpath/internal/config"
 	"github.com/goldenpath-dev/goldenpath/internal/fleet"
 	"github.com/goldenpath-dev/goldenpath/internal/fleetscan"
@@ -48,6 +49,12 @@ type Options struct {
 	// requests and must not meet a reconcile started by leader election).
 	DashboardEvery time.Duration
 	ReconcileEvery time.Duration
+	// UpgradeHour is the window of prHourlyLimit (default an hour; scaled
+	// down by tests and simulations, like the simulator's own windows).
+	UpgradeHour time.Duration
+	// AdoptionCommentEvery batches the rewrites of an adoption issue's
+	// comment (default 2s).
+	AdoptionCommentEvery time.Duration
 }
 
 // App is one assembled goldenpath process.
@@ -63,6 +70,8 @@ type App struct {
 	Upgrades *upgrade.Workflow
 	// Ownership keeps answers and owner teams true (SPEC §7).
 	Ownership *ownership.Workflow
+	// Adoptions brings existing repositories onto golden paths (SPEC §6).
+	Adoptions *adoption.Workflow
 	Server    *server.Server
 
 	routing queue.Routing
@@ -119,17 +128,6 @@ func New(ctx context.Context, opts Options) (*App, error) {
 	// One reader of the templates repositories for both workflows: its
 	// memory and the database cache are shared.
 	templates := templatesrc.New(templatesrc.Options{Shared: templatesrc.NewDBCache(db), Logger: log})
-	a.Requests, err = request.New(request.Config{
-		Client:        a.requestClient,
-		Fleet:         a.Fleet,
-		Templates:     templates,
-		TemplatesRepo: cfg.TemplatesRepo,
-		Logger:        log,
-		RenderTimeout: cfg.RenderTimeout,
-	})
-	if err != nil {
-		return fail(fmt.Errorf("setting up the request workflow: %w", err))
-	}
 	upgradeJobs := &upgradejobs.Enqueuer{Q: a.Queue, DashboardEvery: opts.DashboardEvery}
 	a.Upgrades, err = upgrade.New(upgrade.Config{
 		Client:        a.upgradeClient,
@@ -141,6 +139,9 @@ func New(ctx context.Context, opts Options) (*App, error) {
 		Logger:        log,
 		Registerer:    reg,
 		Scanner:       &fleetscan.Scanner{Fleet: a.Fleet, Templates: templates},
+		Hour:          opts.UpgradeHour,
+		// Adoption progress on the fleet dashboard.
+		DashboardSections: []func(context.Context, string) (string, error){a.adoptionSection},
 	})
 	if err != nil {
 		return fail(fmt.Errorf("setting up the upgrade workflow: %w", err))
@@ -150,6 +151,9 @@ func New(ctx context.Context, opts Options) (*App, error) {
 	}
 	if err := upgradejobs.Register(a.Queue, a.Upgrades, opts.ReconcileEvery); err != nil {
 		return fail(fmt.Errorf("registering the upgrade jobs: %w", err))
+	}
+	if err := a.newAdoptionsAndRequests(ctx, templates, opts); err != nil {
+		return fail(err)
 	}
 	if err := a.route(); err != nil {
 		return fail(fmt.Errorf("routing webhook events: %w", err))

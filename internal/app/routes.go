@@ -9,7 +9,7 @@ import (
 // (push, installation) becomes one job per workflow, so one's failure
 // neither repeats nor blocks the other's work.
 func (a *App) route() error {
-	plan, err := queue.Plan(a.Upgrades.Route(), a.Requests.Route(), a.Ownership.Route())
+	plan, err := queue.Plan(a.Upgrades.Route(), a.Requests.Route(), a.Ownership.Route(), a.Adoptions.Route())
 	if err != nil {
 		return err
 	}

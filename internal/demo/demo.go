@@ -119,7 +119,13 @@ func Run(ctx context.Context, opts Options) error {
 	say("   .goldenpath.yml:\n%s", indent(string(files[template.AnswersFileName]), "     | "))
 	say("7. The bot's comment on #%d:\n\n%s\n", number, indent(lastComment(w.Sim, org, w.TemplatesRepo, number), "     | "))
 
+	if err := adoptionStory(ctx, w, opts, say); err != nil {
+		return err
+	}
 	if err := upgradeStory(ctx, w, opts, say); err != nil {
+		return err
+	}
+	if err := adoptedUpgrade(ctx, w, opts, say); err != nil {
 		return err
 	}
 
@@ -157,16 +163,8 @@ func upgradeStory(ctx context.Context, w *sandbox.World, opts Options, say func(
 	}
 	say("9. The platform team publishes go-service v1.1.0 (a runbook and a README line) by pushing the tag go-service/v1.1.0.")
 
-	var pr githubsim.IssueInfo
-	if err := sandbox.WaitFor(ctx, opts.Timeout, "the upgrade pull request", func() bool {
-		for _, p := range w.Sim.PullRequests(org, service) {
-			if p.State == "open" {
-				pr = p
-				return true
-			}
-		}
-		return false
-	}); err != nil {
+	pr, err := waitOpenPR(ctx, w, opts, service, "the upgrade pull request")
+	if err != nil {
 		return err
 	}
 	say("10. The bot opened %s/%s#%d %q from %s (draft: %v). Its diff:\n", org, service, pr.Number, pr.Title, pr.Head, pr.Draft)

@@ -31,6 +31,14 @@ func TestDemo(t *testing.T) {
 		"on go-service v1.1.0",
 		"| v1.1.0 (newest) | 1: acme/payments-api |",
 		"rate-limit violations: 0.",
+		`"Adopt the go-service golden path (v1.0.0)" from goldenpath/upgrade-go-service`,
+		"### Added",
+		"- `catalog-info.yaml`",
+		"### Kept as the repository has them",
+		"- `Dockerfile`",
+		"acme/billing is in the fleet on go-service v1.0.0",
+		`reached the adopted acme/billing too: "Upgrade go-service template to v1.1.0"`,
+		"+# Runbook of billing",
 	} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("the demo's output lacks %q", want)

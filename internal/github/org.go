@@ -52,3 +52,27 @@ func (c *Client) GrantTeam(ctx context.Context, org, team, owner, repo, permissi
 	}
 	return nil
 }
+
+// AdminTeams lists the slugs of the teams with admin or maintain
+// permission on owner/repo (GET /repos/{owner}/{repo}/teams, all pages).
+func (c *Client) AdminTeams(ctx context.Context, owner, repo string) ([]string, error) {
+	var out []string
+	opts := &gh.ListOptions{PerPage: 100}
+	for {
+		page, resp, err := c.gh.Repositories.ListTeams(ctx, owner, repo, opts)
+		if err != nil {
+			return nil, fmt.Errorf("listing the teams of %s/%s: %w", owner, repo, classify(err))
+		}
+		for _, t := range page {
+			// permissions is the precise set (GitHub may name maintain
+			// "push" in the legacy permission field).
+			if p := t.GetPermission(); p == "admin" || p == "maintain" || t.Permissions["admin"] || t.Permissions["maintain"] {
+				out = append(out, t.GetSlug())
+			}
+		}
+		if resp.NextPage == 0 {
+			return out, nil
+		}
+		opts.Page = resp.NextPage
+	}
+}

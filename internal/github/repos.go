@@ -27,6 +27,7 @@ type Repo struct {
 	Visibility    string
 	Description   string
 	Topics        []string
+	Archived      bool
 	CreatedAt     time.Time
 	// HeadSHA is the default branch's commit after CreateRepoWithFiles wrote it;
 	// empty elsewhere.
@@ -43,6 +44,7 @@ func repoFrom(r *gh.Repository) *Repo {
 		HTMLURL:       r.GetHTMLURL(),
 		Private:       r.GetPrivate(),
 		Visibility:    r.GetVisibility(),
+		Archived:      r.GetArchived(),
 		Description:   r.GetDescription(),
 		Topics:        r.Topics,
 		CreatedAt:     r.GetCreatedAt().Time,

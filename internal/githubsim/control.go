@@ -33,6 +33,9 @@ type RepoOptions struct {
 	Private       bool
 	Description   string
 	DefaultBranch string // default "main"
+	Topics        []string
+	// Archived marks the repository archived (writes to it are not refused).
+	Archived bool
 }
 
 // CreateRepo creates an empty repository (no commits) for an owner
@@ -51,6 +54,8 @@ func (s *Sim) CreateRepo(owner, name string, o RepoOptions) error {
 	if o.DefaultBranch != "" {
 		r.defaultBranch = o.DefaultBranch
 	}
+	r.topics = append([]string(nil), o.Topics...)
+	r.archived = o.Archived
 	return nil
 }
 

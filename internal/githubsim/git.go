@@ -2,13 +2,14 @@ package githubsim
 
 import (
 	"bytes"
-	"crypto/sha1"
 	"encoding/hex"
 	"fmt"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/goldenpath-dev/goldenpath/internal/gitobject"
 )
 
 // Git objects are stored exactly as git stores them (type, size, NUL,
@@ -63,18 +64,11 @@ type commitData struct {
 	Message   string
 }
 
-func hashObject(typ string, data []byte) string {
-	h := sha1.New()
-	fmt.Fprintf(h, "%s %d\x00", typ, len(data))
-	h.Write(data)
-	return hex.EncodeToString(h.Sum(nil))
-}
-
 // objectStore is one repository's object database.
 type objectStore map[string]object
 
 func (st objectStore) put(typ string, data []byte) string {
-	sha := hashObject(typ, data)
+	sha := gitobject.Hash(typ, data)
 	if _, ok := st[sha]; !ok {
 		st[sha] = object{typ: typ, data: data}
 	}

@@ -50,6 +50,8 @@ func requiredPermission(method, route string) (string, string) {
 			return "metadata", "read"
 		}
 		return "administration", "write"
+	case route == "/repos/{owner}/{repo}/teams":
+		return "administration", "read"
 	case route == "/repos/{owner}/{repo}", route == "/repos/{owner}/{repo}/topics":
 		if read {
 			return "metadata", "read"

@@ -37,6 +37,7 @@ func (s *Sim) routeTable() []route {
 		{pattern: "GET /repos/{owner}/{repo}", auth: "token", h: s.getRepo},
 		{pattern: "PATCH /repos/{owner}/{repo}", auth: "token", h: s.updateRepo},
 		{pattern: "GET /repos/{owner}/{repo}/topics", auth: "token", h: s.getTopics},
+		{pattern: "GET /repos/{owner}/{repo}/teams", auth: "token", h: s.listRepoTeams},
 		{pattern: "PUT /repos/{owner}/{repo}/topics", auth: "token", h: s.putTopics},
 
 		{pattern: "GET /repos/{owner}/{repo}/git/blobs/{file_sha}", auth: "token", h: s.getBlob},
@@ -383,6 +384,29 @@ func (s *Sim) putTeamRepo(c *call) {
 	}
 	r.teamPerms[t.id] = body.Permission
 	c.w.WriteHeader(http.StatusNoContent)
+}
+
+// listRepoTeams lists the teams with access to a repository, each with its
+// permission there.
+func (s *Sim) listRepoTeams(c *call) {
+	r := c.repo()
+	if r == nil {
+		return
+	}
+	var out []obj
+	for _, k := range sortedKeys(s.teams) {
+		t := s.teams[k]
+		p, ok := r.teamPerms[t.id]
+		if !ok {
+			continue
+		}
+		j := s.teamJSON(t, false)
+		j["permission"] = p
+		j["permissions"] = obj{"pull": true, "triage": p != "pull", "push": p == "push" || p == "maintain" || p == "admin",
+			"maintain": p == "maintain" || p == "admin", "admin": p == "admin"}
+		out = append(out, j)
+	}
+	paginate(c, out)
 }
 
 func (s *Sim) getTeamRepo(c *call) {

@@ -97,7 +97,7 @@ func (s *Sim) repoJSON(r *repo) obj {
 		"watchers_count": 0, "watchers": 0, "size": 0, "default_branch": r.defaultBranch,
 		"open_issues_count": open, "open_issues": open, "is_template": false, "topics": topics,
 		"has_issues": true, "has_projects": true, "has_wiki": true, "has_pages": false, "has_downloads": true,
-		"has_discussions": false, "archived": false, "disabled": false, "license": nil,
+		"has_discussions": false, "archived": r.archived, "disabled": false, "license": nil,
 		"pushed_at": ts(firstNonZero(r.pushedAt, r.createdAt)), "created_at": ts(r.createdAt), "updated_at": ts(r.updatedAt),
 		"allow_forking": true, "web_commit_signoff_required": false,
 		"network_count": 0, "subscribers_count": 0,

@@ -194,6 +194,7 @@ type repo struct {
 	releases      []*release
 	// commitComments: comments on commits, by commit SHA.
 	commitComments map[string][]*comment
+	archived       bool
 }
 
 func (r *repo) fullName() string { return r.owner.login + "/" + r.name }
@@ -415,6 +416,20 @@ func (s *Sim) TeamRepoPermission(org, slug, owner, name string) string {
 		return ""
 	}
 	return r.teamPerms[t.id]
+}
+
+// GrantTeamRepo gives a team a permission ("pull" … "admin") on a
+// repository, as an organisation owner would in the settings.
+func (s *Sim) GrantTeamRepo(org, slug, owner, name, permission string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t := s.teams[strings.ToLower(org)+"/"+strings.ToLower(slug)]
+	r := s.repos[strings.ToLower(owner+"/"+name)]
+	if t == nil || r == nil {
+		return fmt.Errorf("granting %s/%s access to %s/%s: no such team or repository", org, slug, owner, name)
+	}
+	r.teamPerms[t.id] = permission
+	return nil
 }
 
 // Install installs the App on an account (created as an organization if

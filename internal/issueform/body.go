@@ -25,8 +25,13 @@ var ErrNotARequest = errors.New("the issue body does not have the headings of th
 // line; empty values as _No response_ (None for a dropdown); multi-select
 // joined by ", "; a checkbox as `- [X] <label>` or `- [ ] <label>`.
 func RenderBody(m *template.Manifest, answers map[string]any) string {
-	sections := make([]string, 0, len(m.Parameters))
-	for _, p := range m.Parameters {
+	return renderSections(m.Parameters, answers)
+}
+
+// renderSections renders one `### <title>` section per parameter.
+func renderSections(params []template.Parameter, answers map[string]any) string {
+	sections := make([]string, 0, len(params))
+	for _, p := range params {
 		v := answers[p.ID]
 		var val string
 		switch p.Type {
@@ -76,12 +81,23 @@ type section struct {
 // write Markdown in textareas. A title heading always starts a section, even
 // after an unclosed code fence, so one stray ``` cannot swallow the rest.
 func split(m *template.Manifest, body string) (map[string]*section, []string) {
+	return splitSections(titles(m.Parameters), body)
+}
+
+// titles maps the normalised title of each parameter to it.
+func titles(params []template.Parameter) map[string]*template.Parameter {
+	byTitle := make(map[string]*template.Parameter, len(params))
+	for i := range params {
+		byTitle[normTitle(params[i].Title)] = &params[i]
+	}
+	return byTitle
+}
+
+// splitSections cuts body at the headings of byTitle; sections are keyed by
+// parameter id. It also returns the titles of headings seen twice.
+func splitSections(byTitle map[string]*template.Parameter, body string) (map[string]*section, []string) {
 	body = strings.ReplaceAll(body, "\r\n", "\n")
 	body = strings.ReplaceAll(body, "\r", "\n")
-	byTitle := map[string]*template.Parameter{}
-	for i := range m.Parameters {
-		byTitle[normTitle(m.Parameters[i].Title)] = &m.Parameters[i]
-	}
 	out := map[string]*section{}
 	var dups []string
 	var cur *section
@@ -129,44 +145,52 @@ func ParseBody(m *template.Manifest, body string) (map[string]any, error) {
 	if len(dups) > 0 {
 		return nil, fmt.Errorf("reading the request for template %s: the heading %q appears more than once", m.Name, dups[0])
 	}
+	return answersOf(sections), nil
+}
+
+// answersOf decodes each section's answer for its parameter's type, leaving
+// out the empty ones (_No response_, None).
+func answersOf(sections map[string]*section) map[string]any {
 	raw := map[string]any{}
 	for id, s := range sections {
-		text := strings.Trim(strings.Join(s.lines, "\n"), "\n")
-		text = strings.TrimRight(text, " \t\n")
-		switch s.param.Type {
-		case template.TypeBoolean:
-			if v, ok := parseCheckbox(text); ok {
-				raw[id] = v
-			}
-			continue
-		case template.TypeChoice, template.TypeMultiChoice:
-			t := strings.TrimSpace(text)
-			if t == "" || t == NoneSelected || t == NoResponse {
-				continue
-			}
-			if s.param.Type == template.TypeMultiChoice {
-				var list []string
-				for _, part := range strings.Split(t, ",") {
-					if part = strings.TrimSpace(part); part != "" {
-						list = append(list, part)
-					}
-				}
-				raw[id] = list
-				continue
-			}
-			raw[id] = t
-			continue
+		if v, ok := s.answer(); ok {
+			raw[id] = v
 		}
-		if strings.TrimSpace(text) == NoResponse || strings.TrimSpace(text) == "" {
-			continue
-		}
-		v := unfence(text)
-		if s.param.Type == template.TypeString {
-			v = strings.TrimSpace(v)
-		}
-		raw[id] = v
 	}
-	return raw, nil
+	return raw
+}
+
+// answer is the section's value for its parameter, and false when empty.
+func (s *section) answer() (any, bool) {
+	text := strings.Trim(strings.Join(s.lines, "\n"), "\n")
+	text = strings.TrimRight(text, " \t\n")
+	switch s.param.Type {
+	case template.TypeBoolean:
+		return parseCheckbox(text)
+	case template.TypeChoice, template.TypeMultiChoice:
+		t := strings.TrimSpace(text)
+		if t == "" || t == NoneSelected || t == NoResponse {
+			return nil, false
+		}
+		if s.param.Type == template.TypeMultiChoice {
+			var list []string
+			for _, part := range strings.Split(t, ",") {
+				if part = strings.TrimSpace(part); part != "" {
+					list = append(list, part)
+				}
+			}
+			return list, true
+		}
+		return t, true
+	}
+	if strings.TrimSpace(text) == NoResponse || strings.TrimSpace(text) == "" {
+		return nil, false
+	}
+	v := unfence(text)
+	if s.param.Type == template.TypeString {
+		v = strings.TrimSpace(v)
+	}
+	return v, true
 }
 
 // parseCheckbox reads `- [X] label`, `- [x] label` or `- [ ] label`.

@@ -72,7 +72,10 @@ const (
 )
 
 // FormPath is where the form for template name lives in the templates repository.
-func FormPath(name string) string { return ".github/ISSUE_TEMPLATE/new-" + name + ".yml" }
+func FormPath(name string) string { return FormsDir + "new-" + name + ".yml" }
+
+// FormsDir is the folder of a repository that holds its issue forms.
+const FormsDir = ".github/ISSUE_TEMPLATE/"
 
 // TitlePrefix is the issue title the form pre-fills.
 func TitlePrefix(name string) string { return "[new " + name + "] " }
@@ -93,41 +96,46 @@ func FromManifest(m *template.Manifest) *Form {
 		template:    m.Name,
 	}
 	for _, p := range m.Parameters {
-		e := Element{ID: p.ID, Attributes: Attributes{Label: p.Title, Description: strings.TrimSpace(p.Description)}}
-		switch p.Type {
-		case template.TypeString, template.TypeText:
-			e.Type = TypeInput
-			if p.Type == template.TypeText {
-				e.Type = TypeTextarea
-			}
-			e.Attributes.Placeholder = valueString(p.Example)
-			if p.Default != nil {
-				e.Attributes.Value = valueString(p.Default)
-			}
-			e.Validations = &Validations{Required: p.Required}
-		case template.TypeChoice, template.TypeMultiChoice:
-			e.Type = TypeDropdown
-			e.Attributes.Multiple = p.Type == template.TypeMultiChoice
-			e.Attributes.Options = append([]string{}, p.Options...)
-			if d, ok := p.Default.(string); ok {
-				for i, o := range p.Options {
-					if o == d {
-						e.Attributes.Default = &i
-					}
-				}
-			}
-			if p.Example != nil && e.Attributes.Description == "" {
-				e.Attributes.Description = "For example: " + valueString(p.Example)
-			}
-			e.Validations = &Validations{Required: p.Required}
-		case template.TypeBoolean:
-			// An unticked box is a valid answer (false): never required.
-			e.Type = TypeCheckboxes
-			e.Attributes.Options = []CheckboxOption{{Label: p.Title}}
-		}
-		f.Body = append(f.Body, e)
+		f.Body = append(f.Body, element(p))
 	}
 	return f
+}
+
+// element is the form element that asks parameter p.
+func element(p template.Parameter) Element {
+	e := Element{ID: p.ID, Attributes: Attributes{Label: p.Title, Description: strings.TrimSpace(p.Description)}}
+	switch p.Type {
+	case template.TypeString, template.TypeText:
+		e.Type = TypeInput
+		if p.Type == template.TypeText {
+			e.Type = TypeTextarea
+		}
+		e.Attributes.Placeholder = valueString(p.Example)
+		if p.Default != nil {
+			e.Attributes.Value = valueString(p.Default)
+		}
+		e.Validations = &Validations{Required: p.Required}
+	case template.TypeChoice, template.TypeMultiChoice:
+		e.Type = TypeDropdown
+		e.Attributes.Multiple = p.Type == template.TypeMultiChoice
+		e.Attributes.Options = append([]string{}, p.Options...)
+		if d, ok := p.Default.(string); ok {
+			for i, o := range p.Options {
+				if o == d {
+					e.Attributes.Default = &i
+				}
+			}
+		}
+		if p.Example != nil && e.Attributes.Description == "" {
+			e.Attributes.Description = "For example: " + valueString(p.Example)
+		}
+		e.Validations = &Validations{Required: p.Required}
+	case template.TypeBoolean:
+		// An unticked box is a valid answer (false): never required.
+		e.Type = TypeCheckboxes
+		e.Attributes.Options = []CheckboxOption{{Label: p.Title}}
+	}
+	return e
 }
 
 func valueString(v any) string {

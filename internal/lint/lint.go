@@ -11,8 +11,10 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"path"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -335,27 +337,29 @@ func trimNewline(s string) string { return strings.TrimRight(s, "\n") }
 func checkForms(repo fs.FS, templates map[string]*template.Template, names []string, broken map[string]bool) []Finding {
 	var out []Finding
 	for _, name := range names {
-		p := issueform.FormPath(name)
-		want, err := issueform.FromManifest(templates[name].Manifest).Marshal()
+		forms, err := formsOf(templates[name].Manifest)
 		if err != nil {
-			out = append(out, Finding{Template: name, File: p, Message: fmt.Sprintf("generating the form: %v", err)})
+			out = append(out, Finding{Template: name, File: issueform.FormPath(name), Message: err.Error()})
 			continue
 		}
-		got, err := fs.ReadFile(repo, p)
-		switch {
-		case errors.Is(err, fs.ErrNotExist):
-			out = append(out, Finding{Template: name, File: p, Message: "missing; run 'goldenpath forms' to write it"})
-		case err != nil:
-			out = append(out, Finding{Template: name, File: p, Message: fmt.Sprintf("reading: %v", err)})
-		case !bytes.Equal(got, want):
-			out = append(out, Finding{Template: name, File: p, Line: firstDiffLine(got, want),
-				Message: "out of date with template.yaml; run 'goldenpath forms' to rewrite it"})
+		for _, p := range slices.Sorted(maps.Keys(forms)) {
+			want := forms[p]
+			got, err := fs.ReadFile(repo, p)
+			switch {
+			case errors.Is(err, fs.ErrNotExist):
+				out = append(out, Finding{Template: name, File: p, Message: "missing; run 'goldenpath forms' to write it"})
+			case err != nil:
+				out = append(out, Finding{Template: name, File: p, Message: fmt.Sprintf("reading: %v", err)})
+			case !bytes.Equal(got, want):
+				out = append(out, Finding{Template: name, File: p, Line: firstDiffLine(got, want),
+					Message: "out of date with template.yaml; run 'goldenpath forms' to rewrite it"})
+			}
 		}
 	}
 	// A form left behind by a deleted or renamed template would still offer
 	// requests the bot cannot serve.
 	for _, p := range OrphanForms(repo, templates) {
-		tmpl := strings.TrimSuffix(strings.TrimPrefix(path.Base(p), "new-"), ".yml")
+		tmpl, _ := issueform.TemplateOfFormPath(p)
 		if !broken[tmpl] {
 			out = append(out, Finding{File: p, Message: fmt.Sprintf("a request form for template %q, which does not exist", tmpl)})
 		}

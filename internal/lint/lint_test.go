@@ -83,6 +83,15 @@ func repo(t *testing.T, edits map[string]string) fstest.MapFS {
 		t.Fatal(err)
 	}
 	fsys[issueform.FormPath("svc")] = &fstest.MapFile{Data: form}
+	af, err := issueform.AdoptFromManifest(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	adopt, err := af.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	fsys[issueform.AdoptFormPath("svc")] = &fstest.MapFile{Data: adopt}
 	for p, content := range edits {
 		if content == "" {
 			delete(fsys, p)
@@ -170,6 +179,27 @@ func TestLint(t *testing.T) {
 			name:  "missing form",
 			edits: map[string]string{issueform.FormPath("svc"): ""},
 			want:  []string{".github/ISSUE_TEMPLATE/new-svc.yml: missing; run 'goldenpath forms'"},
+		},
+		{
+			name:  "stale adoption form",
+			edits: map[string]string{issueform.AdoptFormPath("svc"): "name: old\n"},
+			want:  []string{".github/ISSUE_TEMPLATE/adopt-svc.yml:1: out of date"},
+		},
+		{
+			name:  "missing adoption form",
+			edits: map[string]string{issueform.AdoptFormPath("svc"): ""},
+			want:  []string{".github/ISSUE_TEMPLATE/adopt-svc.yml: missing; run 'goldenpath forms'"},
+		},
+		{
+			name:  "adoption form for a template that is gone",
+			edits: map[string]string{issueform.AdoptFormPath("gone"): "name: gone\n"},
+			want:  []string{`.github/ISSUE_TEMPLATE/adopt-gone.yml: a request form for template "gone"`},
+		},
+		{
+			name: "parameter colliding with the adoption form's Repositories field",
+			edits: map[string]string{"templates/svc/template.yaml": strings.Replace(manifest, "parameters:\n",
+				"parameters:\n  - {id: repositories, title: Repos, type: string, example: x}\n", 1)},
+			want: []string{`collides with the adoption form's "Repositories" field`},
 		},
 		{
 			name:  "form for a template that is gone",

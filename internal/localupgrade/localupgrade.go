@@ -6,7 +6,6 @@
 package localupgrade
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -84,12 +83,8 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 		return nil, fmt.Errorf("%s: %w", afPath, err)
 	}
 
-	status, err := gitcli.Run(ctx, opts.Dir, "status", "--porcelain", "--", ".")
-	if err != nil {
-		return nil, fmt.Errorf("checking that %s is a clean git checkout: %w", opts.Dir, err)
-	}
-	if len(bytes.TrimSpace(status)) > 0 {
-		return nil, fmt.Errorf("%w in %s: commit or stash them first, so the upgrade is all that changes", ErrDirty, opts.Dir)
+	if err := CheckClean(ctx, opts.Dir, "upgrade"); err != nil {
+		return nil, err
 	}
 
 	src := templatesrc.Git{Dir: opts.Source}

@@ -21,6 +21,9 @@ type plan struct {
 	owner    string // the owning team
 	policy   config.Policy
 	files    []template.File
+	// adoption is an adoption request's form (SPEC §6): act hands it to
+	// the adoption workflow instead of creating a repository.
+	adoption *issueform.Adoption
 }
 
 // check runs the request's checks in SPEC §5's order, reading but never
@@ -55,6 +58,9 @@ func (w *Workflow) check(ctx context.Context, gh GitHub, r *request) (*plan, err
 		}
 	}
 	r.log = r.log.With("version", p.l.version.String())
+	if w.cfg.Adopter != nil && (r.hasLabel(LabelAdopt) || issueform.LooksLikeAdoption(p.l.tmpl.Manifest, r.body)) {
+		return p, w.checkAdoption(ctx, gh, r, p)
+	}
 	if err := w.checkAnswers(r, p); err != nil {
 		return p, err
 	}

@@ -63,6 +63,7 @@ func (w *Workflow) EnsureLabels(ctx context.Context, installationID int64, org s
 		{Name: LabelRequest, Color: "5319e7", Description: "A request to goldenpath"},
 		{Name: LabelNeedsChanges, Color: "d93f0b", Description: "goldenpath found problems: edit the issue"},
 		{Name: LabelCreated, Color: "0e8a16", Description: "goldenpath created the repository"},
+		{Name: LabelAdopt, Color: "fbca04", Description: "A request to bring existing repositories onto a golden path"},
 	}
 	for _, n := range sortedKeys(names) {
 		labels = append(labels, github.Label{Name: TemplateLabelPfx + n, Color: "1d76db", Description: "A new repository from the " + n + " template"})

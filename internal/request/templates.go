@@ -76,7 +76,7 @@ func (w *Workflow) recognise(ctx context.Context, gh GitHub, r *request) (*loade
 		if err != nil {
 			return nil, err
 		}
-		if !issueform.LooksLikeRequest(t.Manifest, r.body) {
+		if !issueform.LooksLikeRequest(t.Manifest, r.body) && !issueform.LooksLikeAdoption(t.Manifest, r.body) {
 			continue
 		}
 		// Templates share titles (every one asks for a name and an owner):

@@ -30,7 +30,10 @@ type Config struct {
 	Shared templatesrc.Shared
 	// TemplatesRepo is the templates repository's name in each account.
 	TemplatesRepo string
-	Logger        *slog.Logger
+	// Adopter works adoption requests once they pass the request policy
+	// (nil: adoption issues are not recognised).
+	Adopter Adopter
+	Logger  *slog.Logger
 	// Now is the clock (time.Now when nil).
 	Now func() time.Time
 	// RenderTimeout bounds a render (template.DefaultRenderTimeout when zero).
@@ -156,7 +159,10 @@ func (w *Workflow) process(ctx context.Context, gh GitHub, r *request) error {
 	if err == nil && p == nil {
 		return nil // not a request
 	}
-	if err == nil {
+	switch {
+	case err == nil && p.adoption != nil:
+		err = w.adopt(ctx, gh, r, p)
+	case err == nil:
 		err = w.act(ctx, gh, r, p)
 	}
 	var prob *Problem

@@ -54,6 +54,9 @@ type Options struct {
 	// ReconcileEvery is the fleet reconcile's period (default 6 h, first run
 	// at start-up once a leader is elected; negative: none).
 	ReconcileEvery time.Duration
+	// UpgradeHour is the window of goldenpath.yaml's prHourlyLimit (default
+	// an hour), scaled like the simulator's windows.
+	UpgradeHour time.Duration
 	// Handler, when set, wraps the simulator's handler (the tests check every
 	// exchange against GitHub's OpenAPI description there).
 	Handler func(http.Handler) http.Handler
@@ -122,7 +125,7 @@ func Start(ctx context.Context, opts Options) (*World, error) {
 	if opts.DashboardEvery == 0 {
 		opts.DashboardEvery = time.Second
 	}
-	a, err := app.New(ctx, app.Options{Config: cfg, Logger: opts.Logger, GitHubPolicy: opts.Policy, Queue: opts.Queue, DashboardEvery: opts.DashboardEvery, ReconcileEvery: opts.ReconcileEvery})
+	a, err := app.New(ctx, app.Options{Config: cfg, Logger: opts.Logger, GitHubPolicy: opts.Policy, Queue: opts.Queue, DashboardEvery: opts.DashboardEvery, ReconcileEvery: opts.ReconcileEvery, UpgradeHour: opts.UpgradeHour})
 	if err != nil {
 		w.Close()
 		return nil, err
@@ -272,18 +275,43 @@ func (w *World) Install() int64 {
 // FileRequest opens a "new service" issue as author the way GitHub files a
 // submitted issue form: the form's labels and the body GitHub renders.
 func (w *World) FileRequest(tmpl fs.FS, name, author string, answers map[string]any) (int, error) {
-	set, err := template.LoadRepo(tmpl)
+	m, err := manifest(tmpl, name)
 	if err != nil {
 		return 0, err
 	}
-	t, ok := set[name]
-	if !ok {
-		return 0, fmt.Errorf("no template %q", name)
-	}
-	form := issueform.FromManifest(t.Manifest)
-	body := issueform.RenderBody(t.Manifest, answers)
+	form := issueform.FromManifest(m)
+	body := issueform.RenderBody(m, answers)
 	title := form.Title + fmt.Sprint(answers["name"])
 	return w.Sim.OpenIssue(w.Org, w.TemplatesRepo, author, title, body, form.Labels)
+}
+
+// manifest is template name's manifest in the templates tree tmpl.
+func manifest(tmpl fs.FS, name string) (*template.Manifest, error) {
+	set, err := template.LoadRepo(tmpl)
+	if err != nil {
+		return nil, err
+	}
+	t, ok := set[name]
+	if !ok {
+		return nil, fmt.Errorf("no template %q", name)
+	}
+	return t.Manifest, nil
+}
+
+// FileAdoption opens an adoption issue for template name as its adoption
+// form submits it: the repositories (names or topic:<topic>) and the
+// answers given for all of them.
+func (w *World) FileAdoption(tmpl fs.FS, name, author string, repos []string, answers map[string]any) (int, error) {
+	m, err := manifest(tmpl, name)
+	if err != nil {
+		return 0, err
+	}
+	form, err := issueform.AdoptFromManifest(m)
+	if err != nil {
+		return 0, err
+	}
+	body := issueform.RenderAdoptionBody(m, repos, answers)
+	return w.Sim.OpenIssue(w.Org, w.TemplatesRepo, author, form.Title+strings.Join(repos, ", "), body, form.Labels)
 }
 
 // WaitFor polls cond until it holds or the timeout passes.

@@ -62,7 +62,7 @@ func (m *Manifest) Validate(raw map[string]any) (Answers, error) {
 	for i := range m.Parameters {
 		prm := &m.Parameters[i]
 		v, ok := raw[prm.ID]
-		if !ok || isEmpty(v) {
+		if !ok || IsEmpty(v) {
 			switch {
 			case prm.Default != nil:
 				out[prm.ID] = copyValue(prm.Default)
@@ -127,7 +127,9 @@ func copyValue(v any) any {
 	return v
 }
 
-func isEmpty(v any) bool {
+// IsEmpty reports whether an answer counts as not given: nil, blank text or
+// an empty list. Validate applies the default (or says "is required") then.
+func IsEmpty(v any) bool {
 	switch v := v.(type) {
 	case nil:
 		return true

@@ -67,6 +67,13 @@ func (w *Workflow) RefreshDashboard(ctx context.Context, a DashboardArgs) error 
 	d := dashboardOf(a.Owner, byTemplate, prs)
 	d.ownership = ownershipViewOf(owned, drifted)
 	body := d.markdown()
+	for _, section := range w.cfg.DashboardSections {
+		extra, err := section(ctx, a.Owner)
+		if err != nil {
+			return err
+		}
+		body += extra
+	}
 	key := strings.ToLower(a.Owner + "/" + a.TemplatesRepo)
 	w.mu.Lock()
 	labeled := w.labeled[key]

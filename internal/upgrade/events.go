@@ -362,6 +362,13 @@ func (w *Workflow) handlePullRequest(ctx context.Context, installationID int64, 
 			}
 			return dashboard()
 		}
+		if IsAdoption(meta) {
+			// The adoption workflow explains a closed adoption itself.
+			if err := w.recordPR(ctx, a, meta.Template, meta.To, number, fleet.PRClosed, -1, ""); err != nil {
+				return err
+			}
+			return dashboard()
+		}
 		gh, err := w.cfg.Client(ctx, installationID)
 		if err != nil {
 			return err
@@ -377,6 +384,9 @@ func (w *Workflow) handlePullRequest(ctx context.Context, installationID int64, 
 		}
 		return dashboard()
 	case "reopened", "edited":
+		if IsAdoption(meta) {
+			return nil // an adoption is not rebuilt as an upgrade
+		}
 		if p.Action == "edited" && (!RebuildRequested(pr.Body) || w.isBot(p.Sender.Login)) {
 			return nil
 		}

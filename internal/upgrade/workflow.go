@@ -70,6 +70,9 @@ type Config struct {
 	// Scanner reads each fleet repository's ownership and drift for the
 	// dashboard (nil: neither is read).
 	Scanner *fleetscan.Scanner
+	// DashboardSections add other workflows' Markdown to an account's
+	// fleet dashboard, after the fleet (adoption progress).
+	DashboardSections []func(ctx context.Context, owner string) (string, error)
 }
 
 // Workflow runs upgrades. Safe for concurrent use.

@@ -1,0 +1,103 @@
+package adoption
+
+import (
+	"context"
+	"fmt"
+	"strings"
+)
+
+// RefreshComment rewrites the issue's one bot comment from its rows (edited
+// in place, found by its hidden marker), and once every row is final labels
+// the issue and closes it as completed. Requests: one comment write (a read
+// too, the first time a process meets the comment); two more at the end.
+func (w *Workflow) RefreshComment(ctx context.Context, a CommentArgs) error {
+	unlock := w.locks.Lock(strings.ToLower(fmt.Sprintf("%s/%s#%d", a.Org, a.TemplatesRepo, a.Issue)))
+	defer unlock()
+	rows, err := w.cfg.Store.Rows(ctx, a.Org, a.TemplatesRepo, a.Issue)
+	if err != nil || len(rows) == 0 {
+		return err
+	}
+	gh, err := w.cfg.Client(ctx, a.InstallationID)
+	if err != nil {
+		return err
+	}
+	if err := w.cfg.Upgrades.AskDashboard(ctx, a.InstallationID, a.Org, a.TemplatesRepo); err != nil {
+		w.cfg.Logger.Warn("asking for a dashboard refresh", "error", err)
+	}
+	body, done := Comment(rows)
+	if _, err := gh.UpsertComment(ctx, a.Org, a.TemplatesRepo, a.Issue, w.cfg.Marker, body); err != nil {
+		return fmt.Errorf("commenting on adoption request %s/%s#%d: %w", a.Org, a.TemplatesRepo, a.Issue, err)
+	}
+	if !done {
+		return nil
+	}
+	if err := gh.AddLabels(ctx, a.Org, a.TemplatesRepo, a.Issue, []string{w.cfg.CreatedLabel}); err != nil {
+		return fmt.Errorf("labelling adoption request %s/%s#%d: %w", a.Org, a.TemplatesRepo, a.Issue, err)
+	}
+	if err := gh.CloseIssue(ctx, a.Org, a.TemplatesRepo, a.Issue, "completed"); err != nil {
+		return fmt.Errorf("closing adoption request %s/%s#%d: %w", a.Org, a.TemplatesRepo, a.Issue, err)
+	}
+	return nil
+}
+
+// Comment renders the issue's comment: a row per repository (its pull
+// request, or why it has none) and whether every row is final.
+func Comment(rows []Row) (string, bool) {
+	var b strings.Builder
+	pending, prs := 0, 0
+	for _, r := range rows {
+		if !r.Final() {
+			pending++
+		}
+		if r.PR != 0 {
+			prs++
+		}
+	}
+	tmpl := rows[0].Template
+	switch {
+	case pending > 0:
+		fmt.Fprintf(&b, "## Adopting the %s golden path: %d of %d repositories done\n\n", tmpl, len(rows)-pending, len(rows))
+		b.WriteString("goldenpath opens one pull request per repository, paced by the limits of `goldenpath.yaml`; this comment follows its progress.\n\n")
+	default:
+		fmt.Fprintf(&b, "## Adopting the %s golden path: done\n\n", tmpl)
+		fmt.Fprintf(&b, "%d adoption %s opened. Merge one to put its repository in the fleet: newer versions then reach it as upgrade pull requests.\n\n",
+			prs, plural(prs, "pull request", "pull requests"))
+	}
+	b.WriteString("| Repository | Adoption |\n|---|---|\n")
+	for _, r := range rows {
+		fmt.Fprintf(&b, "| %s | %s |\n", cell(r.Org+"/"+r.Repo), cell(status(r)))
+	}
+	return b.String(), pending == 0
+}
+
+func status(r Row) string {
+	pr := fmt.Sprintf("%s/%s#%d", r.Org, r.Repo, r.PR)
+	switch r.State {
+	case Queued:
+		return "queued"
+	case Open:
+		if r.PR == 0 {
+			return "pull request being opened"
+		}
+		return fmt.Sprintf("%s (v%s)", pr, r.Version)
+	case Merged:
+		return fmt.Sprintf("%s merged: in the fleet at v%s", pr, r.Version)
+	case Closed, Blocked:
+		if r.PR != 0 {
+			return pr + ": " + r.Reason
+		}
+	}
+	return "no pull request: " + r.Reason
+}
+
+// cell keeps text inside one Markdown table cell.
+func cell(s string) string {
+	return strings.NewReplacer("|", `\|`, "\r", " ", "\n", " ").Replace(s)
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
