@@ -142,54 +142,15 @@ func (s *Sim) serve(rt route, w http.ResponseWriter, r *http.Request) {
 		// (codeload), not the API: it is not counted.
 		s.counts[pattern]++
 	}
-
-	// Authentication.
-	switch rt.auth {
-	case "jwt":
-		if msg := s.verifyJWT(r.Header.Get("Authorization")); msg != "" {
-			s.mu.Unlock()
-			writeError(w, http.StatusUnauthorized, msg, nil)
-			return
-		}
-	case "token":
-		tok, msg := s.verifyToken(r.Header.Get("Authorization"))
-		if msg != "" {
-			s.mu.Unlock()
-			writeError(w, http.StatusUnauthorized, msg, nil)
-			return
-		}
-		c.inst = tok.inst
-		c.token = tok
-		c.actor = s.accounts[strings.ToLower(s.BotLogin())]
-		s.countsByInst[tok.inst.id]++
-		_, route, _ := strings.Cut(pattern, " ")
-		if perm, level := requiredPermission(r.Method, route); !allows(s.perms, perm, level) {
-			s.mu.Unlock()
-			writeError(w, http.StatusForbidden, "Resource not accessible by integration", nil)
-			return
-		}
+	if !s.authenticate(rt, c, w, r) {
+		return
 	}
 	var instID int64
 	if c.inst != nil {
 		instID = c.inst.id
 	}
-	// Primary and secondary limits (tokens only; the App's JWT bucket is
-	// not what the bot exhausts).
-	if c.inst != nil && !s.limits.Disabled {
-		if status, msg, retry := s.checkLimits(instID, r.Method, r.URL.Path); status != 0 {
-			hdr := w.Header()
-			s.rateHeaders(hdr, instID)
-			if retry > 0 {
-				hdr.Set("Retry-After", strconv.Itoa(retry))
-			}
-			s.mu.Unlock()
-			doc := secondaryDocs
-			if retry == 0 {
-				doc = primaryDocs
-			}
-			writeErrorDoc(w, status, msg, doc)
-			return
-		}
+	if s.refuseOverLimit(c, instID, w, r) {
+		return
 	}
 	if c.inst != nil {
 		s.inflight[instID]++
@@ -204,6 +165,80 @@ func (s *Sim) serve(rt route, w http.ResponseWriter, r *http.Request) {
 		}
 	}()
 
+	if s.injectFault(fault, instID, w, r) {
+		return
+	}
+	notModified := s.handle(rt, c, instID, r)
+	if fault != nil && fault.Kind == AfterWrite502 {
+		writeError(w, http.StatusBadGateway, "Server Error", nil)
+		return
+	}
+	flush(c, w, notModified)
+}
+
+// authenticate checks the request's credentials for rt and, for an
+// installation token, its permissions, filling in c's installation, token and
+// actor. It is called with s.mu held; when it refuses the request (false) it
+// has written the error and released s.mu.
+func (s *Sim) authenticate(rt route, c *call, w http.ResponseWriter, r *http.Request) bool {
+	switch rt.auth {
+	case "jwt":
+		if msg := s.verifyJWT(r.Header.Get("Authorization")); msg != "" {
+			s.mu.Unlock()
+			writeError(w, http.StatusUnauthorized, msg, nil)
+			return false
+		}
+	case "token":
+		tok, msg := s.verifyToken(r.Header.Get("Authorization"))
+		if msg != "" {
+			s.mu.Unlock()
+			writeError(w, http.StatusUnauthorized, msg, nil)
+			return false
+		}
+		c.inst = tok.inst
+		c.token = tok
+		c.actor = s.accounts[strings.ToLower(s.BotLogin())]
+		s.countsByInst[tok.inst.id]++
+		_, route, _ := strings.Cut(c.pattern, " ")
+		if perm, level := requiredPermission(r.Method, route); !allows(s.perms, perm, level) {
+			s.mu.Unlock()
+			writeError(w, http.StatusForbidden, "Resource not accessible by integration", nil)
+			return false
+		}
+	}
+	return true
+}
+
+// refuseOverLimit applies the primary and secondary limits (tokens only; the
+// App's JWT bucket is not what the bot exhausts). It is called with s.mu
+// held; when it refuses the request (true) it has written the error and
+// released s.mu.
+func (s *Sim) refuseOverLimit(c *call, instID int64, w http.ResponseWriter, r *http.Request) bool {
+	if c.inst == nil || s.limits.Disabled {
+		return false
+	}
+	status, msg, retry := s.checkLimits(instID, r.Method, r.URL.Path)
+	if status == 0 {
+		return false
+	}
+	hdr := w.Header()
+	s.rateHeaders(hdr, instID)
+	if retry > 0 {
+		hdr.Set("Retry-After", strconv.Itoa(retry))
+	}
+	s.mu.Unlock()
+	doc := secondaryDocs
+	if retry == 0 {
+		doc = primaryDocs
+	}
+	writeErrorDoc(w, status, msg, doc)
+	return true
+}
+
+// injectFault plays the faults that act before the handler runs: a delay
+// (Slow) and a 5xx instead of the handler (Error5xx). It reports whether the
+// request is over (answered, or abandoned by the client). Called without s.mu.
+func (s *Sim) injectFault(fault *Fault, instID int64, w http.ResponseWriter, r *http.Request) bool {
 	if fault != nil && (fault.Kind == Slow) {
 		d := fault.Delay
 		if d == 0 {
@@ -212,7 +247,7 @@ func (s *Sim) serve(rt route, w http.ResponseWriter, r *http.Request) {
 		select {
 		case <-time.After(d):
 		case <-r.Context().Done():
-			return
+			return true
 		}
 	}
 	if fault != nil && fault.Kind == Error5xx {
@@ -224,9 +259,15 @@ func (s *Sim) serve(rt route, w http.ResponseWriter, r *http.Request) {
 		s.rateHeaders(w.Header(), instID)
 		s.mu.Unlock()
 		writeError(w, status, http.StatusText(status), nil)
-		return
+		return true
 	}
+	return false
+}
 
+// handle runs rt's handler into c's recorder under s.mu, then adds the ETag,
+// spends the primary limit (not for a 304), records content creation and sets
+// the rate headers. It reports whether the answer is 304 Not Modified.
+func (s *Sim) handle(rt route, c *call, instID int64, r *http.Request) bool {
 	s.mu.Lock()
 	rt.h(c)
 	if c.w.status == 0 {
@@ -251,11 +292,11 @@ func (s *Sim) serve(rt route, w http.ResponseWriter, r *http.Request) {
 		s.rateHeaders(c.w.header, instID)
 	}
 	s.mu.Unlock()
+	return notModified
+}
 
-	if fault != nil && fault.Kind == AfterWrite502 {
-		writeError(w, http.StatusBadGateway, "Server Error", nil)
-		return
-	}
+// flush copies the recorded answer to w, as a bodiless 304 when notModified.
+func flush(c *call, w http.ResponseWriter, notModified bool) {
 	for k, v := range c.w.header {
 		w.Header()[k] = v
 	}
