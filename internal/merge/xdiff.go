@@ -235,82 +235,26 @@ type splitPoint struct {
 // way xdiff does it (a long snake far along, or the furthest-reaching path
 // once the cost passes mxcost), so big diffs line up as git's do.
 func split(ha1 []int, off1, lim1 int, ha2 []int, off2, lim2 int, kvdf, kvdb []int, koff int, needMin bool, mxcost int) splitPoint {
-	dmin, dmax := off1-lim2, lim1-off2
 	fmid, bmid := off1-off2, lim1-lim2
-	odd := (fmid-bmid)&1 != 0
-	fmin, fmax := fmid, fmid
-	bmin, bmax := bmid, bmid
+	b := &splitBox{
+		ha1: ha1, ha2: ha2, off1: off1, lim1: lim1, off2: off2, lim2: lim2,
+		kvdf: kvdf, kvdb: kvdb, koff: koff,
+		dmin: off1 - lim2, dmax: lim1 - off2,
+		fmid: fmid, bmid: bmid, odd: (fmid-bmid)&1 != 0,
+		fmin: fmid, fmax: fmid, bmin: bmid, bmax: bmid,
+	}
 	kvdf[fmid+koff] = off1
 	kvdb[bmid+koff] = lim1
 	for ec := 1; ; ec++ {
-		gotSnake := false
-		if fmin > dmin {
-			fmin--
-			kvdf[fmin-1+koff] = -1
-		} else {
-			fmin++
+		fsp, met, fsnake := b.forward()
+		if met {
+			return fsp
 		}
-		if fmax < dmax {
-			fmax++
-			kvdf[fmax+1+koff] = -1
-		} else {
-			fmax--
+		bsp, met, bsnake := b.backward()
+		if met {
+			return bsp
 		}
-		for d := fmax; d >= fmin; d -= 2 {
-			var i1 int
-			if kvdf[d-1+koff] >= kvdf[d+1+koff] {
-				i1 = kvdf[d-1+koff] + 1
-			} else {
-				i1 = kvdf[d+1+koff]
-			}
-			prev1 := i1
-			i2 := i1 - d
-			for i1 < lim1 && i2 < lim2 && ha1[i1] == ha2[i2] {
-				i1++
-				i2++
-			}
-			if i1-prev1 > snakeCnt {
-				gotSnake = true
-			}
-			kvdf[d+koff] = i1
-			if odd && bmin <= d && d <= bmax && kvdb[d+koff] <= i1 {
-				return splitPoint{i1, i2, true, true}
-			}
-		}
-
-		if bmin > dmin {
-			bmin--
-			kvdb[bmin-1+koff] = math.MaxInt
-		} else {
-			bmin++
-		}
-		if bmax < dmax {
-			bmax++
-			kvdb[bmax+1+koff] = math.MaxInt
-		} else {
-			bmax--
-		}
-		for d := bmax; d >= bmin; d -= 2 {
-			var i1 int
-			if kvdb[d-1+koff] < kvdb[d+1+koff] {
-				i1 = kvdb[d-1+koff]
-			} else {
-				i1 = kvdb[d+1+koff] - 1
-			}
-			prev1 := i1
-			i2 := i1 - d
-			for i1 > off1 && i2 > off2 && ha1[i1-1] == ha2[i2-1] {
-				i1--
-				i2--
-			}
-			if prev1-i1 > snakeCnt {
-				gotSnake = true
-			}
-			kvdb[d+koff] = i1
-			if !odd && fmin <= d && d <= fmax && i1 <= kvdf[d+koff] {
-				return splitPoint{i1, i2, true, true}
-			}
-		}
+		gotSnake := fsnake || bsnake
 
 		if needMin {
 			continue
@@ -318,79 +262,196 @@ func split(ha1 []int, off1, lim1 int, ha2 []int, off2, lim2 int, kvdf, kvdb []in
 
 		// A long snake well along a diagonal is taken as the split.
 		if gotSnake && ec > heurMinCost {
-			best, sp := 0, splitPoint{}
-			for d := fmax; d >= fmin; d -= 2 {
-				dd := abs(d - fmid)
-				i1 := kvdf[d+koff]
-				i2 := i1 - d
-				v := (i1 - off1) + (i2 - off2) - dd
-				if v > kHeur*ec && v > best &&
-					off1+snakeCnt <= i1 && i1 < lim1 &&
-					off2+snakeCnt <= i2 && i2 < lim2 {
-					for k := 1; ha1[i1-k] == ha2[i2-k]; k++ {
-						if k == snakeCnt {
-							best, sp = v, splitPoint{i1: i1, i2: i2}
-							break
-						}
-					}
-				}
-			}
-			if best > 0 {
-				sp.minLo, sp.minHi = true, false
-				return sp
-			}
-			for d := bmax; d >= bmin; d -= 2 {
-				dd := abs(d - bmid)
-				i1 := kvdb[d+koff]
-				i2 := i1 - d
-				v := (lim1 - i1) + (lim2 - i2) - dd
-				if v > kHeur*ec && v > best &&
-					off1 < i1 && i1 <= lim1-snakeCnt &&
-					off2 < i2 && i2 <= lim2-snakeCnt {
-					for k := 0; ha1[i1+k] == ha2[i2+k]; k++ {
-						if k == snakeCnt-1 {
-							best, sp = v, splitPoint{i1: i1, i2: i2}
-							break
-						}
-					}
-				}
-			}
-			if best > 0 {
-				sp.minLo, sp.minHi = false, true
+			if sp, ok := b.heuristic(ec); ok {
 				return sp
 			}
 		}
 
 		// Too expensive: take the furthest-reaching path.
 		if ec >= mxcost {
-			fbest, fbest1 := -1, -1
-			for d := fmax; d >= fmin; d -= 2 {
-				i1 := min(kvdf[d+koff], lim1)
-				i2 := i1 - d
-				if lim2 < i2 {
-					i1, i2 = lim2+d, lim2
-				}
-				if fbest < i1+i2 {
-					fbest, fbest1 = i1+i2, i1
-				}
-			}
-			bbest, bbest1 := math.MaxInt, math.MaxInt
-			for d := bmax; d >= bmin; d -= 2 {
-				i1 := max(off1, kvdb[d+koff])
-				i2 := i1 - d
-				if i2 < off2 {
-					i1, i2 = off2+d, off2
-				}
-				if i1+i2 < bbest {
-					bbest, bbest1 = i1+i2, i1
-				}
-			}
-			if (lim1+lim2)-bbest < fbest-(off1+off2) {
-				return splitPoint{fbest1, fbest - fbest1, true, false}
-			}
-			return splitPoint{bbest1, bbest - bbest1, false, true}
+			return b.furthest()
 		}
 	}
+}
+
+// splitBox is split's search state: the box, the furthest points reached
+// forward (kvdf) and backward (kvdb) per diagonal, and the diagonal ranges
+// each search covers so far. Its fields keep xdl_split's names.
+type splitBox struct {
+	ha1, ha2               []int
+	off1, lim1, off2, lim2 int
+	kvdf, kvdb             []int
+	koff                   int
+	dmin, dmax             int
+	fmid, bmid             int
+	odd                    bool
+	fmin, fmax, bmin, bmax int
+}
+
+// forward extends the forward search by one cost. It returns the split when
+// it meets the backward search, and whether it followed a long snake.
+func (b *splitBox) forward() (splitPoint, bool, bool) {
+	ha1, ha2, kvdf, kvdb, koff := b.ha1, b.ha2, b.kvdf, b.kvdb, b.koff
+	gotSnake := false
+	if b.fmin > b.dmin {
+		b.fmin--
+		kvdf[b.fmin-1+koff] = -1
+	} else {
+		b.fmin++
+	}
+	if b.fmax < b.dmax {
+		b.fmax++
+		kvdf[b.fmax+1+koff] = -1
+	} else {
+		b.fmax--
+	}
+	for d := b.fmax; d >= b.fmin; d -= 2 {
+		var i1 int
+		if kvdf[d-1+koff] >= kvdf[d+1+koff] {
+			i1 = kvdf[d-1+koff] + 1
+		} else {
+			i1 = kvdf[d+1+koff]
+		}
+		prev1 := i1
+		i2 := i1 - d
+		for i1 < b.lim1 && i2 < b.lim2 && ha1[i1] == ha2[i2] {
+			i1++
+			i2++
+		}
+		if i1-prev1 > snakeCnt {
+			gotSnake = true
+		}
+		kvdf[d+koff] = i1
+		if b.odd && b.bmin <= d && d <= b.bmax && kvdb[d+koff] <= i1 {
+			return splitPoint{i1, i2, true, true}, true, gotSnake
+		}
+	}
+	return splitPoint{}, false, gotSnake
+}
+
+// backward extends the backward search by one cost. It returns the split
+// when it meets the forward search, and whether it followed a long snake.
+func (b *splitBox) backward() (splitPoint, bool, bool) {
+	ha1, ha2, kvdf, kvdb, koff := b.ha1, b.ha2, b.kvdf, b.kvdb, b.koff
+	gotSnake := false
+	if b.bmin > b.dmin {
+		b.bmin--
+		kvdb[b.bmin-1+koff] = math.MaxInt
+	} else {
+		b.bmin++
+	}
+	if b.bmax < b.dmax {
+		b.bmax++
+		kvdb[b.bmax+1+koff] = math.MaxInt
+	} else {
+		b.bmax--
+	}
+	for d := b.bmax; d >= b.bmin; d -= 2 {
+		var i1 int
+		if kvdb[d-1+koff] < kvdb[d+1+koff] {
+			i1 = kvdb[d-1+koff]
+		} else {
+			i1 = kvdb[d+1+koff] - 1
+		}
+		prev1 := i1
+		i2 := i1 - d
+		for i1 > b.off1 && i2 > b.off2 && ha1[i1-1] == ha2[i2-1] {
+			i1--
+			i2--
+		}
+		if prev1-i1 > snakeCnt {
+			gotSnake = true
+		}
+		kvdb[d+koff] = i1
+		if !b.odd && b.fmin <= d && d <= b.fmax && i1 <= kvdf[d+koff] {
+			return splitPoint{i1, i2, true, true}, true, gotSnake
+		}
+	}
+	return splitPoint{}, false, gotSnake
+}
+
+// heuristic looks, at cost ec, for a diagonal whose forward (then backward)
+// path ends in a snake of snakeCnt and has gone far enough to be taken as
+// the split, the way xdiff cuts a costly search short.
+func (b *splitBox) heuristic(ec int) (splitPoint, bool) {
+	ha1, ha2, kvdf, kvdb, koff := b.ha1, b.ha2, b.kvdf, b.kvdb, b.koff
+	off1, lim1, off2, lim2 := b.off1, b.lim1, b.off2, b.lim2
+	best, sp := 0, splitPoint{}
+	for d := b.fmax; d >= b.fmin; d -= 2 {
+		dd := abs(d - b.fmid)
+		i1 := kvdf[d+koff]
+		i2 := i1 - d
+		v := (i1 - off1) + (i2 - off2) - dd
+		if v > kHeur*ec && v > best &&
+			off1+snakeCnt <= i1 && i1 < lim1 &&
+			off2+snakeCnt <= i2 && i2 < lim2 {
+			for k := 1; ha1[i1-k] == ha2[i2-k]; k++ {
+				if k == snakeCnt {
+					best, sp = v, splitPoint{i1: i1, i2: i2}
+					break
+				}
+			}
+		}
+	}
+	if best > 0 {
+		sp.minLo, sp.minHi = true, false
+		return sp, true
+	}
+	for d := b.bmax; d >= b.bmin; d -= 2 {
+		dd := abs(d - b.bmid)
+		i1 := kvdb[d+koff]
+		i2 := i1 - d
+		v := (lim1 - i1) + (lim2 - i2) - dd
+		if v > kHeur*ec && v > best &&
+			off1 < i1 && i1 <= lim1-snakeCnt &&
+			off2 < i2 && i2 <= lim2-snakeCnt {
+			for k := 0; ha1[i1+k] == ha2[i2+k]; k++ {
+				if k == snakeCnt-1 {
+					best, sp = v, splitPoint{i1: i1, i2: i2}
+					break
+				}
+			}
+		}
+	}
+	if best > 0 {
+		sp.minLo, sp.minHi = false, true
+		return sp, true
+	}
+	return splitPoint{}, false
+}
+
+// furthest gives up on the middle snake once the cost passes mxcost: it
+// splits at the furthest-reaching forward or backward path, whichever got
+// further.
+func (b *splitBox) furthest() splitPoint {
+	kvdf, kvdb, koff := b.kvdf, b.kvdb, b.koff
+	off1, lim1, off2, lim2 := b.off1, b.lim1, b.off2, b.lim2
+	fbest, fbest1 := -1, -1
+	for d := b.fmax; d >= b.fmin; d -= 2 {
+		i1 := min(kvdf[d+koff], lim1)
+		i2 := i1 - d
+		if lim2 < i2 {
+			i1, i2 = lim2+d, lim2
+		}
+		if fbest < i1+i2 {
+			fbest, fbest1 = i1+i2, i1
+		}
+	}
+	bbest, bbest1 := math.MaxInt, math.MaxInt
+	for d := b.bmax; d >= b.bmin; d -= 2 {
+		i1 := max(off1, kvdb[d+koff])
+		i2 := i1 - d
+		if i2 < off2 {
+			i1, i2 = off2+d, off2
+		}
+		if i1+i2 < bbest {
+			bbest, bbest1 = i1+i2, i1
+		}
+	}
+	if (lim1+lim2)-bbest < fbest-(off1+off2) {
+		return splitPoint{fbest1, fbest - fbest1, true, false}
+	}
+	return splitPoint{bbest1, bbest - bbest1, false, true}
 }
 
 func abs(x int) int {
