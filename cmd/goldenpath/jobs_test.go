@@ -35,8 +35,11 @@ func TestFleetAndJobsAfterDemo(t *testing.T) {
 			if code != 0 {
 				t.Fatalf("fleet: exit %d: %s", code, stderr)
 			}
-			row := regexp.MustCompile(`(?m)^go-service +v1\.1\.0 +payments-api +acme +merged #1 → v1\.1\.0$`)
-			if !strings.HasPrefix(stdout, "TEMPLATE") || !row.MatchString(stdout) {
+			// The demo's request (merged upgrade) and its adopted repository
+			// (an open upgrade pull request after the adoption was merged).
+			created := regexp.MustCompile(`(?m)^go-service +v1\.1\.0 +payments-api +acme +team-payments +merged #1 → v1\.1\.0$`)
+			adopted := regexp.MustCompile(`(?m)^go-service +v1\.0\.0 +billing +acme +team-payments +open #\d+ → v1\.1\.0`)
+			if !strings.HasPrefix(stdout, "TEMPLATE") || !created.MatchString(stdout) || !adopted.MatchString(stdout) {
 				t.Errorf("fleet printed:\n%s", stdout)
 			}
 			code, stdout, stderr = execGoldenpath(t, "fleet", "--json", "--database", dbURL)
@@ -44,7 +47,11 @@ func TestFleetAndJobsAfterDemo(t *testing.T) {
 			if code != 0 || json.Unmarshal([]byte(stdout), &rows) != nil {
 				t.Fatalf("fleet --json: exit %d: %s%s", code, stdout, stderr)
 			}
-			if len(rows) != 1 || rows[0].Repository != "payments-api" || rows[0].PR == nil || rows[0].PR.State != "merged" {
+			byName := map[string]opsview.FleetRow{}
+			for _, r := range rows {
+				byName[r.Repository] = r
+			}
+			if pr := byName["payments-api"].PR; len(rows) != 2 || pr == nil || pr.State != "merged" || byName["billing"].PR == nil || byName["billing"].Team != "team-payments" {
 				t.Errorf("fleet --json: %+v", rows)
 			}
 

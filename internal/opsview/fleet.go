@@ -22,6 +22,9 @@ type FleetRow struct {
 	Version    string `json:"version"`
 	Repository string `json:"repository"`
 	Owner      string `json:"owner"`
+	// Team is the owning team (the owner answer) as the fleet index last
+	// saw it; "" before the index has read the repository's answers.
+	Team string `json:"team,omitempty"`
 	// PR is the upgrade pull request for this template, if any.
 	PR *FleetPR `json:"pr,omitempty"`
 }
@@ -45,7 +48,7 @@ func Fleet(repos []fleet.Repo, prs []fleet.UpgradePR) []FleetRow {
 	}
 	rows := make([]FleetRow, 0, len(repos))
 	for _, r := range repos {
-		row := FleetRow{Template: r.Template, Version: r.Version, Repository: r.Name, Owner: r.Owner}
+		row := FleetRow{Template: r.Template, Version: r.Version, Repository: r.Name, Owner: r.Owner, Team: r.Ownership.Team}
 		if pr, ok := byRepo[prKey{lower(r.Owner), lower(r.Name), r.Template}]; ok {
 			row.PR = &FleetPR{Number: pr.Number, State: pr.State, TargetVersion: pr.TargetVersion, Conflicts: pr.Conflicts, LastError: pr.LastError}
 		}
@@ -85,9 +88,9 @@ func WriteFleet(w io.Writer, rows []FleetRow, asJSON bool) error {
 		return err
 	}
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "TEMPLATE\tVERSION\tREPOSITORY\tOWNER\tPR")
+	fmt.Fprintln(tw, "TEMPLATE\tVERSION\tREPOSITORY\tOWNER\tTEAM\tPR")
 	for _, r := range rows {
-		fmt.Fprintf(tw, "%s\tv%s\t%s\t%s\t%s\n", r.Template, r.Version, r.Repository, r.Owner, r.PR.text())
+		fmt.Fprintf(tw, "%s\tv%s\t%s\t%s\t%s\t%s\n", r.Template, r.Version, r.Repository, r.Owner, cmp.Or(r.Team, "-"), r.PR.text())
 	}
 	return tw.Flush()
 }

@@ -95,7 +95,7 @@ func TestCheckRetry(t *testing.T) {
 func TestFleet(t *testing.T) {
 	repos := []fleet.Repo{
 		{Owner: "acme", Name: "web", Template: "node-service", Version: "2.0.0"},
-		{Owner: "acme", Name: "Payments", Template: "go-service", Version: "1.0.0"},
+		{Owner: "acme", Name: "Payments", Template: "go-service", Version: "1.0.0", Ownership: fleet.Ownership{Team: "team-payments"}},
 		{Owner: "acme", Name: "ledger", Template: "go-service", Version: "1.1.0"},
 		{Owner: "beta", Name: "api", Template: "go-service", Version: "1.0.0"},
 	}
