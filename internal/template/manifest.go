@@ -309,95 +309,13 @@ func (m *Manifest) check() []string {
 	for i := range m.Parameters {
 		prm := &m.Parameters[i]
 		where := fmt.Sprintf("parameters[%d] (%s)", i, prm.ID)
-		switch {
-		case prm.ID == "":
-			add("parameters[%d]: id is required", i)
-		case prm.ID == "goldenpath":
-			add("%s: the id goldenpath is reserved for {{ .goldenpath.org }} and {{ .goldenpath.template }}", where)
-		case !idRE.MatchString(prm.ID):
-			add("%s: id must match %s so templates can use {{ .%s }}", where, idRE, prm.ID)
-		case ids[prm.ID]:
-			add("%s: id %q is used twice", where, prm.ID)
-		}
-		ids[prm.ID] = true
-		// Titles are the form labels an issue body maps back to ids.
-		switch {
-		case strings.TrimSpace(prm.Title) == "":
-			add("%s: title is required (it is the form label)", where)
-		case strings.ContainsAny(prm.Title, "\r\n"):
-			add("%s: title must be one line", where)
-		case titles[titleKey(prm.Title)] != "":
-			add("%s: title %q is also used by %s; titles must be unique to map issue answers back", where, prm.Title, titles[titleKey(prm.Title)])
-		default:
-			titles[titleKey(prm.Title)] = prm.ID
-		}
+		checkParamNames(prm, i, where, ids, titles, add)
 		if !prm.Type.valid() {
 			add("%s: type %q must be one of string, text, boolean, choice, multichoice", where, prm.Type)
 			continue
 		}
-		if prm.Type == TypeChoice || prm.Type == TypeMultiChoice {
-			if len(prm.Options) == 0 {
-				add("%s: a %s parameter needs options", where, prm.Type)
-			}
-			seen := map[string]bool{}
-			for _, o := range prm.Options {
-				switch {
-				case strings.TrimSpace(o) == "" || o != strings.TrimSpace(o):
-					add("%s: option %q must be non-empty without surrounding spaces", where, o)
-				case seen[o]:
-					add("%s: option %q is listed twice", where, o)
-				case prm.Type == TypeMultiChoice && strings.Contains(o, ","):
-					add("%s: option %q must not contain a comma (GitHub joins selections with \", \")", where, o)
-				case strings.EqualFold(o, "None") || strings.EqualFold(o, "n/a"):
-					// GitHub reserves these in dropdowns: "None" is what an
-					// issue body shows when nothing was chosen.
-					add("%s: option %q is reserved by GitHub issue forms; choose another word", where, o)
-				}
-				seen[o] = true
-			}
-		} else if len(prm.Options) > 0 {
-			add("%s: options are only for choice and multichoice parameters", where)
-		}
-		if prm.Pattern != "" {
-			if prm.Type != TypeString && prm.Type != TypeText {
-				add("%s: pattern is only for string and text parameters", where)
-			}
-			re, err := regexp.Compile(`^(?:` + prm.Pattern + `)$`)
-			if err != nil {
-				add("%s: pattern does not compile: %v", where, err)
-			} else {
-				prm.pattern = re
-			}
-		}
-		if prm.MinLength != nil && *prm.MinLength < 0 || prm.MaxLength != nil && *prm.MaxLength < 0 {
-			add("%s: minLength and maxLength must not be negative", where)
-		}
-		if prm.MinLength != nil && prm.MaxLength != nil && *prm.MinLength > *prm.MaxLength {
-			add("%s: minLength %d is greater than maxLength %d", where, *prm.MinLength, *prm.MaxLength)
-		}
-		if prm.Type == TypeBoolean && (prm.MinLength != nil || prm.MaxLength != nil) {
-			add("%s: minLength and maxLength do not apply to booleans", where)
-		}
-		if prm.Default != nil {
-			v, msgs := prm.check(prm.Default)
-			for _, msg := range msgs {
-				add("%s: default %s", where, msg)
-			}
-			if len(msgs) == 0 {
-				prm.Default = v
-			}
-		}
-		if prm.Example == nil {
-			add("%s: example is required (forms show it as placeholder and lint renders with it)", where)
-		} else {
-			v, msgs := prm.check(prm.Example)
-			for _, msg := range msgs {
-				add("%s: example %s", where, msg)
-			}
-			if len(msgs) == 0 {
-				prm.Example = v
-			}
-		}
+		checkParamRules(prm, where, add)
+		checkParamValues(prm, where, add)
 	}
 	for _, id := range []string{"name", "owner"} {
 		prm, ok := m.Param(id)
@@ -410,19 +328,125 @@ func (m *Manifest) check() []string {
 			add("parameter %q must be required", id)
 		}
 	}
-	if d := m.Options.Delimiters; d != nil {
+	m.Options.check(add)
+	return p
+}
+
+// checkParamNames checks the parameter's id and title, which must both be
+// unique across the manifest: ids and titles record those seen so far.
+func checkParamNames(prm *Parameter, i int, where string, ids map[string]bool, titles map[string]string, add func(string, ...any)) {
+	switch {
+	case prm.ID == "":
+		add("parameters[%d]: id is required", i)
+	case prm.ID == "goldenpath":
+		add("%s: the id goldenpath is reserved for {{ .goldenpath.org }} and {{ .goldenpath.template }}", where)
+	case !idRE.MatchString(prm.ID):
+		add("%s: id must match %s so templates can use {{ .%s }}", where, idRE, prm.ID)
+	case ids[prm.ID]:
+		add("%s: id %q is used twice", where, prm.ID)
+	}
+	ids[prm.ID] = true
+	// Titles are the form labels an issue body maps back to ids.
+	switch {
+	case strings.TrimSpace(prm.Title) == "":
+		add("%s: title is required (it is the form label)", where)
+	case strings.ContainsAny(prm.Title, "\r\n"):
+		add("%s: title must be one line", where)
+	case titles[titleKey(prm.Title)] != "":
+		add("%s: title %q is also used by %s; titles must be unique to map issue answers back", where, prm.Title, titles[titleKey(prm.Title)])
+	default:
+		titles[titleKey(prm.Title)] = prm.ID
+	}
+}
+
+// checkParamRules checks the constraints a parameter of a valid type puts on
+// its answers (options, pattern, lengths) and compiles its pattern.
+func checkParamRules(prm *Parameter, where string, add func(string, ...any)) {
+	if prm.Type == TypeChoice || prm.Type == TypeMultiChoice {
+		if len(prm.Options) == 0 {
+			add("%s: a %s parameter needs options", where, prm.Type)
+		}
+		seen := map[string]bool{}
+		for _, o := range prm.Options {
+			switch {
+			case strings.TrimSpace(o) == "" || o != strings.TrimSpace(o):
+				add("%s: option %q must be non-empty without surrounding spaces", where, o)
+			case seen[o]:
+				add("%s: option %q is listed twice", where, o)
+			case prm.Type == TypeMultiChoice && strings.Contains(o, ","):
+				add("%s: option %q must not contain a comma (GitHub joins selections with \", \")", where, o)
+			case strings.EqualFold(o, "None") || strings.EqualFold(o, "n/a"):
+				// GitHub reserves these in dropdowns: "None" is what an
+				// issue body shows when nothing was chosen.
+				add("%s: option %q is reserved by GitHub issue forms; choose another word", where, o)
+			}
+			seen[o] = true
+		}
+	} else if len(prm.Options) > 0 {
+		add("%s: options are only for choice and multichoice parameters", where)
+	}
+	if prm.Pattern != "" {
+		if prm.Type != TypeString && prm.Type != TypeText {
+			add("%s: pattern is only for string and text parameters", where)
+		}
+		re, err := regexp.Compile(`^(?:` + prm.Pattern + `)$`)
+		if err != nil {
+			add("%s: pattern does not compile: %v", where, err)
+		} else {
+			prm.pattern = re
+		}
+	}
+	if prm.MinLength != nil && *prm.MinLength < 0 || prm.MaxLength != nil && *prm.MaxLength < 0 {
+		add("%s: minLength and maxLength must not be negative", where)
+	}
+	if prm.MinLength != nil && prm.MaxLength != nil && *prm.MinLength > *prm.MaxLength {
+		add("%s: minLength %d is greater than maxLength %d", where, *prm.MinLength, *prm.MaxLength)
+	}
+	if prm.Type == TypeBoolean && (prm.MinLength != nil || prm.MaxLength != nil) {
+		add("%s: minLength and maxLength do not apply to booleans", where)
+	}
+}
+
+// checkParamValues checks the parameter's default and its required example
+// against its own rules, replacing each with its normalised value when valid.
+func checkParamValues(prm *Parameter, where string, add func(string, ...any)) {
+	if prm.Default != nil {
+		v, msgs := prm.check(prm.Default)
+		for _, msg := range msgs {
+			add("%s: default %s", where, msg)
+		}
+		if len(msgs) == 0 {
+			prm.Default = v
+		}
+	}
+	if prm.Example == nil {
+		add("%s: example is required (forms show it as placeholder and lint renders with it)", where)
+	} else {
+		v, msgs := prm.check(prm.Example)
+		for _, msg := range msgs {
+			add("%s: example %s", where, msg)
+		}
+		if len(msgs) == 0 {
+			prm.Example = v
+		}
+	}
+}
+
+// check validates the manifest's options: delimiters, globs and migrations.
+func (o *Options) check(add func(string, ...any)) {
+	if d := o.Delimiters; d != nil {
 		if len(d) != 2 || strings.TrimSpace(d[0]) == "" || strings.TrimSpace(d[1]) == "" || d[0] == d[1] {
 			add("options.delimiters must be two different non-empty strings, such as [\"[[\", \"]]\"]")
 		}
 	}
-	for _, g := range [][]string{m.Options.Verbatim, m.Options.Exclude, m.Options.SkipIfExists} {
+	for _, g := range [][]string{o.Verbatim, o.Exclude, o.SkipIfExists} {
 		for _, pat := range g {
 			if !doublestar.ValidatePattern(pat) {
 				add("options: glob %q is not valid", pat)
 			}
 		}
 	}
-	for i, mig := range m.Options.Migrations {
+	for i, mig := range o.Migrations {
 		if _, err := semver.StrictNewVersion(strings.TrimPrefix(mig.Version, "v")); err != nil {
 			add("options.migrations[%d]: version %q is not a semantic version", i, mig.Version)
 		}
@@ -439,7 +463,6 @@ func (m *Manifest) check() []string {
 			}
 		}
 	}
-	return p
 }
 
 // titleKey is how an issue body's heading is matched to a title: case and
