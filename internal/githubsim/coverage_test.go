@@ -2,6 +2,7 @@ package githubsim_test
 
 import (
 	"bytes"
+	"context"
 	"io"
 	"net/http"
 	"testing"
@@ -15,6 +16,36 @@ import (
 // validated against GitHub's description, and checks what each returns.
 func TestReadEndpoints(t *testing.T) {
 	e := newEnv(t, githubsim.Options{})
+	f := newReadFixture(t, e)
+	c := ctx(t)
+	if _, err := e.sim.PublishRelease("acme", "svc", "v1.0.0", "First", "notes", "alice", false); err != nil {
+		t.Fatal(err)
+	}
+	checkReleaseReads(t, e, c)
+	checkGitReads(t, e, c, f)
+	checkContentReads(t, e, c)
+	checkIssueReads(t, e, c, f)
+	checkPullReads(t, e, c, f)
+	checkAccountReads(t, e, c)
+	if _, err := e.gh.Issues.DeleteComment(c, "acme", "svc", f.cid); err != nil {
+		t.Fatal(err)
+	}
+	if got := e.sim.Comments("acme", "svc", f.n); len(got) != 0 {
+		t.Fatalf("comments after delete %v", got)
+	}
+}
+
+// readFixture is what TestReadEndpoints reads back: a repository with two
+// branches (c1 on main, tagged v1.0.0; c2 on feature), pull request pr
+// from feature, and issue n with comment cid.
+type readFixture struct {
+	c1, c2 string
+	pr, n  int
+	cid    int64
+}
+
+func newReadFixture(t *testing.T, e *env) readFixture {
+	t.Helper()
 	e.sim.AddTeam("acme", "platform", "alice")
 	if err := e.sim.CreateRepo("acme", "svc", githubsim.RepoOptions{Description: "a service"}); err != nil {
 		t.Fatal(err)
@@ -38,10 +69,11 @@ func TestReadEndpoints(t *testing.T) {
 	}
 	n, _ := e.sim.OpenIssue("acme", "svc", "alice", "Issue", "body", []string{"bug"})
 	cid, _ := e.sim.Comment("acme", "svc", n, "bob", "hello")
-	c := ctx(t)
-	if _, err := e.sim.PublishRelease("acme", "svc", "v1.0.0", "First", "notes", "alice", false); err != nil {
-		t.Fatal(err)
-	}
+	return readFixture{c1: c1, c2: c2, pr: pr, n: n, cid: cid}
+}
+
+func checkReleaseReads(t *testing.T, e *env, c context.Context) {
+	t.Helper()
 	if rels, _, err := e.gh.Repositories.ListReleases(c, "acme", "svc", nil); err != nil || len(rels) != 1 {
 		t.Fatalf("releases %v %v", rels, err)
 	}
@@ -51,7 +83,11 @@ func TestReadEndpoints(t *testing.T) {
 	if rel, _, err := e.gh.Repositories.GetReleaseByTag(c, "acme", "svc", "v1.0.0"); err != nil || rel.GetBody() != "notes" {
 		t.Fatalf("release by tag %v %v", rel, err)
 	}
+}
 
+func checkGitReads(t *testing.T, e *env, c context.Context, f readFixture) {
+	t.Helper()
+	c1, c2 := f.c1, f.c2
 	br, _, err := e.gh.Repositories.GetBranch(c, "acme", "svc", "main", 0)
 	if err != nil || br.GetCommit().GetSHA() != c1 {
 		t.Fatalf("branch %v %v", br, err)
@@ -97,7 +133,10 @@ func TestReadEndpoints(t *testing.T) {
 	if resp, err := http.Get(u.String()); err != nil || resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "application/zip" {
 		t.Fatalf("zip download %v", err)
 	}
+}
 
+func checkContentReads(t *testing.T, e *env, c context.Context) {
+	t.Helper()
 	rc2, _, err := e.gh.Repositories.DownloadContents(c, "acme", "svc", "dir/b.txt", &github.RepositoryContentGetOptions{Ref: "v1.0.0"})
 	if err != nil {
 		t.Fatalf("download contents: %v", err)
@@ -113,7 +152,11 @@ func TestReadEndpoints(t *testing.T) {
 	if _, err := e.gh.Do(c, req, &buf); err != nil || buf.String() != "1\n2\n" {
 		t.Fatalf("raw contents %q %v", buf.String(), err)
 	}
+}
 
+func checkIssueReads(t *testing.T, e *env, c context.Context, f readFixture) {
+	t.Helper()
+	n, cid := f.n, f.cid
 	comments, _, err := e.gh.Issues.ListComments(c, "acme", "svc", n, nil)
 	if err != nil || len(comments) != 1 || comments[0].GetID() != cid {
 		t.Fatalf("comments %v %v", comments, err)
@@ -137,6 +180,11 @@ func TestReadEndpoints(t *testing.T) {
 	if ls, _, err := e.gh.Issues.ListLabelsByIssue(c, "acme", "svc", n, nil); err != nil || len(ls) != 2 {
 		t.Fatalf("issue labels %v %v", ls, err)
 	}
+}
+
+func checkPullReads(t *testing.T, e *env, c context.Context, f readFixture) {
+	t.Helper()
+	pr, c2 := f.pr, f.c2
 	prc, _, err := e.gh.PullRequests.ListCommits(c, "acme", "svc", pr, nil)
 	if err != nil || len(prc) != 1 || prc[0].GetSHA() != c2 {
 		t.Fatalf("pr commits %v %v", prc, err)
@@ -148,6 +196,10 @@ func TestReadEndpoints(t *testing.T) {
 	if prs, _, err := e.gh.PullRequests.List(c, "acme", "svc", &github.PullRequestListOptions{State: "closed"}); err != nil || len(prs) != 1 {
 		t.Fatalf("closed prs %d %v", len(prs), err)
 	}
+}
+
+func checkAccountReads(t *testing.T, e *env, c context.Context) {
+	t.Helper()
 	if u, _, err := e.gh.Users.Get(c, "alice"); err != nil || u.GetLogin() != "alice" {
 		t.Fatalf("user %v %v", u, err)
 	}
@@ -181,11 +233,5 @@ func TestReadEndpoints(t *testing.T) {
 	}
 	if in, _, err := e.app.Apps.GetInstallation(c, e.instID); err != nil || in.GetAccount().GetLogin() != "acme" {
 		t.Fatalf("installation %v %v", in, err)
-	}
-	if _, err := e.gh.Issues.DeleteComment(c, "acme", "svc", cid); err != nil {
-		t.Fatal(err)
-	}
-	if got := e.sim.Comments("acme", "svc", n); len(got) != 0 {
-		t.Fatalf("comments after delete %v", got)
 	}
 }
