@@ -6,15 +6,13 @@
 package drift
 
 import (
-	"crypto/sha1" //nolint:gosec // git's object ids are SHA-1 by definition
-	"encoding/hex"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/bmatcuk/doublestar/v4"
 
+	"github.com/goldenpath-dev/goldenpath/internal/gitobject"
 	"github.com/goldenpath-dev/goldenpath/internal/merge"
 	"github.com/goldenpath-dev/goldenpath/internal/template"
 )
@@ -27,12 +25,7 @@ type Blob struct {
 
 // BlobID is the id git gives a blob holding data (`git hash-object`), as a
 // repository's tree lists it.
-func BlobID(data []byte) string {
-	h := sha1.New() //nolint:gosec // see the import
-	h.Write([]byte("blob " + strconv.Itoa(len(data)) + "\x00"))
-	h.Write(data)
-	return hex.EncodeToString(h.Sum(nil))
-}
+func BlobID(data []byte) string { return gitobject.BlobSHA(data) }
 
 // Expected renders t with the answers of af and returns, by path, the files
 // a repository made from it holds as rendered: every rendered file except
