@@ -179,24 +179,8 @@ func TestFaults(t *testing.T) {
 
 func TestWebhooks(t *testing.T) {
 	const secret = "s3cret"
-	type got struct {
-		event, id string
-		header    http.Header
-		body      []byte
-	}
-	var mu sync.Mutex
-	var received []got
-	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		payload, err := github.ValidatePayload(r, []byte(secret))
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusUnauthorized)
-			return
-		}
-		mu.Lock()
-		received = append(received, got{github.WebHookType(r), github.DeliveryID(r), r.Header.Clone(), payload})
-		mu.Unlock()
-		w.WriteHeader(http.StatusAccepted)
-	}))
+	rcv := &hookReceiver{}
+	hook := httptest.NewServer(rcv.handler(secret))
 	defer hook.Close()
 	e := newEnv(t, githubsim.Options{})
 	e.sim.SetWebhook(hook.URL, secret)
@@ -210,11 +194,66 @@ func TestWebhooks(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.sim.WaitDeliveries()
+	checkHookEvents(t, rcv.received, []string{"push", "create", "push", "create", "issues", "issue_comment"})
+	opened := rcv.received[4]
+	checkIssuesDelivery(t, e, opened, n)
+	checkBotCommentDelivery(t, e, rcv.received[5])
+	var push map[string]any
+	_ = json.Unmarshal(rcv.received[2].body, &push)
+	if push["ref"] != "refs/tags/go-service/v1.0.0" || push["after"] != sha {
+		t.Fatalf("tag push %v %v", push["ref"], push["after"])
+	}
+	checkRedelivery(t, e, rcv, opened, hook.URL)
+	// A wrong secret fails the receiver's check.
+	e.sim.SetWebhook(hook.URL, "other")
+	_, _ = e.sim.Comment("acme", "tpl", n, "bob", "hello")
+	e.sim.WaitDeliveries()
+	if l := e.sim.Deliveries(); l[len(l)-1].StatusCode != http.StatusUnauthorized {
+		t.Fatalf("bad signature accepted: %d", l[len(l)-1].StatusCode)
+	}
+	sig := hmac.New(sha256.New, []byte(secret))
+	sig.Write(opened.body)
+	if opened.header.Get("X-Hub-Signature-256") != "sha256="+hex.EncodeToString(sig.Sum(nil)) {
+		t.Fatal("signature")
+	}
+}
+
+// hookDelivery is one webhook delivery as TestWebhooks's receiver got it.
+type hookDelivery struct {
+	event, id string
+	header    http.Header
+	body      []byte
+}
+
+// hookReceiver records the deliveries whose signature checks out with the
+// secret; it refuses the others with 401, as a receiver should. received is
+// read without mu once the simulator's deliveries are waited for.
+type hookReceiver struct {
+	mu       sync.Mutex
+	received []hookDelivery
+}
+
+func (rcv *hookReceiver) handler(secret string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		payload, err := github.ValidatePayload(r, []byte(secret))
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusUnauthorized)
+			return
+		}
+		rcv.mu.Lock()
+		rcv.received = append(rcv.received, hookDelivery{github.WebHookType(r), github.DeliveryID(r), r.Header.Clone(), payload})
+		rcv.mu.Unlock()
+		w.WriteHeader(http.StatusAccepted)
+	})
+}
+
+// checkHookEvents checks the event types delivered, in order.
+func checkHookEvents(t *testing.T, received []hookDelivery, want []string) {
+	t.Helper()
 	var events []string
 	for _, g := range received {
 		events = append(events, g.event)
 	}
-	want := []string{"push", "create", "push", "create", "issues", "issue_comment"}
 	if len(events) != len(want) {
 		t.Fatalf("events %v, want %v", events, want)
 	}
@@ -223,7 +262,12 @@ func TestWebhooks(t *testing.T) {
 			t.Fatalf("events %v, want %v", events, want)
 		}
 	}
-	opened := received[4]
+}
+
+// checkIssuesDelivery checks the headers and payload of the delivery for
+// issue n being opened.
+func checkIssuesDelivery(t *testing.T, e *env, opened hookDelivery, n int) {
+	t.Helper()
 	for _, h := range []string{"X-GitHub-Hook-ID", "X-GitHub-Hook-Installation-Target-ID"} {
 		if opened.header.Get(h) == "" {
 			t.Errorf("missing header %s", h)
@@ -241,7 +285,13 @@ func TestWebhooks(t *testing.T) {
 		ie.GetRepo().GetFullName() != "acme/tpl" || ie.GetIssue().GetNumber() != n || !strings.Contains(string(opened.body), `"organization":{`) {
 		t.Fatalf("issues event %+v", ie)
 	}
-	ce, _ := github.ParseWebHook("issue_comment", received[5].body)
+}
+
+// checkBotCommentDelivery checks that the bot's own comment is sent by the
+// bot and names the App that made it.
+func checkBotCommentDelivery(t *testing.T, e *env, d hookDelivery) {
+	t.Helper()
+	ce, _ := github.ParseWebHook("issue_comment", d.body)
 	var raw struct {
 		Comment struct {
 			Via struct {
@@ -249,17 +299,18 @@ func TestWebhooks(t *testing.T) {
 			} `json:"performed_via_github_app"`
 		} `json:"comment"`
 	}
-	if json.Unmarshal(received[5].body, &raw) != nil || raw.Comment.Via.ID != e.sim.AppID() {
+	if json.Unmarshal(d.body, &raw) != nil || raw.Comment.Via.ID != e.sim.AppID() {
 		t.Fatal("the bot's comment does not name the App in performed_via_github_app")
 	}
 	if ce.(*github.IssueCommentEvent).GetSender().GetLogin() != e.sim.BotLogin() {
 		t.Fatal("the bot's own comment is not sent by the bot")
 	}
-	var push map[string]any
-	_ = json.Unmarshal(received[2].body, &push)
-	if push["ref"] != "refs/tags/go-service/v1.0.0" || push["after"] != sha {
-		t.Fatalf("tag push %v %v", push["ref"], push["after"])
-	}
+}
+
+// checkRedelivery redelivers opened and posts it again by hand, checking
+// both keep its id and that the delivery log records them.
+func checkRedelivery(t *testing.T, e *env, rcv *hookReceiver, opened hookDelivery, hookURL string) {
+	t.Helper()
 	// Redelivery keeps the id; the log records status and latency.
 	log := e.sim.Deliveries()
 	if log[4].StatusCode != http.StatusAccepted || log[4].Latency <= 0 {
@@ -269,7 +320,7 @@ func TestWebhooks(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.sim.WaitDeliveries()
-	last := received[len(received)-1]
+	last := rcv.received[len(rcv.received)-1]
 	if last.id != opened.id || string(last.body) != string(opened.body) {
 		t.Fatalf("redelivery id %s, want %s", last.id, opened.id)
 	}
@@ -277,7 +328,7 @@ func TestWebhooks(t *testing.T) {
 		t.Fatalf("log after redelivery: %d entries, last %s %v %d", len(l), l[len(l)-1].ID, l[len(l)-1].Redelivery, l[len(l)-1].StatusCode)
 	}
 	// Tests can post a logged delivery themselves, signed the same way.
-	req, err := e.sim.DeliveryRequest(ctx(t), opened.id, hook.URL)
+	req, err := e.sim.DeliveryRequest(ctx(t), opened.id, hookURL)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -286,20 +337,8 @@ func TestWebhooks(t *testing.T) {
 		t.Fatalf("posting a delivery request: %v %v", resp, err)
 	}
 	resp.Body.Close()
-	if last := received[len(received)-1]; last.id != opened.id {
+	if last := rcv.received[len(rcv.received)-1]; last.id != opened.id {
 		t.Fatalf("posted delivery id %s", last.id)
-	}
-	// A wrong secret fails the receiver's check.
-	e.sim.SetWebhook(hook.URL, "other")
-	_, _ = e.sim.Comment("acme", "tpl", n, "bob", "hello")
-	e.sim.WaitDeliveries()
-	if l := e.sim.Deliveries(); l[len(l)-1].StatusCode != http.StatusUnauthorized {
-		t.Fatalf("bad signature accepted: %d", l[len(l)-1].StatusCode)
-	}
-	sig := hmac.New(sha256.New, []byte(secret))
-	sig.Write(opened.body)
-	if opened.header.Get("X-Hub-Signature-256") != "sha256="+hex.EncodeToString(sig.Sum(nil)) {
-		t.Fatal("signature")
 	}
 }
 
