@@ -278,14 +278,13 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	safe := isIdempotent(req.Method) || ctx.Value(retrySafeKey) != nil || isTokenRequest(path)
 	repo := repoPath(path)
 
-	var n retryCounts
+	var serverRetries, rateRetries, eventualRetries int
 	for attempt := 1; ; attempt++ {
 		if err := t.awaitPrimary(ctx, req); err != nil {
 			return nil, err
 		}
 		resp, cancel, err := t.attempt(ctx, req, attempt, write, rt, path)
-		if err != nil && cancel == nil {
-			// Failed before the network (body rewind, pacing): nothing to retry.
+		if err != nil && cancel == nil { // failed before the network (body rewind, pacing): no retry
 			return nil, err
 		}
 		if err != nil {
@@ -293,9 +292,9 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			if ctx.Err() != nil {
 				return nil, err
 			}
-			if n.server < t.policy.MaxRetries && (safe || notSent(err)) && canResend(req) {
-				n.server++
-				if werr := t.backoff(ctx, n.server, "connection"); werr != nil {
+			if serverRetries < t.policy.MaxRetries && (safe || notSent(err)) && canResend(req) {
+				serverRetries++
+				if werr := t.backoff(ctx, serverRetries, "connection"); werr != nil {
 					return nil, err
 				}
 				continue
@@ -305,48 +304,78 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		resp.Body = &cancelOnClose{ReadCloser: resp.Body, cancel: cancel}
 		t.limiter.recordPrimary(resp.Header)
 
-		wait, reason, retry := t.retryDecision(req, resp, safe, repo, &n)
-		if !retry {
+		var wait time.Duration
+		var reason string
+		switch {
+		case resp.StatusCode < 300:
+			if resp.Header.Get("X-RateLimit-Remaining") == "0" {
+				// The limiter now waits for the reset before the next request (within its
+				// bound). go-github would instead refuse the next call itself, at once;
+				// hiding the reset from it leaves that decision here.
+				resp.Header.Del("X-RateLimit-Reset")
+			}
+			return resp, nil
+		case resp.StatusCode == http.StatusForbidden || resp.StatusCode == http.StatusTooManyRequests:
+			w, r, ok := t.rateLimitWait(resp, rateRetries)
+			// A request refused for a rate limit was not processed: any method may be re-sent.
+			if !ok || rateRetries >= t.policy.MaxRateLimitRetries || w > t.policy.MaxRateLimitWait || !canResend(req) {
+				return resp, nil
+			}
+			if r == "secondary_rate_limit" {
+				t.limiter.pauseWrites(time.Now().Add(w))
+			}
+			rateRetries++
+			wait, reason = w, r
+		case resp.StatusCode >= 500 && resp.StatusCode != http.StatusNotImplemented:
+			if !safe || serverRetries >= t.policy.MaxRetries || !canResend(req) {
+				return resp, nil
+			}
+			serverRetries++
+			wait, reason = t.backoffDelay(serverRetries), "server_error"
+		case (resp.StatusCode == http.StatusNotFound && req.Method == http.MethodGet ||
+			resp.StatusCode == http.StatusConflict && safe && canResend(req)) &&
+			eventualRetries < t.policy.EventualRetries && t.limiter.isFresh(repo, t.policy.EventualWindow):
+			eventualRetries++
+			wait = t.policy.EventualBackoff << (eventualRetries - 1)
+			reason = "eventual_consistency"
+		default:
 			return resp, nil
 		}
 		drain(resp)
-		t.logRetry(ctx, req, rt, resp, reason, wait, attempt)
+		if t.metrics != nil {
+			t.metrics.retries.WithLabelValues(reason).Inc()
+		}
+		level := slog.LevelDebug
+		if strings.HasSuffix(reason, "rate_limit") {
+			level = slog.LevelWarn // an operator should see the App being throttled
+		}
+		t.logger.Log(ctx, level, "retrying github request", "method", req.Method, "route", rt,
+			"status", resp.StatusCode, "reason", reason, "wait", wait, "attempt", attempt, "installation", t.inst)
 		if err := t.wait(ctx, wait, reason); err != nil {
 			return nil, err
 		}
 	}
 }
 
-// retryCounts holds how many retries RoundTrip has spent so far, per kind:
-// each kind has its own bound in the policy.
-type retryCounts struct {
-	server, rate, eventual int
-}
-
-// awaitPrimary waits out the installation's spent primary rate limit before
-// an attempt, or fails at once when the reset is further off than the policy
-// lets this client wait. The request body is closed on failure, as
-// RoundTrip must do.
+// awaitPrimary waits out a spent primary rate limit, or fails at once if its
+// reset is beyond the policy's bound; it closes req's body when it fails.
 func (t *transport) awaitPrimary(ctx context.Context, req *http.Request) error {
-	until, wait := t.limiter.primaryWait()
-	if wait <= 0 {
-		return nil
-	}
-	if wait > t.policy.MaxRateLimitWait {
-		closeBody(req)
-		return fmt.Errorf("%w: primary rate limit of installation %d spent until %s, longer than the %s this client waits",
-			ErrRateLimited, t.inst, until.UTC().Format(time.RFC3339), t.policy.MaxRateLimitWait)
-	}
-	if err := t.wait(ctx, wait, "primary_rate_limit"); err != nil {
-		closeBody(req)
-		return err
+	if until, wait := t.limiter.primaryWait(); wait > 0 {
+		if wait > t.policy.MaxRateLimitWait {
+			closeBody(req)
+			return fmt.Errorf("%w: primary rate limit of installation %d spent until %s, longer than the %s this client waits",
+				ErrRateLimited, t.inst, until.UTC().Format(time.RFC3339), t.policy.MaxRateLimitWait)
+		}
+		if err := t.wait(ctx, wait, "primary_rate_limit"); err != nil {
+			closeBody(req)
+			return err
+		}
 	}
 	return nil
 }
 
-// attempt sends one attempt of req, paced if it writes, under the policy's
-// per-attempt timeout, and records it. The returned cancel (nil when the
-// attempt never reached the network) ends that timeout; the caller owns it.
+// attempt sends one paced, timed-out attempt and records it. cancel ends the
+// attempt's timeout (the caller owns it); nil if the network was not reached.
 func (t *transport) attempt(ctx context.Context, req *http.Request, attempt int, write bool, rt, path string) (*http.Response, context.CancelFunc, error) {
 	attemptReq, err := t.attemptRequest(req, attempt)
 	if err != nil {
@@ -372,58 +401,6 @@ func (t *transport) attempt(ctx context.Context, req *http.Request, attempt int,
 	}
 	t.observe(req.Method, rt, path, resp, err, elapsed, attempt)
 	return resp, cancel, err
-}
-
-// retryDecision says whether resp should be retried, after how long and why,
-// counting the retry in n. A response it does not retry is RoundTrip's answer.
-func (t *transport) retryDecision(req *http.Request, resp *http.Response, safe bool, repo string, n *retryCounts) (time.Duration, string, bool) {
-	switch {
-	case resp.StatusCode < 300:
-		if resp.Header.Get("X-RateLimit-Remaining") == "0" {
-			// The limiter now waits for the reset before the next request (within its
-			// bound). go-github would instead refuse the next call itself, at once;
-			// hiding the reset from it leaves that decision here.
-			resp.Header.Del("X-RateLimit-Reset")
-		}
-		return 0, "", false
-	case resp.StatusCode == http.StatusForbidden || resp.StatusCode == http.StatusTooManyRequests:
-		w, r, ok := t.rateLimitWait(resp, n.rate)
-		// A request refused for a rate limit was not processed: any method may be re-sent.
-		if !ok || n.rate >= t.policy.MaxRateLimitRetries || w > t.policy.MaxRateLimitWait || !canResend(req) {
-			return 0, "", false
-		}
-		if r == "secondary_rate_limit" {
-			t.limiter.pauseWrites(time.Now().Add(w))
-		}
-		n.rate++
-		return w, r, true
-	case resp.StatusCode >= 500 && resp.StatusCode != http.StatusNotImplemented:
-		if !safe || n.server >= t.policy.MaxRetries || !canResend(req) {
-			return 0, "", false
-		}
-		n.server++
-		return t.backoffDelay(n.server), "server_error", true
-	case (resp.StatusCode == http.StatusNotFound && req.Method == http.MethodGet ||
-		resp.StatusCode == http.StatusConflict && safe && canResend(req)) &&
-		n.eventual < t.policy.EventualRetries && t.limiter.isFresh(repo, t.policy.EventualWindow):
-		n.eventual++
-		return t.policy.EventualBackoff << (n.eventual - 1), "eventual_consistency", true
-	default:
-		return 0, "", false
-	}
-}
-
-// logRetry counts and logs a retry about to be waited for.
-func (t *transport) logRetry(ctx context.Context, req *http.Request, rt string, resp *http.Response, reason string, wait time.Duration, attempt int) {
-	if t.metrics != nil {
-		t.metrics.retries.WithLabelValues(reason).Inc()
-	}
-	level := slog.LevelDebug
-	if strings.HasSuffix(reason, "rate_limit") {
-		level = slog.LevelWarn // an operator should see the App being throttled
-	}
-	t.logger.Log(ctx, level, "retrying github request", "method", req.Method, "route", rt,
-		"status", resp.StatusCode, "reason", reason, "wait", wait, "attempt", attempt, "installation", t.inst)
 }
 
 // attemptRequest gives each attempt its own copy with a fresh body.
