@@ -124,7 +124,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 const (
 	OutcomeQueued     = "queued"
 	OutcomeDuplicate  = "duplicate"
-	OutcomeIgnored    = "ignored"   // an event no workflow handles (and ping)
+	OutcomeIgnored    = "ignored"   // an event no workflow handles, a delivery none acts on, a ping
 	OutcomeRejected   = "rejected"  // bad or missing signature: event is "unverified"
 	OutcomeTooLarge   = "too_large" // over MaxBodyBytes
 	OutcomeBadRequest = "bad_request"
