@@ -125,6 +125,15 @@ def render(recs, stat, fmt):
         n = len([r for r in rs if r["case"] == case and r["tool"] == "goldenpath"])
         out.append(f"| {case} ({n} runs each, alternating) | {fmt(g, 1)} | {fmt(c, 1)} | {c[0] / g[0]:.1f}× |")
     out.append("")
+    rg = gobench_rows(recs, "render-go")
+    if rg:
+        out += ["In process (`go test -bench Render ./internal/template`, no process start-up):", "",
+                "| template | ms per render | allocated |", "|---|---|---|"]
+        for name in sorted({r["name"] for r in rg}):
+            rs = [r for r in rg if r["name"] == name]
+            out.append(f"| {name.split('/', 1)[-1]} ({len(rs)} runs) | {fmt(stat([r['ns/op'] / 1e6 for r in rs]), 2)} | "
+                       f"{fmt(stat([r.get('B/op', 0) / 1e6 for r in rs]), 2, ' MB')} |")
+        out.append("")
     return out
 
 

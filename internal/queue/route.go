@@ -32,6 +32,7 @@ func (WorkflowArgs) InsertOpts() river.InsertOpts {
 }
 
 func (a WebhookArgs) delivery() job.Delivery {
+	a = a.loaded()
 	return job.Delivery{ID: a.DeliveryID, Event: a.Event, Action: a.Action, InstallationID: a.InstallationID, Payload: a.Payload}
 }
 
@@ -112,7 +113,7 @@ func (q *Queue) Route(plan Routing) error {
 func (q *Queue) fanOut(ctx context.Context, a WebhookArgs, workflows []string) error {
 	params := make([]river.InsertManyParams, len(workflows))
 	for i, w := range workflows {
-		params[i] = river.InsertManyParams{Args: WorkflowArgs{WebhookArgs: a, Workflow: w}}
+		params[i] = river.InsertManyParams{Args: WorkflowArgs{WebhookArgs: a.stored(), Workflow: w}}
 	}
 	if _, err := q.InsertMany(ctx, params); err != nil {
 		return fmt.Errorf("handing delivery %s to %d workflows: %w", a.DeliveryID, len(workflows), err)

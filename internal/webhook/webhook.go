@@ -124,7 +124,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 const (
 	OutcomeQueued     = "queued"
 	OutcomeDuplicate  = "duplicate"
-	OutcomeIgnored    = "ignored"   // an event no workflow handles (and ping)
+	OutcomeIgnored    = "ignored"   // an event no workflow handles, a delivery none acts on, a ping
 	OutcomeRejected   = "rejected"  // bad or missing signature: event is "unverified"
 	OutcomeTooLarge   = "too_large" // over MaxBodyBytes
 	OutcomeBadRequest = "bad_request"
@@ -201,13 +201,13 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) (event, outcome 
 	if h.relevant != nil && !h.relevant(event, scope) {
 		log.Debug("delivery concerns no workflow; answered without a job", slog.String("action", scope.Action), slog.String("repo", scope.Repo))
 		reply(w, http.StatusAccepted, "nothing to do")
-		return
+		return event, OutcomeIgnored
 	}
 	// A job's payload is decoded by its workflow: it must be JSON throughout.
 	if !json.Valid(payload) {
 		log.Warn("undecodable delivery", slog.String("error", "the payload is not valid JSON"))
 		reply(w, http.StatusBadRequest, "payload is not JSON")
-		return
+		return event, OutcomeBadRequest
 	}
 	args := queue.WebhookArgs{DeliveryID: delivery, Event: event, Action: scope.Action, InstallationID: scope.InstallationID, Payload: payload}
 	log = log.With(slog.String("action", args.Action), slog.Int64("installation", args.InstallationID))
