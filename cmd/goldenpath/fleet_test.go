@@ -212,16 +212,20 @@ func (w *fleetWorld) serveGitHub(rw http.ResponseWriter, r *http.Request) {
 		}
 	}
 	rec := &statusRecorder{ResponseWriter: rw}
-	w.sim.Handler().ServeHTTP(rec, r)
 	if write {
-		w.mu.Lock()
-		w.statuses[fmt.Sprintf("%s %dxx", r.Method, rec.status/100)]++
-		// A 401 (a token ended early) was not acted on; the bot resends it.
-		if kind := createKind(r.Method, r.URL.Path); kind != "" && rec.status != http.StatusUnauthorized {
-			w.creates[kind+" "+strconv.Itoa(rec.status/100)+"xx"]++
-		}
-		w.mu.Unlock()
+		// Deferred: a write whose sender was killed meanwhile took effect
+		// even when answering it aborts the handler (the connection is gone).
+		defer func() {
+			w.mu.Lock()
+			defer w.mu.Unlock()
+			w.statuses[fmt.Sprintf("%s %dxx", r.Method, rec.status/100)]++
+			// A 401 (a token ended early) was not acted on; the bot resends it.
+			if kind := createKind(r.Method, r.URL.Path); kind != "" && rec.status != http.StatusUnauthorized {
+				w.creates[kind+" "+strconv.Itoa(rec.status/100)+"xx"]++
+			}
+		}()
 	}
+	w.sim.Handler().ServeHTTP(rec, r)
 }
 
 // killSender SIGKILLs the first live replica. With one replica that is the
