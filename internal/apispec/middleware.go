@@ -26,6 +26,11 @@ func (s *Spec) Middleware(next http.Handler) http.Handler {
 		orig := r.Clone(r.Context())
 		rec := &recorder{ResponseWriter: w, header: http.Header{}}
 		next.ServeHTTP(rec, r)
+		if rec.status == 0 && r.Context().Err() != nil {
+			// The client went away before any answer (a stalled request it
+			// timed out): nothing reached it, so there is nothing to check.
+			return
+		}
 		if rec.status == 0 { // next wrote nothing: net/http answers 200
 			rec.status, rec.header = http.StatusOK, w.Header().Clone()
 		}
