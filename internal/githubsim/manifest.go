@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -131,7 +132,14 @@ func parseManifest(raw string) (appManifest, error) {
 	return m, nil
 }
 
-var newAppTmpl = template.Must(template.New("new").Parse(`<!DOCTYPE html>
+// newAppTmpl is parsed on first use: the simulator is linked into every
+// goldenpath command (for demo), and parsing an html/template at package
+// initialisation cost each of them milliseconds of start-up.
+var newAppTmpl = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("new").Parse(newAppHTML))
+})
+
+const newAppHTML = `<!DOCTYPE html>
 <html><head><meta charset="utf-8"><title>Create GitHub App</title></head>
 <body>
 <h1>Create GitHub App for {{.Owner}}</h1>
@@ -147,7 +155,7 @@ var newAppTmpl = template.Must(template.New("new").Parse(`<!DOCTYPE html>
 <button type="submit" id="create-app">Create GitHub App for {{.Owner}}</button>
 </form>
 </body></html>
-`))
+`
 
 func (s *Sim) newAppPage(w http.ResponseWriter, r *http.Request, org string) {
 	if r.Method != http.MethodPost {
@@ -177,7 +185,7 @@ func (s *Sim) newAppPage(w http.ResponseWriter, r *http.Request, org string) {
 	}
 	sort.Strings(perms)
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	_ = newAppTmpl.Execute(w, map[string]any{"Owner": owner.login, "M": m, "Raw": raw, "Perms": perms, "State": r.URL.Query().Get("state"), "Org": org})
+	_ = newAppTmpl().Execute(w, map[string]any{"Owner": owner.login, "M": m, "Raw": raw, "Perms": perms, "State": r.URL.Query().Get("state"), "Org": org})
 }
 
 // webOwner is the account a new App belongs to: the organisation, or the
