@@ -160,8 +160,9 @@ def rollout(recs, stat, fmt):
     rs = gobench_rows(recs, "rollout")
     if not rs:
         return []
-    return ["## Rollout under time-scaled secondary limits (BenchmarkRollout200)", "",
-            "200 repositories, 80 writes a \"minute\" of 150 ms and 500 an \"hour\" of 9 s; the benchmark fails on any violation.", "",
+    n = int(rs[0].get("repos", 200))
+    return [f"## Rollout under time-scaled secondary limits (BenchmarkRollout{n})", "",
+            f"{n:,} repositories, 80 writes a \"minute\" of 150 ms and 500 an \"hour\" of 9 s; the benchmark fails on any violation.", "",
             "| runs | wall time s | floor ratio | writes | requests per repository |", "|---|---|---|---|---|",
             f"| {len(rs)} | {fmt(stat([r['s/rollout'] for r in rs]), 2)} | {fmt(stat([r['floor_ratio'] for r in rs]), 3)} | "
             f"{fmt(stat([r['writes'] for r in rs]))} | {fmt(stat([r['requests/repo'] for r in rs]), 1)} |", ""]
@@ -266,7 +267,7 @@ def readme_table(recs, parse_wrk):
             out.append(f"| 3-way merge, {int(n):,} lines | {g / 1e6:,.2f} ms | git merge-file: {k / 1e6:,.1f} ms ({k / g:.1f}×) | 3-way merge |")
     ro = [r for r in recs if r.get("section") == "rollout"]
     if ro:
-        out.append(f"| rollout of 200 repositories under scaled secondary limits | {med([r['floor_ratio'] for r in ro]):.3f}× the floor, no violation | — | Rollout |")
+        out.append(f"| rollout of {int(ro[0].get('repos', 200)):,} repositories under scaled secondary limits | {med([r['floor_ratio'] for r in ro]):.3f}× the floor, no violation | — | Rollout |")
     b = [r for r in recs if r.get("section") == "binary"]
     fp = [r for r in recs if r.get("section") == "footprint"]
     pb = [r for r in recs if r.get("section") == "footprint-probot"]
