@@ -194,7 +194,14 @@ def goals(recs, parse_wrk):
                 add(f"intake ({label}) ≥ Probot's req/s at c={c}", f"{g:,.0f} vs {p:,.0f} ({g / p:.2f}×)", g >= p)
         p99 = m(server, 64, lambda w, r: w["p99_us"] / 1000)
         if p99 is not None:
-            add(f"intake ({label}) p99 < 10 ms at c=64", f"{p99:.1f} ms", p99 < 10)
+            # wrk is a closed loop: 64 connections each waiting for its
+            # answer, so the mean latency is 64 ÷ req/s (Little's law) and a
+            # p99 under 10 ms needs more than 6,400 req/s on these 2 cores.
+            g64, pp99 = m(server, 64, rps), m("probot", 64, lambda w, r: w["p99_us"] / 1000)
+            why = f"; Probot {pp99:.1f} ms" if pp99 is not None else ""
+            if g64:
+                why += f"; mean at c=64 is 64 ÷ req/s = {64000 / g64:.1f} ms"
+            add(f"intake ({label}) p99 < 10 ms at c=64", f"{p99:.1f} ms{why}", p99 < 10)
         gc, pc = m(server, 16, cpu), m("probot", 16, cpu)
         if gc is not None and pc:
             add(f"intake ({label}) CPU per delivery ≤ Probot's (c=16)", f"{gc:.3f} vs {pc:.3f} ms", gc <= pc)
@@ -202,7 +209,12 @@ def goals(recs, parse_wrk):
     g = med([int(r["peak_kib"]) for r in rss if r["server"] == "goldenpath"])
     p = med([int(r["peak_kib"]) for r in rss if r["server"] == "probot"])
     if g and p:
-        add("intake peak RSS ≤ ¼ of Probot's", f"{g / 1024:.0f} vs {p / 1024:.0f} MiB", g <= p / 4)
+        # The file-backed part is the executable's own pages (shared,
+        # reclaimable); the anonymous part is what the process allocated.
+        gf = med([int(r.get("file_kib", 0)) for r in rss if r["server"] == "goldenpath"]) or 0
+        pf = med([int(r.get("file_kib", 0)) for r in rss if r["server"] == "probot"]) or 0
+        add("intake peak RSS ≤ ¼ of Probot's", f"{g / 1024:.0f} vs {p / 1024:.0f} MiB "
+            f"(without the executables' file-backed pages: {(g - gf) / 1024:.0f} vs {(p - pf) / 1024:.0f} MiB)", g <= p / 4)
     drains = [float(r["drain_s"]) for r in intake if r["server"] == "goldenpath"]
     if drains:
         add("workers keep up (queue drained after each run)", f"longest drain {max(drains):.2f} s", max(drains) < 5)
