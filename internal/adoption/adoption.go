@@ -129,12 +129,14 @@ type Config struct {
 	// CreatedLabel is put on the issue when every row is final.
 	CreatedLabel string
 	Logger       *slog.Logger
+	// Locks serialises work per repository and per issue, shared with the
+	// upgrade workflow (nil: a Map of this workflow's own, in this process).
+	Locks *keylock.Map
 }
 
 // Workflow runs adoptions. Safe for concurrent use.
 type Workflow struct {
-	cfg   Config
-	locks keylock.Map
+	cfg Config
 }
 
 // New checks cfg and returns a Workflow.
@@ -147,6 +149,9 @@ func New(cfg Config) (*Workflow, error) {
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Locks == nil {
+		cfg.Locks = &keylock.Map{}
 	}
 	return &Workflow{cfg: cfg}, nil
 }

@@ -11,7 +11,10 @@ import (
 // the issue and closes it as completed. Requests: one comment write (a read
 // too, the first time a process meets the comment); two more at the end.
 func (w *Workflow) RefreshComment(ctx context.Context, a CommentArgs) error {
-	unlock := w.locks.Lock(strings.ToLower(fmt.Sprintf("%s/%s#%d", a.Org, a.TemplatesRepo, a.Issue)))
+	unlock, err := w.cfg.Locks.Lock(ctx, strings.ToLower(fmt.Sprintf("adoption comment %s/%s#%d", a.Org, a.TemplatesRepo, a.Issue)))
+	if err != nil {
+		return err
+	}
 	defer unlock()
 	rows, err := w.cfg.Store.Rows(ctx, a.Org, a.TemplatesRepo, a.Issue)
 	if err != nil || len(rows) == 0 {

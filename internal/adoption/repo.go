@@ -24,7 +24,12 @@ import (
 // opened or updated). Idempotent: a retry after any failure converges on
 // the same branch, pull request and row.
 func (w *Workflow) AdoptRepo(ctx context.Context, a RepoArgs) error {
-	unlock := w.locks.Lock(strings.ToLower(a.Org + "/" + a.Repo))
+	// The upgrade workflow's key: an adoption and an upgrade of one
+	// repository take turns.
+	unlock, err := w.cfg.Locks.Lock(ctx, upgrade.RepoLockKey(a.Org, a.Repo))
+	if err != nil {
+		return err
+	}
 	defer unlock()
 	row, err := w.cfg.Store.Get(ctx, a.Org, a.TemplatesRepo, a.Issue, a.Repo)
 	if errors.Is(err, ErrNoRow) {
