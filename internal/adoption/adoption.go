@@ -49,6 +49,7 @@ type GitHub interface {
 	GetBlob(ctx context.Context, owner, repo, sha string) ([]byte, error)
 	AdminTeams(ctx context.Context, owner, repo string) ([]string, error)
 	CloseIssue(ctx context.Context, owner, repo string, number int, reason string) error
+	GetIssue(ctx context.Context, owner, repo string, number int) (*github.Issue, error)
 }
 
 var _ GitHub = (*github.Client)(nil)
