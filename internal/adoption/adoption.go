@@ -21,6 +21,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"time"
 
 	"github.com/goldenpath-dev/goldenpath/internal/fleet"
 	"github.com/goldenpath-dev/goldenpath/internal/ghevent"
@@ -130,6 +131,9 @@ type Config struct {
 	// CreatedLabel is put on the issue when every row is final.
 	CreatedLabel string
 	Logger       *slog.Logger
+	// RenderTimeout bounds a render (template.DefaultRenderTimeout when
+	// zero); a render also stops with its job's context.
+	RenderTimeout time.Duration
 	// Locks serialises work per repository and per issue, shared with the
 	// upgrade workflow (nil: a Map of this workflow's own, in this process).
 	Locks *keylock.Map

@@ -57,6 +57,7 @@ func (a *App) newAdoptions(ctx context.Context, templates *templatesrc.Source, o
 		CreatedLabel:  request.LabelCreated,
 		Logger:        a.Log,
 		Locks:         a.locks,
+		RenderTimeout: a.Config.RenderTimeout,
 	})
 	if err != nil {
 		return fmt.Errorf("setting up the adoption workflow: %w", err)

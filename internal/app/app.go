@@ -144,6 +144,7 @@ func New(ctx context.Context, opts Options) (*App, error) {
 		Registerer:    reg,
 		Scanner:       &fleetscan.Scanner{Fleet: a.Fleet, Templates: templates},
 		Hour:          opts.UpgradeHour,
+		RenderTimeout: cfg.RenderTimeout,
 		// Adoption progress on the fleet dashboard.
 		DashboardSections: []func(context.Context, string) (string, error){a.adoptionSection},
 		Locks:             a.locks,

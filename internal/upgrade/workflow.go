@@ -73,6 +73,9 @@ type Config struct {
 	// DashboardSections add other workflows' Markdown to an account's
 	// fleet dashboard, after the fleet (adoption progress).
 	DashboardSections []func(ctx context.Context, owner string) (string, error)
+	// RenderTimeout bounds a render (template.DefaultRenderTimeout when
+	// zero); a render also stops with its job's context.
+	RenderTimeout time.Duration
 	// Locks serialises work per repository and per dashboard; the app
 	// shares one across its workflows, backed by the database so replicas
 	// take turns too (nil: a Map of this workflow's own, in this process).
