@@ -21,6 +21,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"time"
 
 	"github.com/goldenpath-dev/goldenpath/internal/fleet"
 	"github.com/goldenpath-dev/goldenpath/internal/ghevent"
@@ -49,6 +50,7 @@ type GitHub interface {
 	GetBlob(ctx context.Context, owner, repo, sha string) ([]byte, error)
 	AdminTeams(ctx context.Context, owner, repo string) ([]string, error)
 	CloseIssue(ctx context.Context, owner, repo string, number int, reason string) error
+	GetIssue(ctx context.Context, owner, repo string, number int) (*github.Issue, error)
 }
 
 var _ GitHub = (*github.Client)(nil)
@@ -129,12 +131,17 @@ type Config struct {
 	// CreatedLabel is put on the issue when every row is final.
 	CreatedLabel string
 	Logger       *slog.Logger
+	// RenderTimeout bounds a render (template.DefaultRenderTimeout when
+	// zero); a render also stops with its job's context.
+	RenderTimeout time.Duration
+	// Locks serialises work per repository and per issue, shared with the
+	// upgrade workflow (nil: a Map of this workflow's own, in this process).
+	Locks *keylock.Map
 }
 
 // Workflow runs adoptions. Safe for concurrent use.
 type Workflow struct {
-	cfg   Config
-	locks keylock.Map
+	cfg Config
 }
 
 // New checks cfg and returns a Workflow.
@@ -147,6 +154,9 @@ func New(cfg Config) (*Workflow, error) {
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Locks == nil {
+		cfg.Locks = &keylock.Map{}
 	}
 	return &Workflow{cfg: cfg}, nil
 }

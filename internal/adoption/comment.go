@@ -3,15 +3,23 @@ package adoption
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
+
+	"github.com/goldenpath-dev/goldenpath/internal/github"
 )
 
 // RefreshComment rewrites the issue's one bot comment from its rows (edited
-// in place, found by its hidden marker), and once every row is final labels
-// the issue and closes it as completed. Requests: one comment write (a read
-// too, the first time a process meets the comment); two more at the end.
+// in place, found by its hidden marker, and only when its text changed), and
+// once every row is final labels the issue and closes it as completed.
+// Requests: the comment's read and at most one write; once every row is
+// final, the issue's read and what of the label and close it still lacks:
+// a later refresh (a pull request merged) re-sends neither.
 func (w *Workflow) RefreshComment(ctx context.Context, a CommentArgs) error {
-	unlock := w.locks.Lock(strings.ToLower(fmt.Sprintf("%s/%s#%d", a.Org, a.TemplatesRepo, a.Issue)))
+	unlock, err := w.cfg.Locks.Lock(ctx, strings.ToLower(fmt.Sprintf("adoption comment %s/%s#%d", a.Org, a.TemplatesRepo, a.Issue)))
+	if err != nil {
+		return err
+	}
 	defer unlock()
 	rows, err := w.cfg.Store.Rows(ctx, a.Org, a.TemplatesRepo, a.Issue)
 	if err != nil || len(rows) == 0 {
@@ -31,13 +39,30 @@ func (w *Workflow) RefreshComment(ctx context.Context, a CommentArgs) error {
 	if !done {
 		return nil
 	}
-	if err := gh.AddLabels(ctx, a.Org, a.TemplatesRepo, a.Issue, []string{w.cfg.CreatedLabel}); err != nil {
-		return fmt.Errorf("labelling adoption request %s/%s#%d: %w", a.Org, a.TemplatesRepo, a.Issue, err)
+	is, err := gh.GetIssue(ctx, a.Org, a.TemplatesRepo, a.Issue)
+	if err != nil {
+		return fmt.Errorf("reading adoption request %s/%s#%d: %w", a.Org, a.TemplatesRepo, a.Issue, err)
 	}
-	if err := gh.CloseIssue(ctx, a.Org, a.TemplatesRepo, a.Issue, "completed"); err != nil {
-		return fmt.Errorf("closing adoption request %s/%s#%d: %w", a.Org, a.TemplatesRepo, a.Issue, err)
+	label, closeIt := finishing(is, w.cfg.CreatedLabel)
+	if label {
+		if err := gh.AddLabels(ctx, a.Org, a.TemplatesRepo, a.Issue, []string{w.cfg.CreatedLabel}); err != nil {
+			return fmt.Errorf("labelling adoption request %s/%s#%d: %w", a.Org, a.TemplatesRepo, a.Issue, err)
+		}
+	}
+	if closeIt {
+		if err := gh.CloseIssue(ctx, a.Org, a.TemplatesRepo, a.Issue, "completed"); err != nil {
+			return fmt.Errorf("closing adoption request %s/%s#%d: %w", a.Org, a.TemplatesRepo, a.Issue, err)
+		}
 	}
 	return nil
+}
+
+// finishing decides what a done adoption issue still lacks: the created
+// label, and being closed. An issue already closed is left closed as it is
+// (whoever closed it, and why).
+func finishing(is *github.Issue, createdLabel string) (label, closeIt bool) {
+	label = !slices.ContainsFunc(is.Labels, func(l string) bool { return strings.EqualFold(l, createdLabel) })
+	return label, is.State != "closed"
 }
 
 // Comment renders the issue's comment: a row per repository (its pull

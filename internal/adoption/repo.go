@@ -24,7 +24,12 @@ import (
 // opened or updated). Idempotent: a retry after any failure converges on
 // the same branch, pull request and row.
 func (w *Workflow) AdoptRepo(ctx context.Context, a RepoArgs) error {
-	unlock := w.locks.Lock(strings.ToLower(a.Org + "/" + a.Repo))
+	// The upgrade workflow's key: an adoption and an upgrade of one
+	// repository take turns.
+	unlock, err := w.cfg.Locks.Lock(ctx, upgrade.RepoLockKey(a.Org, a.Repo))
+	if err != nil {
+		return err
+	}
 	defer unlock()
 	row, err := w.cfg.Store.Get(ctx, a.Org, a.TemplatesRepo, a.Issue, a.Repo)
 	if errors.Is(err, ErrNoRow) {
@@ -144,7 +149,11 @@ func (w *Workflow) inspect(ctx context.Context, gh GitHub, a RepoArgs, row Row, 
 	if len(res.Problems) > 0 {
 		return f, nil
 	}
-	if f.plan, f.broken = w.plan(t, a, row, tree, res.Answers, target); f.broken != nil {
+	if f.plan, f.broken = w.plan(ctx, t, a, row, tree, res.Answers, target); f.broken != nil {
+		if ctx.Err() != nil {
+			// Cancelled mid-render: the template is not broken; retry.
+			return f, fmt.Errorf("adopting %s/%s: %w", a.Org, a.Repo, f.broken)
+		}
 		return f, nil
 	}
 	if f.pr, err = gh.FindPR(ctx, a.Org, a.Repo, upgrade.Branch(name)); err != nil || f.pr == nil {
@@ -170,8 +179,8 @@ func needsTeams(res adopt.Result) bool {
 
 // plan renders the template with the answers and compares it with the
 // repository's tree by blob SHA.
-func (w *Workflow) plan(t *template.Template, a RepoArgs, row Row, tree map[string]github.TreeEntry, answers template.Answers, target *semver.Version) (*adopt.Plan, error) {
-	files, err := template.Render(t, answers, template.RenderContext{Org: a.Org})
+func (w *Workflow) plan(ctx context.Context, t *template.Template, a RepoArgs, row Row, tree map[string]github.TreeEntry, answers template.Answers, target *semver.Version) (*adopt.Plan, error) {
+	files, err := template.RenderCtx(ctx, t, answers, template.RenderContext{Org: a.Org, Timeout: w.cfg.RenderTimeout})
 	if err != nil {
 		return nil, fmt.Errorf("rendering %s: %w", a.Tag, err)
 	}

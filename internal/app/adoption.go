@@ -25,6 +25,7 @@ func (a *App) newAdoptionsAndRequests(ctx context.Context, templates *templatesr
 		Adopter:       a.Adoptions,
 		Logger:        a.Log,
 		RenderTimeout: a.Config.RenderTimeout,
+		Locks:         a.locks,
 	})
 	if err != nil {
 		return fmt.Errorf("setting up the request workflow: %w", err)
@@ -55,6 +56,8 @@ func (a *App) newAdoptions(ctx context.Context, templates *templatesrc.Source, o
 		Marker:        request.Marker,
 		CreatedLabel:  request.LabelCreated,
 		Logger:        a.Log,
+		Locks:         a.locks,
+		RenderTimeout: a.Config.RenderTimeout,
 	})
 	if err != nil {
 		return fmt.Errorf("setting up the adoption workflow: %w", err)

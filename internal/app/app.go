@@ -20,6 +20,7 @@ import (
 	"github.com/goldenpath-dev/goldenpath/internal/fleet"
 	"github.com/goldenpath-dev/goldenpath/internal/fleetscan"
 	"github.com/goldenpath-dev/goldenpath/internal/github"
+	"github.com/goldenpath-dev/goldenpath/internal/keylock"
 	"github.com/goldenpath-dev/goldenpath/internal/ownership"
 	"github.com/goldenpath-dev/goldenpath/internal/queue"
 	"github.com/goldenpath-dev/goldenpath/internal/request"
@@ -75,6 +76,9 @@ type App struct {
 	Server    *server.Server
 
 	routing queue.Routing
+	// locks serialises the workflows' work per key, across replicas on
+	// PostgreSQL.
+	locks *keylock.Map
 }
 
 // New opens the database (running migrations) and wires every part. It starts
@@ -97,7 +101,7 @@ func New(ctx context.Context, opts Options) (*App, error) {
 	if err != nil {
 		return nil, fmt.Errorf("opening the database: %w", err)
 	}
-	a := &App{Config: cfg, Log: log, Registry: reg, DB: db}
+	a := &App{Config: cfg, Log: log, Registry: reg, DB: db, locks: &keylock.Map{Across: db.KeyLock}}
 	fail := func(err error) (*App, error) {
 		a.DB.Close()
 		return nil, err
@@ -140,8 +144,10 @@ func New(ctx context.Context, opts Options) (*App, error) {
 		Registerer:    reg,
 		Scanner:       &fleetscan.Scanner{Fleet: a.Fleet, Templates: templates},
 		Hour:          opts.UpgradeHour,
+		RenderTimeout: cfg.RenderTimeout,
 		// Adoption progress on the fleet dashboard.
 		DashboardSections: []func(context.Context, string) (string, error){a.adoptionSection},
+		Locks:             a.locks,
 	})
 	if err != nil {
 		return fail(fmt.Errorf("setting up the upgrade workflow: %w", err))

@@ -70,7 +70,7 @@ func Run(ctx context.Context, dir string, af template.AnswersFile, src templates
 		return nil, fmt.Errorf("loading %s, the version %s records: %w", tag, template.AnswersFileName, err)
 	}
 	org, _, _ := strings.Cut(af.Source, "/")
-	want, err := drift.Expected(t, af, org)
+	want, err := drift.Expected(ctx, t, af, org)
 	if err != nil {
 		return nil, err
 	}

@@ -6,6 +6,7 @@
 package drift
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"strings"
@@ -30,13 +31,14 @@ func BlobID(data []byte) string { return gitobject.BlobSHA(data) }
 // Expected renders t with the answers of af and returns, by path, the files
 // a repository made from it holds as rendered: every rendered file except
 // the create-once files (the manifest's skipIfExists, meant to be edited)
-// and the answers file. org is the repository's account.
-func Expected(t *template.Template, af template.AnswersFile, org string) (map[string]Blob, error) {
+// and the answers file. org is the repository's account. The render stops
+// once ctx is done.
+func Expected(ctx context.Context, t *template.Template, af template.AnswersFile, org string) (map[string]Blob, error) {
 	answers, err := t.Manifest.Validate(af.Answers)
 	if err != nil {
 		return nil, fmt.Errorf("checking the answers of %s against %s v%s: %w", template.AnswersFileName, af.Template, af.Version, err)
 	}
-	files, err := template.Render(t, answers, template.RenderContext{Org: org})
+	files, err := template.RenderCtx(ctx, t, answers, template.RenderContext{Org: org})
 	if err != nil {
 		return nil, fmt.Errorf("rendering %s v%s: %w", af.Template, af.Version, err)
 	}

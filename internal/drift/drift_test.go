@@ -1,9 +1,12 @@
 package drift
 
 import (
+	"context"
+	"errors"
 	"strings"
 	"testing"
 	"testing/fstest"
+	"time"
 
 	"github.com/goldenpath-dev/goldenpath/internal/template"
 )
@@ -34,7 +37,7 @@ func TestExpectedAndCompare(t *testing.T) {
 		t.Fatal(err)
 	}
 	af := template.AnswersFile{Template: "svc", Version: "1.0.0", Answers: template.Answers{"name": "pay", "owner": "team-a"}}
-	want, err := Expected(tpl, af, "acme")
+	want, err := Expected(context.Background(), tpl, af, "acme")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,7 +52,7 @@ func TestExpectedAndCompare(t *testing.T) {
 	if got := Compare(want, have); len(got) != 2 || got[0] != "CODEOWNERS" || got[1] != "README.md" {
 		t.Errorf("Compare = %v, want [CODEOWNERS README.md]", got)
 	}
-	_, err = Expected(tpl, template.AnswersFile{Template: "svc", Version: "1.0.0", Answers: template.Answers{"name": "pay"}}, "acme")
+	_, err = Expected(context.Background(), tpl, template.AnswersFile{Template: "svc", Version: "1.0.0", Answers: template.Answers{"name": "pay"}}, "acme")
 	if err == nil || !strings.Contains(err.Error(), "checking the answers") {
 		t.Errorf("answers without owner: %v", err)
 	}
@@ -73,5 +76,29 @@ func TestSummary(t *testing.T) {
 		if got := Describe("f", []byte(tt.want), have).Summary(); got != tt.line {
 			t.Errorf("Summary = %q, want %q", got, tt.line)
 		}
+	}
+}
+
+// TestExpectedStopsWithContext: the dashboard scan's render stops with its
+// job's context.
+func TestExpectedStopsWithContext(t *testing.T) {
+	fsys := fstest.MapFS{
+		template.ManifestFileName: {Data: []byte("name: svc\ntitle: S\ndescription: A service.\nparameters:\n" +
+			"  - {id: name, title: Name, type: string, required: true, example: pay}\n  - {id: owner, title: Owner, type: string, required: true, example: team-a}\n")},
+		"skeleton/a.txt": {Data: []byte("{{ range 1000000000000 }}{{ end }}")},
+	}
+	tpl, err := template.Load(fsys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	start := time.Now()
+	_, err = Expected(ctx, tpl, template.AnswersFile{Template: "svc", Version: "1.0.0", Answers: template.Answers{"name": "pay", "owner": "team-a"}}, "acme")
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("Expected with a cancelled context = %v, want context.Canceled", err)
+	}
+	if d := time.Since(start); d > 3*time.Second {
+		t.Errorf("the render took %s to stop", d)
 	}
 }

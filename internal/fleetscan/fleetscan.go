@@ -157,7 +157,7 @@ func (s *Scanner) drifted(ctx context.Context, gh GitHub, r fleet.Repo, af templ
 	if err != nil {
 		return nil, err
 	}
-	want, err := drift.Expected(t, af, r.Owner)
+	want, err := drift.Expected(ctx, t, af, r.Owner)
 	if err != nil {
 		return nil, err
 	}

@@ -214,6 +214,17 @@ type Issue struct {
 	Body    string
 	State   string
 	HTMLURL string
+	Labels  []string
+}
+
+// GetIssue reads one issue (its state and labels, to tell what is already
+// done before writing).
+func (c *Client) GetIssue(ctx context.Context, owner, repo string, number int) (*Issue, error) {
+	is, _, err := c.gh.Issues.Get(ctx, owner, repo, number)
+	if err != nil {
+		return nil, fmt.Errorf("reading %s/%s#%d: %w", owner, repo, number, classify(err))
+	}
+	return issueFrom(is), nil
 }
 
 // IssueSpec is the wanted state of an issue found by its exact title.
@@ -274,5 +285,9 @@ func (c *Client) CreateOrUpdateIssueByTitle(ctx context.Context, owner, repo str
 }
 
 func issueFrom(is *gh.Issue) *Issue {
-	return &Issue{Number: is.GetNumber(), Title: is.GetTitle(), Body: is.GetBody(), State: is.GetState(), HTMLURL: is.GetHTMLURL()}
+	labels := make([]string, 0, len(is.Labels))
+	for _, l := range is.Labels {
+		labels = append(labels, l.GetName())
+	}
+	return &Issue{Number: is.GetNumber(), Title: is.GetTitle(), Body: is.GetBody(), State: is.GetState(), HTMLURL: is.GetHTMLURL(), Labels: labels}
 }

@@ -117,7 +117,7 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	prep, err := prepare.Upgrade(prepare.Input{
+	prep, err := prepare.Upgrade(ctx, prepare.Input{
 		Old: oldT, New: newT, From: from, To: to,
 		Answers: af, Org: orgOf(af.Source), Ours: ours,
 	})

@@ -19,8 +19,11 @@ type plan struct {
 	answers  template.Answers
 	newName  string // the new repository
 	owner    string // the owning team
-	policy   config.Policy
-	files    []template.File
+	// ownerID is the owning team's id when the owner check looked the team
+	// up (0 when the requester's membership answered alone).
+	ownerID int64
+	policy  config.Policy
+	files   []template.File
 	// adoption is an adoption request's form (SPEC §6): act hands it to
 	// the adoption workflow instead of creating a repository.
 	adoption *issueform.Adoption

@@ -10,6 +10,7 @@ import (
 
 	"github.com/goldenpath-dev/goldenpath/internal/config"
 	"github.com/goldenpath-dev/goldenpath/internal/fleet"
+	"github.com/goldenpath-dev/goldenpath/internal/fleetscan"
 	"github.com/goldenpath-dev/goldenpath/internal/github"
 	"github.com/goldenpath-dev/goldenpath/internal/queue/job"
 	"github.com/goldenpath-dev/goldenpath/internal/template"
@@ -54,10 +55,10 @@ func (w *Workflow) act(ctx context.Context, gh GitHub, r *request, p *plan) erro
 			// Finish what the repository records, even if the issue was
 			// edited or a newer version was published since.
 			recovering = true
-			version = prev.Version
 			if o, ok := prev.Answers["owner"].(string); ok && o != "" {
 				owner = o
 			}
+			af = *prev
 		}
 	case errors.Is(err, github.ErrValidation):
 		// GitHub refused the repository's settings (such as internal
@@ -66,14 +67,15 @@ func (w *Workflow) act(ctx context.Context, gh GitHub, r *request, p *plan) erro
 	default:
 		return fmt.Errorf("creating repository %s/%s: %w", org, p.newName, err)
 	}
-	return w.finish(ctx, gh, r, p, created, version, owner, recovering, opts.Topics)
+	return w.finish(ctx, gh, r, p, created, af, owner, recovering, opts.Topics)
 }
 
-// finish does what follows the repository's first commit: team access,
-// topics (when recovering an interrupted attempt), the fleet record, the
-// comment, and one write that labels and closes the issue.
-func (w *Workflow) finish(ctx context.Context, gh GitHub, r *request, p *plan, created *github.Repo, version, owner string, recovering bool, wantTopics []string) error {
-	org, repo, newName := r.ref.Org, r.ref.Repo, p.newName
+// finish does what follows the repository's first commit (af is the
+// answers file it holds): team access, topics (when recovering an
+// interrupted attempt), the fleet record with its ownership, the comment,
+// and one write that labels and closes the issue.
+func (w *Workflow) finish(ctx context.Context, gh GitHub, r *request, p *plan, created *github.Repo, af template.AnswersFile, owner string, recovering bool, wantTopics []string) error {
+	org, repo, newName, version := r.ref.Org, r.ref.Repo, p.newName, af.Version
 	if err := gh.GrantTeam(ctx, org, owner, org, newName, "maintain"); err != nil {
 		return fmt.Errorf("granting team %s access to %s/%s: %w", owner, org, newName, err)
 	}
@@ -83,11 +85,18 @@ func (w *Workflow) finish(ctx context.Context, gh GitHub, r *request, p *plan, c
 			return fmt.Errorf("setting topics of %s/%s: %w", org, newName, err)
 		}
 	}
-	if err := w.cfg.Fleet.Upsert(ctx, fleet.Repo{
+	rec := fleet.Repo{
 		InstallationID: r.ref.InstallationID, Owner: org, Name: newName, Template: p.tmplName, Version: version,
 		DefaultBranch: created.DefaultBranch, Request: r.url,
-	}); err != nil {
+	}
+	if err := w.cfg.Fleet.Upsert(ctx, rec); err != nil {
 		return fmt.Errorf("recording %s/%s in the fleet index: %w", org, newName, err)
+	}
+	// The owner is known now: the dashboard's Ownership section and the
+	// team events need not wait for a scan to read it back.
+	rec.Ownership = ownershipOf(af, owner, p)
+	if err := w.cfg.Fleet.SetOwnership(ctx, rec); err != nil {
+		return err
 	}
 	link := created.HTMLURL
 	if link == "" {
@@ -205,4 +214,15 @@ func topics(name string, p config.Policy) []string {
 		}
 	}
 	return out
+}
+
+// ownershipOf is the ownership of a repository this request made, from the
+// answers file it holds: the owner team's id when the owner check looked it
+// up, else 0, which the next dashboard scan looks up.
+func ownershipOf(af template.AnswersFile, owner string, p *plan) fleet.Ownership {
+	o := fleetscan.Ownership(af)
+	if owner == p.owner && strings.EqualFold(o.Team, owner) {
+		o.TeamID = p.ownerID
+	}
+	return o
 }

@@ -25,15 +25,17 @@ type GitHub interface {
 	CloseIssue(ctx context.Context, owner, repo string, number int, reason string) error
 	CloseWithLabels(ctx context.Context, owner, repo string, number int, reason string, labels []string) error
 	IsOrgMember(ctx context.Context, org, user string) (bool, error)
-	TeamExists(ctx context.Context, org, team string) (bool, error)
+	TeamID(ctx context.Context, org, slug string) (id int64, found bool, err error)
 	IsTeamMember(ctx context.Context, org, team, user string) (bool, error)
 }
 
 var _ GitHub = (*github.Client)(nil)
 
-// Fleet records which repositories came from which template (*fleet.Index).
+// Fleet records which repositories came from which template, and who owns
+// them (*fleet.Index).
 type Fleet interface {
 	Upsert(ctx context.Context, r fleet.Repo) error
+	SetOwnership(ctx context.Context, r fleet.Repo) error
 }
 
 var _ Fleet = (*fleet.Index)(nil)

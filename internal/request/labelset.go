@@ -20,7 +20,7 @@ const labelTTL = 10 * time.Minute
 // templates repository) send each label's creation once instead of racing
 // to it and being answered 422.
 type labelWriter struct {
-	locks keylock.Map
+	locks *keylock.Map
 
 	mu    sync.Mutex
 	known map[string]time.Time // "owner/repo\x00label", lower case → when known to exist
@@ -32,7 +32,10 @@ func labelKey(owner, repo, label string) string {
 
 // ensure makes labels exist in owner/repo through gh.
 func (lw *labelWriter) ensure(ctx context.Context, gh GitHub, owner, repo string, labels []github.Label, now time.Time) error {
-	unlock := lw.locks.Lock(strings.ToLower(owner + "/" + repo))
+	unlock, err := lw.locks.Lock(ctx, "labels "+strings.ToLower(owner+"/"+repo))
+	if err != nil {
+		return err
+	}
 	defer unlock()
 	lw.mu.Lock()
 	var missing []github.Label

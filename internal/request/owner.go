@@ -21,13 +21,16 @@ func (w *Workflow) checkOwner(ctx context.Context, gh GitHub, r *request, p *pla
 		inTeam = ok
 	}
 	if !inTeam {
-		exists, err := gh.TeamExists(ctx, org, owner)
+		// The team's id comes with the answer: the fleet index follows the
+		// owner team by it.
+		id, exists, err := gh.TeamID(ctx, org, owner)
 		if err != nil {
 			return fmt.Errorf("checking that team %s/%s exists: %w", org, owner, err)
 		}
 		if !exists {
 			return noTeam(p.l.tmpl.Manifest, org, owner)
 		}
+		p.ownerID = id
 	}
 	isApprover := false
 	if !inTeam && !pol.Requesters.AnyOwnerTeam && pol.Approval.Approvers != "" {

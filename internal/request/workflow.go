@@ -38,13 +38,16 @@ type Config struct {
 	Now func() time.Time
 	// RenderTimeout bounds a render (template.DefaultRenderTimeout when zero).
 	RenderTimeout time.Duration
+	// Locks serialises work per issue and per repository; the app shares
+	// one across its workflows, backed by the database so replicas take
+	// turns too (nil: a Map of this workflow's own, in this process only).
+	Locks *keylock.Map
 }
 
 // Workflow runs requests. It is safe for concurrent use; one issue is worked
 // by one goroutine at a time in this process.
 type Workflow struct {
 	cfg    Config
-	locks  keylock.Map
 	labels labelWriter
 
 	mu   sync.Mutex
@@ -71,7 +74,10 @@ func New(cfg Config) (*Workflow, error) {
 	if cfg.Templates == nil {
 		cfg.Templates = templatesrc.New(templatesrc.Options{Shared: cfg.Shared, Logger: cfg.Logger, Now: cfg.Now})
 	}
-	return &Workflow{cfg: cfg, done: map[string]time.Time{}}, nil
+	if cfg.Locks == nil {
+		cfg.Locks = &keylock.Map{}
+	}
+	return &Workflow{cfg: cfg, labels: labelWriter{locks: cfg.Locks}, done: map[string]time.Time{}}, nil
 }
 
 // templates is the templates repository of org, read with gh.
@@ -137,9 +143,12 @@ func (w *Workflow) markFinished(url string) {
 	w.done[url] = w.cfg.Now()
 }
 
-// run serialises work on one issue in this process and runs the request.
+// run serialises work on one issue (across replicas) and runs the request.
 func (w *Workflow) run(ctx context.Context, r *request) error {
-	unlock := w.locks.Lock(r.url)
+	unlock, err := w.cfg.Locks.Lock(ctx, "request "+r.url)
+	if err != nil {
+		return err
+	}
 	defer unlock()
 	if r.repeat && w.finished(r.url) {
 		r.log.Debug("request already finished by this process")

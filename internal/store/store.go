@@ -33,6 +33,10 @@ type DB struct {
 	Dialect Dialect
 	SQL     *sql.DB
 	Pool    *pgxpool.Pool
+	// KeyLockWait bounds KeyLock's wait (DefaultKeyLockWait when zero).
+	KeyLockWait time.Duration
+
+	lockPool *pgxpool.Pool // PostgreSQL: the connections KeyLock holds
 }
 
 // Open connects to databaseURL: `sqlite://path` (relative or absolute path;
@@ -103,7 +107,14 @@ func openPostgres(ctx context.Context, databaseURL string) (*DB, error) {
 		pool.Close()
 		return nil, fmt.Errorf("connecting to PostgreSQL %s: %w", redact(databaseURL), err)
 	}
-	return &DB{Dialect: Postgres, SQL: stdlib.OpenDBFromPool(pool), Pool: pool}, nil
+	lcfg := cfg.Copy()
+	lcfg.MaxConns, lcfg.MinConns = lockPoolSize, 0
+	locks, err := pgxpool.NewWithConfig(pctx, lcfg) // connects on first use
+	if err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("setting up the key lock connections to PostgreSQL %s: %w", redact(databaseURL), err)
+	}
+	return &DB{Dialect: Postgres, SQL: stdlib.OpenDBFromPool(pool), Pool: pool, lockPool: locks}, nil
 }
 
 // Ping checks that the database answers; /readyz calls it.
@@ -116,6 +127,9 @@ func (d *DB) Close() error {
 	err := d.SQL.Close()
 	if d.Pool != nil {
 		d.Pool.Close()
+	}
+	if d.lockPool != nil {
+		d.lockPool.Close()
 	}
 	return err
 }

@@ -29,9 +29,12 @@ func (w *Workflow) RefreshDashboard(ctx context.Context, a DashboardArgs) error 
 	if a.TemplatesRepo == "" {
 		a.TemplatesRepo = w.cfg.TemplatesRepo
 	}
-	// Refreshes of one dashboard take turns in this process: two that both
-	// find no issue would each create one. (Two replicas can still race.)
-	unlock := w.locks.Lock("dashboard " + strings.ToLower(a.Owner+"/"+a.TemplatesRepo))
+	// Refreshes of one dashboard take turns, across replicas too: two that
+	// both find no issue would each create one.
+	unlock, err := w.cfg.Locks.Lock(ctx, "dashboard "+strings.ToLower(a.Owner+"/"+a.TemplatesRepo))
+	if err != nil {
+		return err
+	}
 	defer unlock()
 	repos, err := w.cfg.Fleet.List(ctx)
 	if err != nil {

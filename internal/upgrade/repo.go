@@ -38,7 +38,10 @@ var Outcomes = []string{string(outUpToDate), string(outCaughtUp), string(outOpen
 // with one upgrade pull request. It is idempotent: re-running it after any
 // failure or crash converges on the same branch and pull request.
 func (w *Workflow) UpgradeRepo(ctx context.Context, a RepoArgs) error {
-	unlock := w.locks.Lock(strings.ToLower(a.Owner + "/" + a.Repo))
+	unlock, err := w.cfg.Locks.Lock(ctx, RepoLockKey(a.Owner, a.Repo))
+	if err != nil {
+		return err
+	}
 	defer unlock()
 	out, err := w.upgradeRepo(ctx, a)
 	if _, ok := job.RetryWait(err); ok {
@@ -197,4 +200,9 @@ func (w *Workflow) branchIsOurs(ctx context.Context, gh GitHub, owner, repo, bas
 		}
 	}
 	return len(others) == 0, strings.Join(others, ", "), nil
+}
+
+// RepoLockKey names the lock of one repository's upgrade or adoption job.
+func RepoLockKey(owner, repo string) string {
+	return "repo " + strings.ToLower(owner+"/"+repo)
 }

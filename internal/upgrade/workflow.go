@@ -73,6 +73,13 @@ type Config struct {
 	// DashboardSections add other workflows' Markdown to an account's
 	// fleet dashboard, after the fleet (adoption progress).
 	DashboardSections []func(ctx context.Context, owner string) (string, error)
+	// RenderTimeout bounds a render (template.DefaultRenderTimeout when
+	// zero); a render also stops with its job's context.
+	RenderTimeout time.Duration
+	// Locks serialises work per repository and per dashboard; the app
+	// shares one across its workflows, backed by the database so replicas
+	// take turns too (nil: a Map of this workflow's own, in this process).
+	Locks *keylock.Map
 }
 
 // Workflow runs upgrades. Safe for concurrent use.
@@ -80,7 +87,6 @@ type Workflow struct {
 	cfg       Config
 	templates *templatesrc.Source
 	metrics   *metrics
-	locks     keylock.Map
 
 	mu       sync.Mutex
 	botLogin string
@@ -116,6 +122,9 @@ func New(cfg Config) (*Workflow, error) {
 	}
 	if cfg.Templates == nil {
 		cfg.Templates = templatesrc.New(templatesrc.Options{Logger: cfg.Logger, Now: cfg.Now})
+	}
+	if cfg.Locks == nil {
+		cfg.Locks = &keylock.Map{}
 	}
 	return &Workflow{cfg: cfg, templates: cfg.Templates, metrics: m, botLogin: cfg.BotLogin,
 		labeled: map[string]bool{}}, nil

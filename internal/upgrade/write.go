@@ -147,8 +147,13 @@ func (w *Workflow) prepare(ctx context.Context, gh GitHub, a RepoArgs, f facts, 
 	if ap.base != nil {
 		base = ap.base
 	}
-	prep, err := prepare.Upgrade(prepare.Input{Old: oldT, New: newT, From: d.from, To: f.target, Answers: ap.apply(*f.answers),
-		BaseAnswers: base, Org: a.Owner, Ours: ours})
+	prep, err := prepare.Upgrade(ctx, prepare.Input{Old: oldT, New: newT, From: d.from, To: f.target, Answers: ap.apply(*f.answers),
+		BaseAnswers: base, Org: a.Owner, Ours: ours, RenderTimeout: w.cfg.RenderTimeout})
+	if err != nil && ctx.Err() != nil {
+		// The job was cancelled mid-render: nothing is wrong with the
+		// template; the retry renders again.
+		return nil, outError, fmt.Errorf("preparing the upgrade of %s/%s: %w", a.Owner, a.Repo, err)
+	}
 	if err != nil {
 		// Rendering failed: the template or the answers are broken; retrying
 		// cannot help, so say so on the dashboard.

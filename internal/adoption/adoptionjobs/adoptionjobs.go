@@ -12,6 +12,7 @@ import (
 
 	"github.com/goldenpath-dev/goldenpath/internal/adoption"
 	"github.com/goldenpath-dev/goldenpath/internal/queue"
+	"github.com/goldenpath-dev/goldenpath/internal/upgrade/upgradejobs"
 )
 
 // Enqueuer writes the workflow's jobs to the queue.
@@ -29,18 +30,7 @@ var _ adoption.Enqueuer = (*Enqueuer)(nil)
 // same request, repository, version and cause is not added again, so a
 // redelivered adoption issue adds nothing.
 func (e *Enqueuer) EnqueueRepos(ctx context.Context, jobs []adoption.RepoArgs) error {
-	const batch = 500
-	for start := 0; start < len(jobs); start += batch {
-		part := jobs[start:min(len(jobs), start+batch)]
-		params := make([]river.InsertManyParams, len(part))
-		for i, j := range part {
-			params[i] = river.InsertManyParams{Args: j, InsertOpts: &river.InsertOpts{MaxAttempts: 8, UniqueOpts: river.UniqueOpts{ByArgs: true}}}
-		}
-		if _, err := e.Q.InsertMany(ctx, params); err != nil {
-			return fmt.Errorf("queueing %d adoption jobs: %w", len(part), err)
-		}
-	}
-	return nil
+	return upgradejobs.InsertUnique(ctx, e.Q, jobs, "adoption jobs")
 }
 
 // EnqueueComment schedules the issue's comment refresh at the end of the
@@ -50,9 +40,7 @@ func (e *Enqueuer) EnqueueComment(ctx context.Context, job adoption.CommentArgs)
 	if e.CommentEvery <= 0 {
 		every = 2 * time.Second
 	}
-	at := time.Now().UTC().Truncate(every).Add(every)
-	opts := &river.InsertOpts{MaxAttempts: 8, ScheduledAt: at, UniqueOpts: river.UniqueOpts{ByArgs: true, ByPeriod: every}}
-	if _, err := e.Q.Insert(ctx, job, opts); err != nil {
+	if _, err := e.Q.Insert(ctx, job, upgradejobs.AtPeriodEnd(time.Now(), every, 8)); err != nil {
 		return fmt.Errorf("queueing the comment refresh of %s/%s#%d: %w", job.Org, job.TemplatesRepo, job.Issue, err)
 	}
 	return nil

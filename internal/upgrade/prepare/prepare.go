@@ -7,11 +7,13 @@
 package prepare
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"maps"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/Masterminds/semver/v3"
 
@@ -32,6 +34,9 @@ type Input struct {
 	BaseAnswers map[string]any
 	// Org is the account the repository lives in ({{ .goldenpath.org }}).
 	Org string
+	// RenderTimeout bounds each render (template.DefaultRenderTimeout when
+	// zero).
+	RenderTimeout time.Duration
 	// Ours is the repository as it is now. Its .goldenpath.yml is ignored.
 	Ours merge.Tree
 }
@@ -53,8 +58,9 @@ func (r *Result) Conflicts() []merge.FileResult { return r.Plan.Conflicts() }
 // Label names the new render in conflict markers: `>>>>>>> template v1.2.0`.
 func Label(to *semver.Version) string { return "template v" + to.String() }
 
-// Upgrade computes the upgrade of in.Ours from in.From to in.To.
-func Upgrade(in Input) (*Result, error) {
+// Upgrade computes the upgrade of in.Ours from in.From to in.To. The
+// renders stop once ctx is done (the job was cancelled or timed out).
+func Upgrade(ctx context.Context, in Input) (*Result, error) {
 	if in.Old == nil || in.New == nil || in.From == nil || in.To == nil {
 		return nil, errors.New("preparing an upgrade: templates and versions are required")
 	}
@@ -80,12 +86,12 @@ func Upgrade(in Input) (*Result, error) {
 		return nil, fmt.Errorf("checking the recorded answers against %s v%s (add any new required answer under answers: in %s): %w",
 			name, in.To, template.AnswersFileName, err)
 	}
-	rc := template.RenderContext{Org: in.Org}
-	baseFiles, err := template.Render(in.Old, oldAnswers, rc)
+	rc := template.RenderContext{Org: in.Org, Timeout: in.RenderTimeout}
+	baseFiles, err := template.RenderCtx(ctx, in.Old, oldAnswers, rc)
 	if err != nil {
 		return nil, fmt.Errorf("rendering %s v%s: %w", name, in.From, err)
 	}
-	theirsFiles, err := template.Render(in.New, newAnswers, rc)
+	theirsFiles, err := template.RenderCtx(ctx, in.New, newAnswers, rc)
 	if err != nil {
 		return nil, fmt.Errorf("rendering %s v%s: %w", name, in.To, err)
 	}

@@ -1,10 +1,13 @@
 package prepare
 
 import (
+	"context"
+	"errors"
 	"path"
 	"strings"
 	"testing"
 	"testing/fstest"
+	"time"
 
 	"github.com/Masterminds/semver/v3"
 
@@ -116,7 +119,7 @@ func TestUpgrade(t *testing.T) {
 			if tc.answers != nil {
 				in.Answers = tc.answers
 			}
-			r, err := Upgrade(Input{Old: old, New: tc.newT, From: semver.MustParse("1.0.0"), To: semver.MustParse("2.0.0"), Answers: in, Org: "acme", Ours: tree(tc.ours)})
+			r, err := Upgrade(context.Background(), Input{Old: old, New: tc.newT, From: semver.MustParse("1.0.0"), To: semver.MustParse("2.0.0"), Answers: in, Org: "acme", Ours: tree(tc.ours)})
 			if tc.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
 					t.Fatalf("err = %v, want %q", err, tc.wantErr)
@@ -143,5 +146,24 @@ func TestParseVersion(t *testing.T) {
 		if err != nil || v.String() != want {
 			t.Errorf("ParseVersion(%q) = %v, %v", in, v, err)
 		}
+	}
+}
+
+// TestUpgradeStopsWithContext: a render that would loop for its whole
+// (long) timeout stops as soon as the job's context ends.
+func TestUpgradeStopsWithContext(t *testing.T) {
+	af := template.AnswersFile{Template: "svc", Version: "1.0.0", Answers: template.Answers{"name": "pay", "owner": "team-pay"}}
+	v1 := tpl(t, "", map[string]string{"a.txt": "{{ .name }}\n"})
+	loops := tpl(t, "", map[string]string{"a.txt": "{{ range 1000000000000 }}{{ end }}"})
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	_, err := Upgrade(ctx, Input{Old: v1, New: loops, From: semver.MustParse("1.0.0"), To: semver.MustParse("2.0.0"),
+		Answers: af, Org: "acme", Ours: tree(nil), RenderTimeout: time.Hour})
+	if !errors.Is(err, context.DeadlineExceeded) || errors.Is(err, template.ErrRenderTimeout) {
+		t.Fatalf("Upgrade with an ended context = %v, want the context's error", err)
+	}
+	if d := time.Since(start); d > 3*time.Second {
+		t.Errorf("the render stopped %s after it started, want soon after the context ended (100ms)", d)
 	}
 }

@@ -28,28 +28,11 @@ type Enqueuer struct {
 
 var _ upgrade.Enqueuer = (*Enqueuer)(nil)
 
-// EnqueueUpgrades inserts one job per repository in one transaction; a job
-// already queued for the same repository, tag and cause is not added again.
+// EnqueueUpgrades inserts one job per repository; a job already queued for
+// the same repository, tag and cause (the fields tagged unique) is not
+// added again, so a redelivered tag push adds no job.
 func (e *Enqueuer) EnqueueUpgrades(ctx context.Context, jobs []upgrade.RepoArgs) error {
-	const batch = 500
-	for start := 0; start < len(jobs); start += batch {
-		part := jobs[start:min(len(jobs), start+batch)]
-		params := make([]river.InsertManyParams, len(part))
-		for i, j := range part {
-			params[i] = river.InsertManyParams{Args: j, InsertOpts: repoOpts()}
-		}
-		if _, err := e.Q.InsertMany(ctx, params); err != nil {
-			return fmt.Errorf("queueing %d upgrade jobs: %w", len(part), err)
-		}
-	}
-	return nil
-}
-
-// repoOpts: a repository's job is unique by repository, tag and cause (the
-// fields tagged unique), in every state but discarded and cancelled, so a
-// redelivered tag push adds no job.
-func repoOpts() *river.InsertOpts {
-	return &river.InsertOpts{MaxAttempts: 8, UniqueOpts: river.UniqueOpts{ByArgs: true}}
+	return InsertUnique(ctx, e.Q, jobs, "upgrade jobs")
 }
 
 // EnqueueDashboard schedules the account's dashboard refresh at the end of
@@ -64,9 +47,7 @@ func (e *Enqueuer) EnqueueDashboard(ctx context.Context, job upgrade.DashboardAr
 	if e.Now != nil {
 		now = e.Now
 	}
-	at := now().UTC().Truncate(every).Add(every)
-	opts := &river.InsertOpts{MaxAttempts: 5, ScheduledAt: at, UniqueOpts: river.UniqueOpts{ByArgs: true, ByPeriod: every}}
-	if _, err := e.Q.Insert(ctx, job, opts); err != nil {
+	if _, err := e.Q.Insert(ctx, job, AtPeriodEnd(now(), every, 5)); err != nil {
 		return fmt.Errorf("queueing the dashboard refresh of %s: %w", job.Owner, err)
 	}
 	return nil
