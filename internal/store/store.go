@@ -109,6 +109,8 @@ func openPostgres(ctx context.Context, databaseURL string) (*DB, error) {
 	}
 	lcfg := cfg.Copy()
 	lcfg.MaxConns, lcfg.MinConns = lockPoolSize, 0
+	// A burst of jobs may open many; they should not stay open after it.
+	lcfg.MaxConnIdleTime = time.Minute
 	locks, err := pgxpool.NewWithConfig(pctx, lcfg) // connects on first use
 	if err != nil {
 		pool.Close()
