@@ -4,9 +4,12 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
 )
 
 // pending is one Enqueue call waiting for its group commit.
@@ -105,19 +108,19 @@ func (q *Queue) commit(batch []*pending) {
 	// Two posts of the same delivery in one batch become one row: River's
 	// bulk insert cannot resolve a unique conflict within one statement.
 	byID := map[string][]*pending{}
-	var params []river.InsertManyParams
+	var unique []WebhookArgs
 	for _, p := range batch {
 		if _, seen := byID[p.args.DeliveryID]; !seen {
-			params = append(params, river.InsertManyParams{Args: p.args.stored()})
+			unique = append(unique, p.args)
 		}
 		byID[p.args.DeliveryID] = append(byID[p.args.DeliveryID], p)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
-	res, err := q.client.InsertMany(ctx, params)
-	q.metrics.batch.Observe(float64(len(params)))
+	res, err := q.insertDeliveries(ctx, unique, time.Now())
+	q.metrics.batch.Observe(float64(len(unique)))
 	if err != nil {
-		err = fmt.Errorf("inserting %d deliveries: %w", len(params), err)
+		err = fmt.Errorf("inserting %d deliveries: %w", len(unique), err)
 		q.log.Error("enqueueing deliveries", slog.Any("error", err))
 		for _, p := range batch {
 			q.metrics.enqueued.WithLabelValues("error").Inc()
@@ -126,8 +129,7 @@ func (q *Queue) commit(batch []*pending) {
 		return
 	}
 	for i, r := range res {
-		id := params[i].Args.(WebhookArgs).DeliveryID
-		for j, p := range byID[id] {
+		for j, p := range byID[unique[i].DeliveryID] {
 			dup := r.UniqueSkippedAsDuplicate || j > 0
 			if dup {
 				q.metrics.enqueued.WithLabelValues("duplicate").Inc()
@@ -137,4 +139,40 @@ func (q *Queue) commit(batch []*pending) {
 			p.done <- result{duplicate: dup}
 		}
 	}
+}
+
+// insertDeliveries writes the bodies and one job per delivery in one
+// transaction, in delivery id order: two PostgreSQL replicas inserting
+// overlapping batches then take the rows' locks in the same order, and one
+// waits for the other instead of deadlocking. ds is sorted in place, and
+// the results follow its order.
+func (q *Queue) insertDeliveries(ctx context.Context, ds []WebhookArgs, receivedAt time.Time) (_ []*rivertype.JobInsertResult, err error) {
+	slices.SortFunc(ds, func(a, b WebhookArgs) int { return strings.Compare(a.DeliveryID, b.DeliveryID) })
+	rows := make([][]any, len(ds))
+	params := make([]river.InsertManyParams, len(ds))
+	for i, d := range ds {
+		rows[i] = bodyRow(d, receivedAt)
+		params[i] = river.InsertManyParams{Args: WebhookArgs{DeliveryID: d.DeliveryID, Event: d.Event, Action: d.Action,
+			InstallationID: d.InstallationID, BodyStored: true}}
+	}
+	tx, err := q.client.beginIntake(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("beginning the transaction: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			tx.rollback(ctx)
+		}
+	}()
+	if err := tx.storeBodies(ctx, q.insertBody, rows); err != nil {
+		return nil, err
+	}
+	res, err := tx.insertJobs(ctx, params)
+	if err != nil {
+		return nil, fmt.Errorf("inserting the jobs: %w", err)
+	}
+	if err := tx.commit(ctx); err != nil {
+		return nil, fmt.Errorf("committing: %w", err)
+	}
+	return res, nil
 }

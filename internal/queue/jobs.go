@@ -31,10 +31,18 @@ type WebhookArgs struct {
 	// server's CPU under a stream of 11 KB deliveries. The queue sets it and
 	// hands handlers Payload.
 	Body []byte `json:"body,omitempty"`
+	// BodyStored says the payload is in the delivery body table (bodies.go),
+	// not in the args: how Enqueue stores deliveries since Body, too, cost
+	// River's JSON round trips. The queue loads it before a handler runs.
+	BodyStored bool `json:"body_stored,omitempty"`
 }
 
 // stored returns the args as the queue writes them.
 func (a WebhookArgs) stored() WebhookArgs {
+	if a.BodyStored {
+		a.Payload, a.Body = nil, nil
+		return a
+	}
 	if a.Body == nil {
 		a.Body, a.Payload = a.Payload, nil
 	}

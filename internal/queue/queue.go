@@ -61,6 +61,9 @@ type Options struct {
 	// often it is renewed and other processes' orphaned jobs are rescued
 	// (defaults DefaultLease and DefaultLeaseRenew; see rescue.go).
 	Lease, LeaseRenew time.Duration
+	// PruneInterval is how often delivery bodies older than
+	// DeliveryRetention (plus a day) are deleted (default 1 hour).
+	PruneInterval time.Duration
 }
 
 func (o *Options) defaults() {
@@ -94,6 +97,9 @@ func (o *Options) defaults() {
 	if o.LeaseRenew <= 0 {
 		o.LeaseRenew = DefaultLeaseRenew
 	}
+	if o.PruneInterval <= 0 {
+		o.PruneInterval = time.Hour
+	}
 }
 
 // riverClient is the part of *river.Client[TTx] the queue uses; none of it
@@ -108,6 +114,8 @@ type riverClient interface {
 	JobList(ctx context.Context, params *river.JobListParams) (*river.JobListResult, error)
 	JobRetry(ctx context.Context, id int64) (*rivertype.JobRow, error)
 	PeriodicJobs() *river.PeriodicJobBundle
+	// beginIntake starts a group-commit transaction (txclient.go).
+	beginIntake(ctx context.Context) (intakeTx, error)
 }
 
 // Queue is the job queue. Register handlers (HandleWebhook, AddWorker,
@@ -130,6 +138,11 @@ type Queue struct {
 	stopIntake chan struct{}
 	intakeDone chan struct{}
 	stopOnce   sync.Once
+
+	// insertBody and loadBody are the body table's statements in the
+	// database's placeholder style (bodies.go).
+	insertBody, loadBody string
+	stopPrune            chan struct{}
 }
 
 // Open migrates River's tables in db (under the store's migration lock, so
@@ -146,6 +159,9 @@ func Open(ctx context.Context, db *store.DB, opts Options) (*Queue, error) {
 		intake:     make(chan *pending, 4*opts.MaxBatch),
 		stopIntake: make(chan struct{}),
 		intakeDone: make(chan struct{}),
+		insertBody: db.Rebind(insertBodySQL),
+		loadBody:   db.Rebind(loadBodySQL),
+		stopPrune:  make(chan struct{}),
 	}
 	clientID, err := newClientID()
 	if err != nil {
@@ -168,11 +184,18 @@ func Open(ctx context.Context, db *store.DB, opts Options) (*Queue, error) {
 	}
 	switch db.Dialect {
 	case store.SQLite:
-		q.client, err = openClient[*sql.Tx](ctx, db, riversqlite.New(db.SQL), cfg)
+		var c *river.Client[*sql.Tx]
+		c, err = openClient(ctx, db, riversqlite.New(db.SQL), cfg)
+		q.client = sqliteClient{Client: c, db: db.SQL}
 	case store.Postgres:
-		q.client, err = openClient[pgx.Tx](ctx, db, riverpgxv5.New(db.Pool), cfg)
+		var c *river.Client[pgx.Tx]
+		c, err = openClient(ctx, db, riverpgxv5.New(db.Pool), cfg)
+		q.client = pgClient{Client: c, pool: db.Pool}
 	default:
 		err = fmt.Errorf("unsupported database dialect %q", db.Dialect)
+	}
+	if err == nil {
+		err = createBodies(ctx, db)
 	}
 	if err != nil {
 		return nil, err
@@ -193,7 +216,7 @@ func Open(ctx context.Context, db *store.DB, opts Options) (*Queue, error) {
 	return q, nil
 }
 
-func openClient[TTx any](ctx context.Context, db *store.DB, driver riverdriver.Driver[TTx], cfg *river.Config) (riverClient, error) {
+func openClient[TTx any](ctx context.Context, db *store.DB, driver riverdriver.Driver[TTx], cfg *river.Config) (*river.Client[TTx], error) {
 	err := db.WithMigrationLock(ctx, func(ctx context.Context) error {
 		m, err := rivermigrate.New(driver, &rivermigrate.Config{Logger: cfg.Logger})
 		if err != nil {
@@ -225,6 +248,7 @@ func (q *Queue) Start(ctx context.Context) error {
 	if err := q.client.Start(context.WithoutCancel(ctx)); err != nil {
 		return fmt.Errorf("starting the job queue: %w", err)
 	}
+	go q.pruneLoop(q.stopPrune)
 	return nil
 }
 
@@ -232,7 +256,10 @@ func (q *Queue) Start(ctx context.Context) error {
 // for running jobs to finish until ctx ends; then it cancels what is left
 // (River puts cancelled jobs back to be retried). Stop the HTTP server first.
 func (q *Queue) Stop(ctx context.Context) error {
-	q.stopOnce.Do(func() { close(q.stopIntake) })
+	q.stopOnce.Do(func() {
+		close(q.stopIntake)
+		close(q.stopPrune)
+	})
 	defer func() {
 		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 		defer cancel()

@@ -101,7 +101,12 @@ func (q *Queue) Route(plan Routing) error {
 		if !ok || !slices.Contains(r.Events, j.Args.Event) {
 			return Permanent(fmt.Errorf("no workflow %s handles %s deliveries", j.Args.Workflow, j.Args.Event))
 		}
-		return r.Handle(ctx, j.Args.delivery())
+		a, err := q.load(ctx, j.Args.WebhookArgs)
+		if err != nil {
+			return err
+		}
+		j.Args.WebhookArgs = a // for the discard callback
+		return r.Handle(ctx, a.delivery())
 	}, func(ctx context.Context, j *river.Job[WorkflowArgs], err error) {
 		if r, ok := byName[j.Args.Workflow]; ok && r.OnDiscard != nil {
 			r.OnDiscard(ctx, j.Args.delivery(), err)

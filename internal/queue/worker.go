@@ -41,7 +41,6 @@ func (q *Queue) OnWebhookDiscard(fn func(ctx context.Context, args WebhookArgs, 
 }
 
 func (q *Queue) workWebhook(ctx context.Context, job *river.Job[WebhookArgs]) error {
-	job.Args = job.Args.loaded()
 	q.mu.RLock()
 	h := q.webhooks[job.Args.Event]
 	onDiscard := q.onDiscard
@@ -56,7 +55,14 @@ func (q *Queue) workWebhook(ctx context.Context, job *river.Job[WebhookArgs]) er
 	if onDiscard != nil {
 		discard = func(ctx context.Context, err error) { onDiscard(ctx, job.Args, err) }
 	}
-	return q.run(ctx, log, job.JobRow, func(ctx context.Context) error { return h(ctx, job.Args) }, discard)
+	return q.run(ctx, log, job.JobRow, func(ctx context.Context) (err error) {
+		// Loaded inside the attempt: a failed read is retried like any
+		// failed attempt, and the discard callback sees the payload.
+		if job.Args, err = q.load(ctx, job.Args); err != nil {
+			return err
+		}
+		return h(ctx, job.Args)
+	}, discard)
 }
 
 // AddWorker registers the work function for job kind T (an upgrade of one
