@@ -142,12 +142,14 @@ func (q *Queue) commit(batch []*pending) {
 }
 
 // insertDeliveries writes the bodies and one job per delivery in one
-// transaction, in delivery id order: two PostgreSQL replicas inserting
-// overlapping batches then take the rows' locks in the same order, and one
-// waits for the other instead of deadlocking. ds is sorted in place, and
-// the results follow its order.
+// transaction. The bodies go in delivery id order: two PostgreSQL replicas
+// inserting overlapping batches then take the rows' locks in the same
+// order, and one waits for the other instead of deadlocking (so they never
+// meet on River's unique index either). The jobs go in the order the
+// deliveries arrived, which is the order River starts them in (sorted by
+// id, a loaded server's batches would start their deliveries in random
+// order, not in the order GitHub sent them). The results follow ds.
 func (q *Queue) insertDeliveries(ctx context.Context, ds []WebhookArgs, receivedAt time.Time) (_ []*rivertype.JobInsertResult, err error) {
-	slices.SortFunc(ds, func(a, b WebhookArgs) int { return strings.Compare(a.DeliveryID, b.DeliveryID) })
 	rows := make([][]any, len(ds))
 	params := make([]river.InsertManyParams, len(ds))
 	for i, d := range ds {
@@ -155,6 +157,7 @@ func (q *Queue) insertDeliveries(ctx context.Context, ds []WebhookArgs, received
 		params[i] = river.InsertManyParams{Args: WebhookArgs{DeliveryID: d.DeliveryID, Event: d.Event, Action: d.Action,
 			InstallationID: d.InstallationID, BodyStored: true}}
 	}
+	slices.SortFunc(rows, func(a, b []any) int { return strings.Compare(a[0].(string), b[0].(string)) })
 	tx, err := q.client.beginIntake(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("beginning the transaction: %w", err)
