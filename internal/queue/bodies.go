@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -29,16 +30,23 @@ var bodiesSchema = []string{
 		action TEXT NOT NULL,
 		installation_id BIGINT NOT NULL,
 		received_at BIGINT NOT NULL,
-		body BYTEA NOT NULL
+		body BYTEA NOT NULL,
+		failed SMALLINT NOT NULL DEFAULT 0
 	)`,
 	`CREATE INDEX IF NOT EXISTS ` + bodiesTable + `_received ON ` + bodiesTable + ` (received_at)`,
 }
 
-// insertBodySQL keeps the first body stored under a delivery id: a
-// redelivery carries the same payload, and its job (if any) is decided by
-// River's unique insert in the same transaction.
-const insertBodySQL = `INSERT INTO ` + bodiesTable + ` (delivery_id, event, action, installation_id, received_at, body)
-	VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (delivery_id) DO NOTHING`
+// insertBodySQL stores a delivery once: a row is written (1 row affected)
+// for a new delivery, and for a redelivery of one whose work failed for
+// good (failed: a job of it was discarded or cancelled), which runs again —
+// the workflows are idempotent. Any other redelivery is a duplicate (0
+// rows) and keeps the first body, the same payload. PostgreSQL makes a
+// second replica inserting the same id wait for the first's commit, then
+// see the conflict.
+const insertBodySQL = `INSERT INTO ` + bodiesTable + ` AS d (delivery_id, event, action, installation_id, received_at, body)
+	VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (delivery_id) DO UPDATE SET failed = 0 WHERE d.failed = 1`
+
+const markFailedSQL = `UPDATE ` + bodiesTable + ` SET failed = 1 WHERE delivery_id = ?`
 
 const loadBodySQL = `SELECT body FROM ` + bodiesTable + ` WHERE delivery_id = ?`
 
@@ -107,10 +115,15 @@ const liveStates = `'available', 'pending', 'scheduled', 'running', 'retryable',
 // it with a future now.
 func (q *Queue) PruneDeliveries(ctx context.Context, now time.Time) (int64, error) {
 	cutoff := now.Add(-q.opts.DeliveryRetention - bodyMargin).UnixMicro()
+	batched := `SELECT value FROM river_job, json_each(river_job.args, '$.delivery_ids')`
+	if q.db.Dialect == store.Postgres {
+		batched = `SELECT jsonb_array_elements_text(args->'delivery_ids') FROM river_job`
+	}
 	res, err := q.db.SQL.ExecContext(ctx, q.db.Rebind(`DELETE FROM `+bodiesTable+` WHERE received_at < ?
 		AND delivery_id NOT IN (SELECT args->>'delivery_id' FROM river_job
 			WHERE kind IN ('`+WebhookKind+`', '`+WorkflowKind+`') AND state IN (`+liveStates+`)
-			AND args->>'delivery_id' IS NOT NULL)`), cutoff)
+			AND args->>'delivery_id' IS NOT NULL)
+		AND delivery_id NOT IN (`+batched+` WHERE kind = '`+DeliveryBatchKind+`' AND state IN (`+liveStates+`))`), cutoff)
 	if err != nil {
 		return 0, fmt.Errorf("pruning delivery bodies received before %s: %w", time.UnixMicro(cutoff).UTC().Format(time.RFC3339), err)
 	}
@@ -137,4 +150,63 @@ func (q *Queue) pruneLoop(stop <-chan struct{}) {
 		}
 		cancel()
 	}
+}
+
+// markFailed records that a job of the delivery failed for good, so that a
+// redelivery runs it again (insertBodySQL). Failing to record it only costs
+// that: the error is logged.
+func (q *Queue) markFailed(ctx context.Context, deliveryID string) {
+	if _, err := q.db.SQL.ExecContext(ctx, q.markFailedSQL, deliveryID); err != nil {
+		q.log.Warn("recording a failed delivery; a redelivery of it will be taken for a duplicate",
+			"delivery", deliveryID, "error", err)
+	}
+}
+
+// storedDelivery is one delivery as the batch worker reads it.
+type storedDelivery struct {
+	args       WebhookArgs
+	receivedAt time.Time
+}
+
+// loadDeliveries reads the deliveries of ids in one query, in the order of
+// ids; ids not stored (pruned) are left out. The id list is padded to a power of two so that a
+// handful of statement texts serve every batch size (the statement cache
+// would otherwise fill with one per size).
+func (q *Queue) loadDeliveries(ctx context.Context, ids []string) ([]storedDelivery, error) {
+	n := 1
+	for n < len(ids) {
+		n *= 2
+	}
+	args := make([]any, n)
+	for i := range args {
+		args[i] = ids[min(i, len(ids)-1)]
+	}
+	query := q.db.Rebind(`SELECT delivery_id, event, action, installation_id, received_at, body FROM ` + bodiesTable +
+		` WHERE delivery_id IN (?` + strings.Repeat(", ?", n-1) + `)`)
+	rows, err := q.db.SQL.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("loading %d deliveries: %w", len(ids), err)
+	}
+	defer rows.Close()
+	var out []storedDelivery
+	for rows.Next() {
+		var d storedDelivery
+		var received int64
+		var body []byte
+		if err := rows.Scan(&d.args.DeliveryID, &d.args.Event, &d.args.Action, &d.args.InstallationID, &received, &body); err != nil {
+			return nil, fmt.Errorf("loading %d deliveries: %w", len(ids), err)
+		}
+		d.args.Payload, d.args.BodyStored = body, true
+		d.receivedAt = time.UnixMicro(received)
+		out = append(out, d)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("loading %d deliveries: %w", len(ids), err)
+	}
+	pos := make(map[string]int, len(ids))
+	for i, id := range ids {
+		pos[id] = i
+	}
+	slices.SortFunc(out, func(a, b storedDelivery) int { return pos[a.args.DeliveryID] - pos[b.args.DeliveryID] })
+	return out, nil
 }

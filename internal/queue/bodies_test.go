@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -74,12 +75,14 @@ func TestBodyIsStoredBesideTheJob(t *testing.T) {
 				inserted++
 			}
 		}
-		jobs := webhookJobs(t, q)
-		if inserted != 1 || len(jobs) != 1 {
-			t.Fatalf("4 posts of one delivery: %d reported inserted, %d jobs; want 1 and 1", inserted, len(jobs))
+		jobs := batchJobs(t, q)
+		if got := batched(t, q); inserted != 1 || len(jobs) != 1 || got["big-1"] != 1 {
+			t.Fatalf("4 posts of one delivery: %d reported inserted, group commits queued %v; want 1 and 1", inserted, got)
 		}
-		if args := string(jobs[0].EncodedArgs); len(args) > 160 || strings.Contains(args, "payload") || strings.Contains(args, `"body"`) {
-			t.Fatalf("job args are %d bytes (%s), want the delivery named in ~100 bytes", len(args), args)
+		for j := range jobs {
+			if args := string(j.EncodedArgs); len(args) > 100 || strings.Contains(args, "payload") || strings.Contains(args, `"body"`) {
+				t.Fatalf("job args are %d bytes (%s), want the delivery named", len(args), args)
+			}
 		}
 		if err := q.Start(ctx); err != nil {
 			t.Fatal(err)
@@ -101,16 +104,11 @@ func TestBodyIsStoredBesideTheJob(t *testing.T) {
 func TestRedeliveryAfterDiscardRunsAgain(t *testing.T) {
 	forEachDialect(t, func(t *testing.T, q *queue.Queue, reg *prometheus.Registry) {
 		ctx := context.Background()
-		var mu sync.Mutex
-		runs := 0
-		ran := make(chan string, 4)
+		var fixed atomic.Bool
+		ran := make(chan string, 8)
 		q.HandleWebhook("issues", func(ctx context.Context, a queue.WebhookArgs) error {
-			mu.Lock()
-			runs++
-			first := runs == 1
-			mu.Unlock()
 			ran <- string(a.Payload)
-			if first {
+			if !fixed.Load() {
 				return queue.Permanent(errors.New("GitHub said 422"))
 			}
 			return nil
@@ -121,16 +119,32 @@ func TestRedeliveryAfterDiscardRunsAgain(t *testing.T) {
 		if _, err := q.Enqueue(ctx, delivery("rd-1")); err != nil {
 			t.Fatal(err)
 		}
+		// The first attempt inline, then the job that gives it up.
 		waitJob(t, q, "rd-1", inState(rivertype.JobStateDiscarded, rivertype.JobStateCancelled))
-		dup, err := q.Enqueue(ctx, delivery("rd-1"))
-		if err != nil || dup {
-			t.Fatalf("redelivery after discard: duplicate=%v err=%v, want a new job", dup, err)
-		}
-		waitJob(t, q, "rd-1", inState(rivertype.JobStateCompleted))
 		for i := range 2 {
 			if p := <-ran; p != string(delivery("").Payload) {
-				t.Fatalf("run %d got payload %q", i+1, p)
+				t.Fatalf("attempt %d got payload %q", i+1, p)
 			}
+		}
+		fixed.Store(true)
+		dup, err := q.Enqueue(ctx, delivery("rd-1"))
+		if err != nil || dup {
+			t.Fatalf("redelivery after discard: duplicate=%v err=%v, want it queued again", dup, err)
+		}
+		select {
+		case p := <-ran:
+			if p != string(delivery("").Payload) {
+				t.Fatalf("the redelivery got payload %q", p)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatal("the redelivery did not run")
+		}
+		waitBatchesDone(t, q)
+		if dup, err := q.Enqueue(ctx, delivery("rd-1")); err != nil || !dup {
+			t.Fatalf("redelivery after success: duplicate=%v err=%v, want a duplicate", dup, err)
+		}
+		if got := batched(t, q); got["rd-1"] != 2 {
+			t.Fatalf("group commits queued rd-1 %d times, want 2", got["rd-1"])
 		}
 	})
 }
@@ -165,7 +179,7 @@ func TestOldBodiesArePruned(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		waitJob(t, q, "done", inState(rivertype.JobStateCompleted))
+		waitBatchesDone(t, q)
 		failing := waitJob(t, q, "failing", func(j *rivertype.JobRow) bool { return len(j.Errors) > 0 })
 		discarded := waitJob(t, q, "given-up", inState(rivertype.JobStateDiscarded, rivertype.JobStateCancelled))
 		<-retried

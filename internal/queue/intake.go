@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/rivertype"
 )
 
 // pending is one Enqueue call waiting for its group commit.
@@ -23,8 +22,9 @@ type result struct {
 	err       error
 }
 
-// Enqueue stores a delivery as a job and returns once it is committed;
-// duplicate reports that a job for this delivery id already existed.
+// Enqueue stores a delivery and returns once it is committed; duplicate
+// reports that the delivery id was already stored (and its work has not
+// failed for good: a redelivery of such a delivery runs it again).
 // Deliveries that arrive while a commit is under way share the next one
 // (group commit): on SQLite one insert per transaction manages ~1,100/s, a
 // batch ~10× that, and a lone delivery is written at once, never held back
@@ -105,8 +105,7 @@ func (q *Queue) drainIntake() {
 }
 
 func (q *Queue) commit(batch []*pending) {
-	// Two posts of the same delivery in one batch become one row: River's
-	// bulk insert cannot resolve a unique conflict within one statement.
+	// Two posts of the same delivery in one batch become one row.
 	byID := map[string][]*pending{}
 	var unique []WebhookArgs
 	for _, p := range batch {
@@ -117,7 +116,7 @@ func (q *Queue) commit(batch []*pending) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
-	res, err := q.insertDeliveries(ctx, unique, time.Now())
+	written, err := q.insertDeliveries(ctx, unique, time.Now())
 	q.metrics.batch.Observe(float64(len(unique)))
 	if err != nil {
 		err = fmt.Errorf("inserting %d deliveries: %w", len(unique), err)
@@ -128,9 +127,9 @@ func (q *Queue) commit(batch []*pending) {
 		}
 		return
 	}
-	for i, r := range res {
+	for i, w := range written {
 		for j, p := range byID[unique[i].DeliveryID] {
-			dup := r.UniqueSkippedAsDuplicate || j > 0
+			dup := !w || j > 0
 			if dup {
 				q.metrics.enqueued.WithLabelValues("duplicate").Inc()
 			} else {
@@ -141,23 +140,23 @@ func (q *Queue) commit(batch []*pending) {
 	}
 }
 
-// insertDeliveries writes the bodies and one job per delivery in one
-// transaction. The bodies go in delivery id order: two PostgreSQL replicas
-// inserting overlapping batches then take the rows' locks in the same
-// order, and one waits for the other instead of deadlocking (so they never
-// meet on River's unique index either). The jobs go in the order the
-// deliveries arrived, which is the order River starts them in (sorted by
-// id, a loaded server's batches would start their deliveries in random
-// order, not in the order GitHub sent them). The results follow ds.
-func (q *Queue) insertDeliveries(ctx context.Context, ds []WebhookArgs, receivedAt time.Time) (_ []*rivertype.JobInsertResult, err error) {
-	rows := make([][]any, len(ds))
-	params := make([]river.InsertManyParams, len(ds))
-	for i, d := range ds {
-		rows[i] = bodyRow(d, receivedAt)
-		params[i] = river.InsertManyParams{Args: WebhookArgs{DeliveryID: d.DeliveryID, Event: d.Event, Action: d.Action,
-			InstallationID: d.InstallationID, BodyStored: true}}
+// insertDeliveries writes the bodies and one River job naming the new
+// deliveries among them (DeliveryBatchArgs) in one transaction. The bodies
+// go in delivery id order: two PostgreSQL replicas inserting overlapping
+// batches then take the rows' locks in the same order, and one waits for
+// the other instead of deadlocking. The job names the deliveries in the
+// order they arrived, which is the order its worker starts them in.
+// written follows ds and tells which deliveries are new.
+func (q *Queue) insertDeliveries(ctx context.Context, ds []WebhookArgs, receivedAt time.Time) (written []bool, err error) {
+	order := make([]int, len(ds))
+	for i := range order {
+		order[i] = i
 	}
-	slices.SortFunc(rows, func(a, b []any) int { return strings.Compare(a[0].(string), b[0].(string)) })
+	slices.SortFunc(order, func(a, b int) int { return strings.Compare(ds[a].DeliveryID, ds[b].DeliveryID) })
+	rows := make([][]any, len(ds))
+	for i, k := range order {
+		rows[i] = bodyRow(ds[k], receivedAt)
+	}
 	tx, err := q.client.beginIntake(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("beginning the transaction: %w", err)
@@ -167,15 +166,27 @@ func (q *Queue) insertDeliveries(ctx context.Context, ds []WebhookArgs, received
 			tx.rollback(ctx)
 		}
 	}()
-	if err := tx.storeBodies(ctx, q.insertBody, rows); err != nil {
+	sorted, err := tx.storeBodies(ctx, q.insertBody, rows)
+	if err != nil {
 		return nil, err
 	}
-	res, err := tx.insertJobs(ctx, params)
-	if err != nil {
-		return nil, fmt.Errorf("inserting the jobs: %w", err)
+	written = make([]bool, len(ds))
+	for i, k := range order {
+		written[k] = sorted[i]
+	}
+	var ids []string
+	for i, w := range written {
+		if w {
+			ids = append(ids, ds[i].DeliveryID)
+		}
+	}
+	if len(ids) > 0 {
+		if _, err := tx.insertJobs(ctx, []river.InsertManyParams{{Args: DeliveryBatchArgs{DeliveryIDs: ids}}}); err != nil {
+			return nil, fmt.Errorf("inserting the batch job: %w", err)
+		}
 	}
 	if err := tx.commit(ctx); err != nil {
 		return nil, fmt.Errorf("committing: %w", err)
 	}
-	return res, nil
+	return written, nil
 }

@@ -12,10 +12,11 @@ import (
 // incident, short enough that a requester hears back the same day.
 const DefaultMaxAttempts = 8
 
-// WebhookArgs is one GitHub delivery waiting to be worked. It is unique by
-// DeliveryID (the X-GitHub-Delivery header): inserting the same delivery again
-// while a job for it exists in any live or completed state is a no-op. See
-// Options.DeliveryRetention for how long "completed" lasts.
+// WebhookArgs is one GitHub delivery as handlers see it, and the job of a
+// delivery whose first attempt (inline, in its group commit's job) failed.
+// Enqueue deduplicates deliveries by DeliveryID (the X-GitHub-Delivery
+// header) in the body table (bodies.go); the job is unique by DeliveryID as
+// well, so a batch that runs again adds no second job.
 type WebhookArgs struct {
 	DeliveryID     string `json:"delivery_id" river:"unique"`
 	Event          string `json:"event"`
@@ -67,7 +68,8 @@ func (WebhookArgs) Kind() string { return WebhookKind }
 // tagged `river:"unique"` (the delivery id) in River's default states
 // (available, pending, scheduled, running, retryable, completed). Discarded
 // and cancelled jobs do not count, so redelivering a delivery that failed for
-// good from GitHub's UI runs it again — the workflows are idempotent.
+// good from GitHub's UI runs it again — the workflows are idempotent (the
+// body table forgets the duplicate as well: markFailed).
 func (WebhookArgs) InsertOpts() river.InsertOpts {
 	// MaxAttempts comes from the client (Options.MaxAttempts).
 	return river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true}}

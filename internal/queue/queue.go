@@ -1,9 +1,11 @@
 // Package queue is goldenpath's durable job queue: River on the database the
 // store package opened (SQLite by default, PostgreSQL for several replicas).
-// It turns webhook deliveries into jobs (one per X-GitHub-Delivery, inserted
-// with group commit), runs registered handlers with bounded retries, tells a
-// callback when a job is discarded for good, runs periodic jobs, and exports
-// Prometheus metrics.
+// It stores webhook deliveries (one per X-GitHub-Delivery, with group
+// commit: the bodies and one job per commit in one transaction), runs
+// registered handlers, each delivery's first attempt inline in its commit's
+// job and later ones as jobs of their own with bounded retries, tells a
+// callback when a job is discarded for good, runs periodic jobs, and
+// exports Prometheus metrics.
 package queue
 
 import (
@@ -24,6 +26,7 @@ import (
 	"github.com/riverqueue/river/rivermigrate"
 	"github.com/riverqueue/river/rivertype"
 
+	"github.com/goldenpath-dev/goldenpath/internal/queue/job"
 	"github.com/goldenpath-dev/goldenpath/internal/store"
 )
 
@@ -35,8 +38,10 @@ type Options struct {
 	Logger *slog.Logger
 	// Registerer receives the queue's metrics; nil registers none.
 	Registerer prometheus.Registerer
-	// MaxWorkers is how many jobs run at once. Jobs wait on GitHub, not on
-	// the CPU, so the default is 32; GitHub writes are paced elsewhere.
+	// MaxWorkers is how many jobs run at once, and how many deliveries'
+	// first attempts the group commits' jobs run at once. Jobs wait on
+	// GitHub, not on the CPU, so the default is 32; GitHub writes are paced
+	// elsewhere.
 	MaxWorkers int
 	// JobTimeout bounds one attempt (default 10 minutes: a job may wait on
 	// the per-installation write pacing).
@@ -141,8 +146,13 @@ type Queue struct {
 
 	// insertBody and loadBody are the body table's statements in the
 	// database's placeholder style (bodies.go).
-	insertBody, loadBody string
-	stopPrune            chan struct{}
+	insertBody, loadBody, markFailedSQL string
+	stopPrune                           chan struct{}
+	// fanout holds the events several workflows handle (Route), each of
+	// which a batch runs inline apart; inline bounds the inline attempts
+	// of all batches together (batch.go).
+	fanout map[string][]job.Route
+	inline chan struct{}
 }
 
 // Open migrates River's tables in db (under the store's migration lock, so
@@ -151,17 +161,20 @@ type Queue struct {
 func Open(ctx context.Context, db *store.DB, opts Options) (*Queue, error) {
 	opts.defaults()
 	q := &Queue{
-		db:         db,
-		log:        opts.Logger,
-		opts:       opts,
-		workers:    river.NewWorkers(),
-		webhooks:   map[string]WebhookHandler{},
-		intake:     make(chan *pending, 4*opts.MaxBatch),
-		stopIntake: make(chan struct{}),
-		intakeDone: make(chan struct{}),
-		insertBody: db.Rebind(insertBodySQL),
-		loadBody:   db.Rebind(loadBodySQL),
-		stopPrune:  make(chan struct{}),
+		db:            db,
+		log:           opts.Logger,
+		opts:          opts,
+		workers:       river.NewWorkers(),
+		webhooks:      map[string]WebhookHandler{},
+		intake:        make(chan *pending, 4*opts.MaxBatch),
+		stopIntake:    make(chan struct{}),
+		intakeDone:    make(chan struct{}),
+		insertBody:    db.Rebind(insertBodySQL),
+		loadBody:      db.Rebind(loadBodySQL),
+		markFailedSQL: db.Rebind(markFailedSQL),
+		fanout:        map[string][]job.Route{},
+		inline:        make(chan struct{}, opts.MaxWorkers),
+		stopPrune:     make(chan struct{}),
 	}
 	clientID, err := newClientID()
 	if err != nil {
@@ -212,6 +225,10 @@ func Open(ctx context.Context, db *store.DB, opts Options) (*Queue, error) {
 	river.AddWorker(q.workers, river.WorkFunc(func(ctx context.Context, job *river.Job[WebhookArgs]) error {
 		return q.workWebhook(ctx, job)
 	}))
+	if err := AddWorker(q, q.workBatch, nil); err != nil {
+		q.Close()
+		return nil, err
+	}
 	go q.runIntake()
 	return q, nil
 }

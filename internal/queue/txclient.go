@@ -19,8 +19,9 @@ import (
 
 // intakeTx is one group-commit transaction.
 type intakeTx interface {
-	// storeBodies runs insertBodySQL once per row (already rebound).
-	storeBodies(ctx context.Context, query string, rows [][]any) error
+	// storeBodies runs insertBodySQL once per row (already rebound) and
+	// tells which rows it wrote (new deliveries, see insertBodySQL).
+	storeBodies(ctx context.Context, query string, rows [][]any) ([]bool, error)
 	insertJobs(ctx context.Context, params []river.InsertManyParams) ([]*rivertype.JobInsertResult, error)
 	commit(ctx context.Context) error
 	rollback(ctx context.Context)
@@ -45,15 +46,22 @@ type sqliteIntake struct {
 	tx     *sql.Tx
 }
 
-func (t *sqliteIntake) storeBodies(ctx context.Context, query string, rows [][]any) error {
+func (t *sqliteIntake) storeBodies(ctx context.Context, query string, rows [][]any) ([]bool, error) {
 	// The store's statement cache keeps the INSERT prepared on the
 	// connection across batches.
-	for _, r := range rows {
-		if _, err := t.tx.ExecContext(ctx, query, r...); err != nil {
-			return fmt.Errorf("storing the body of delivery %v: %w", r[0], err)
+	written := make([]bool, len(rows))
+	for i, r := range rows {
+		res, err := t.tx.ExecContext(ctx, query, r...)
+		if err != nil {
+			return nil, fmt.Errorf("storing the body of delivery %v: %w", r[0], err)
 		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return nil, fmt.Errorf("storing the body of delivery %v: %w", r[0], err)
+		}
+		written[i] = n > 0
 	}
-	return nil
+	return written, nil
 }
 
 func (t *sqliteIntake) insertJobs(ctx context.Context, params []river.InsertManyParams) ([]*rivertype.JobInsertResult, error) {
@@ -82,7 +90,7 @@ type pgIntake struct {
 	tx     pgx.Tx
 }
 
-func (t *pgIntake) storeBodies(ctx context.Context, query string, rows [][]any) error {
+func (t *pgIntake) storeBodies(ctx context.Context, query string, rows [][]any) ([]bool, error) {
 	// One round trip for the batch; pgx prepares the statement once per
 	// connection and caches it.
 	b := &pgx.Batch{}
@@ -90,15 +98,18 @@ func (t *pgIntake) storeBodies(ctx context.Context, query string, rows [][]any) 
 		b.Queue(query, r...)
 	}
 	br := t.tx.SendBatch(ctx, b)
+	written := make([]bool, len(rows))
 	var errs []error
-	for _, r := range rows {
-		if _, err := br.Exec(); err != nil {
+	for i, r := range rows {
+		tag, err := br.Exec()
+		if err != nil {
 			errs = append(errs, fmt.Errorf("storing the body of delivery %v: %w", r[0], err))
 			break
 		}
+		written[i] = tag.RowsAffected() > 0
 	}
 	errs = append(errs, br.Close())
-	return errors.Join(errs...)
+	return written, errors.Join(errs...)
 }
 
 func (t *pgIntake) insertJobs(ctx context.Context, params []river.InsertManyParams) ([]*rivertype.JobInsertResult, error) {
