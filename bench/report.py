@@ -69,7 +69,7 @@ def intake(recs, stat, fmt, parse_wrk):
     for r in recs:
         if r.get("section") == "intake-durable":
             out.append(f"- Round {r['round']}, {r.get('server', 'goldenpath')}: answered {int(r['answered']):,} deliveries 2xx; "
-                       f"{int(r['rows']):,} jobs in `river_job` (durably queued; more rows than answers: deliveries committed as wrk closed their connections)")
+                       f"{int(r['rows']):,} deliveries in `goldenpath_delivery` (durably queued; more rows than answers: deliveries committed as wrk closed their connections)")
     out.append("")
     return out
 

@@ -88,9 +88,11 @@ def query(db, sql):
 
 
 def drain(db, timeout):
-    """Waits until no webhook job is waiting or running; prints the seconds."""
+    """Waits until no delivery's job (a group commit's batch, or a delivery's
+    own) is waiting or running; prints the seconds."""
     start = time.monotonic()
-    sql = "SELECT count(*) FROM river_job WHERE kind = 'github_webhook' AND state IN ('available', 'running', 'pending')"
+    sql = ("SELECT count(*) FROM river_job WHERE kind IN ('github_webhook', 'github_delivery_batch')"
+           " AND state IN ('available', 'running', 'pending')")
     while query(db, sql) > 0:
         if time.monotonic() - start > float(timeout):
             sys.exit(f"the workers did not drain the queue within {timeout}s")
@@ -99,7 +101,9 @@ def drain(db, timeout):
 
 
 def rows(db):
-    print(query(db, "SELECT count(*) FROM river_job WHERE kind = 'github_webhook'"))
+    """Deliveries durably stored: rows of goldenpath_delivery (each named by a
+    group commit's job in the same transaction)."""
+    print(query(db, "SELECT count(*) FROM goldenpath_delivery"))
 
 
 def cpu(pid):

@@ -143,10 +143,16 @@ func openSQLite(t *testing.T, dbURL string) *store.DB {
 	return db
 }
 
-// completedDeliveries counts the deliveries of ids whose job completed.
+// completedDeliveries counts the deliveries of ids whose job completed: the
+// job of the group commit that stored it (which works its deliveries
+// inline), or a job of the delivery's own (older versions, or work that
+// failed inline and was retried).
 func completedDeliveries(t *testing.T, db *store.DB, ids []string) int {
 	t.Helper()
-	rows, err := db.SQL.QueryContext(t.Context(), `SELECT json_extract(args, '$.delivery_id') FROM river_job WHERE kind = ? AND state = 'completed'`, queue.WebhookKind)
+	rows, err := db.SQL.QueryContext(t.Context(), `SELECT value FROM river_job, json_each(river_job.args, '$.delivery_ids')
+		WHERE kind = ? AND state = 'completed'
+		UNION SELECT json_extract(args, '$.delivery_id') FROM river_job WHERE kind = ? AND state = 'completed'`,
+		queue.DeliveryBatchKind, queue.WebhookKind)
 	if err != nil {
 		t.Fatalf("reading the jobs: %v", err)
 	}

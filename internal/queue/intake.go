@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -20,8 +22,9 @@ type result struct {
 	err       error
 }
 
-// Enqueue stores a delivery as a job and returns once it is committed;
-// duplicate reports that a job for this delivery id already existed.
+// Enqueue stores a delivery and returns once it is committed; duplicate
+// reports that the delivery id was already stored (and its work has not
+// failed for good: a redelivery of such a delivery runs it again).
 // Deliveries that arrive while a commit is under way share the next one
 // (group commit): on SQLite one insert per transaction manages ~1,100/s, a
 // batch ~10× that, and a lone delivery is written at once, never held back
@@ -102,22 +105,21 @@ func (q *Queue) drainIntake() {
 }
 
 func (q *Queue) commit(batch []*pending) {
-	// Two posts of the same delivery in one batch become one row: River's
-	// bulk insert cannot resolve a unique conflict within one statement.
+	// Two posts of the same delivery in one batch become one row.
 	byID := map[string][]*pending{}
-	var params []river.InsertManyParams
+	var unique []WebhookArgs
 	for _, p := range batch {
 		if _, seen := byID[p.args.DeliveryID]; !seen {
-			params = append(params, river.InsertManyParams{Args: p.args.stored()})
+			unique = append(unique, p.args)
 		}
 		byID[p.args.DeliveryID] = append(byID[p.args.DeliveryID], p)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
-	res, err := q.client.InsertMany(ctx, params)
-	q.metrics.batch.Observe(float64(len(params)))
+	written, err := q.insertDeliveries(ctx, unique, time.Now())
+	q.metrics.batch.Observe(float64(len(unique)))
 	if err != nil {
-		err = fmt.Errorf("inserting %d deliveries: %w", len(params), err)
+		err = fmt.Errorf("inserting %d deliveries: %w", len(unique), err)
 		q.log.Error("enqueueing deliveries", slog.Any("error", err))
 		for _, p := range batch {
 			q.metrics.enqueued.WithLabelValues("error").Inc()
@@ -125,10 +127,9 @@ func (q *Queue) commit(batch []*pending) {
 		}
 		return
 	}
-	for i, r := range res {
-		id := params[i].Args.(WebhookArgs).DeliveryID
-		for j, p := range byID[id] {
-			dup := r.UniqueSkippedAsDuplicate || j > 0
+	for i, w := range written {
+		for j, p := range byID[unique[i].DeliveryID] {
+			dup := !w || j > 0
 			if dup {
 				q.metrics.enqueued.WithLabelValues("duplicate").Inc()
 			} else {
@@ -137,4 +138,55 @@ func (q *Queue) commit(batch []*pending) {
 			p.done <- result{duplicate: dup}
 		}
 	}
+}
+
+// insertDeliveries writes the bodies and one River job naming the new
+// deliveries among them (DeliveryBatchArgs) in one transaction. The bodies
+// go in delivery id order: two PostgreSQL replicas inserting overlapping
+// batches then take the rows' locks in the same order, and one waits for
+// the other instead of deadlocking. The job names the deliveries in the
+// order they arrived, which is the order its worker starts them in.
+// written follows ds and tells which deliveries are new.
+func (q *Queue) insertDeliveries(ctx context.Context, ds []WebhookArgs, receivedAt time.Time) (written []bool, err error) {
+	order := make([]int, len(ds))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortFunc(order, func(a, b int) int { return strings.Compare(ds[a].DeliveryID, ds[b].DeliveryID) })
+	rows := make([][]any, len(ds))
+	for i, k := range order {
+		rows[i] = bodyRow(ds[k], receivedAt)
+	}
+	tx, err := q.client.beginIntake(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("beginning the transaction: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			tx.rollback(ctx)
+		}
+	}()
+	sorted, err := tx.storeBodies(ctx, q.insertBody, rows)
+	if err != nil {
+		return nil, err
+	}
+	written = make([]bool, len(ds))
+	for i, k := range order {
+		written[k] = sorted[i]
+	}
+	var ids []string
+	for i, w := range written {
+		if w {
+			ids = append(ids, ds[i].DeliveryID)
+		}
+	}
+	if len(ids) > 0 {
+		if _, err := tx.insertJobs(ctx, []river.InsertManyParams{{Args: DeliveryBatchArgs{DeliveryIDs: ids}}}); err != nil {
+			return nil, fmt.Errorf("inserting the batch job: %w", err)
+		}
+	}
+	if err := tx.commit(ctx); err != nil {
+		return nil, fmt.Errorf("committing: %w", err)
+	}
+	return written, nil
 }

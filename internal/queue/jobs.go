@@ -12,10 +12,11 @@ import (
 // incident, short enough that a requester hears back the same day.
 const DefaultMaxAttempts = 8
 
-// WebhookArgs is one GitHub delivery waiting to be worked. It is unique by
-// DeliveryID (the X-GitHub-Delivery header): inserting the same delivery again
-// while a job for it exists in any live or completed state is a no-op. See
-// Options.DeliveryRetention for how long "completed" lasts.
+// WebhookArgs is one GitHub delivery as handlers see it, and the job of a
+// delivery whose first attempt (inline, in its group commit's job) failed.
+// Enqueue deduplicates deliveries by DeliveryID (the X-GitHub-Delivery
+// header) in the body table (bodies.go); the job is unique by DeliveryID as
+// well, so a batch that runs again adds no second job.
 type WebhookArgs struct {
 	DeliveryID     string `json:"delivery_id" river:"unique"`
 	Event          string `json:"event"`
@@ -31,10 +32,18 @@ type WebhookArgs struct {
 	// server's CPU under a stream of 11 KB deliveries. The queue sets it and
 	// hands handlers Payload.
 	Body []byte `json:"body,omitempty"`
+	// BodyStored says the payload is in the delivery body table (bodies.go),
+	// not in the args: how Enqueue stores deliveries since Body, too, cost
+	// River's JSON round trips. The queue loads it before a handler runs.
+	BodyStored bool `json:"body_stored,omitempty"`
 }
 
 // stored returns the args as the queue writes them.
 func (a WebhookArgs) stored() WebhookArgs {
+	if a.BodyStored {
+		a.Payload, a.Body = nil, nil
+		return a
+	}
 	if a.Body == nil {
 		a.Body, a.Payload = a.Payload, nil
 	}
@@ -59,7 +68,8 @@ func (WebhookArgs) Kind() string { return WebhookKind }
 // tagged `river:"unique"` (the delivery id) in River's default states
 // (available, pending, scheduled, running, retryable, completed). Discarded
 // and cancelled jobs do not count, so redelivering a delivery that failed for
-// good from GitHub's UI runs it again — the workflows are idempotent.
+// good from GitHub's UI runs it again — the workflows are idempotent (the
+// body table forgets the duplicate as well: markFailed).
 func (WebhookArgs) InsertOpts() river.InsertOpts {
 	// MaxAttempts comes from the client (Options.MaxAttempts).
 	return river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true}}

@@ -1,9 +1,11 @@
 // Package queue is goldenpath's durable job queue: River on the database the
 // store package opened (SQLite by default, PostgreSQL for several replicas).
-// It turns webhook deliveries into jobs (one per X-GitHub-Delivery, inserted
-// with group commit), runs registered handlers with bounded retries, tells a
-// callback when a job is discarded for good, runs periodic jobs, and exports
-// Prometheus metrics.
+// It stores webhook deliveries (one per X-GitHub-Delivery, with group
+// commit: the bodies and one job per commit in one transaction), runs
+// registered handlers, each delivery's first attempt inline in its commit's
+// job and later ones as jobs of their own with bounded retries, tells a
+// callback when a job is discarded for good, runs periodic jobs, and
+// exports Prometheus metrics.
 package queue
 
 import (
@@ -24,6 +26,7 @@ import (
 	"github.com/riverqueue/river/rivermigrate"
 	"github.com/riverqueue/river/rivertype"
 
+	"github.com/goldenpath-dev/goldenpath/internal/queue/job"
 	"github.com/goldenpath-dev/goldenpath/internal/store"
 )
 
@@ -35,8 +38,10 @@ type Options struct {
 	Logger *slog.Logger
 	// Registerer receives the queue's metrics; nil registers none.
 	Registerer prometheus.Registerer
-	// MaxWorkers is how many jobs run at once. Jobs wait on GitHub, not on
-	// the CPU, so the default is 32; GitHub writes are paced elsewhere.
+	// MaxWorkers is how many jobs run at once, and how many deliveries'
+	// first attempts the group commits' jobs run at once. Jobs wait on
+	// GitHub, not on the CPU, so the default is 32; GitHub writes are paced
+	// elsewhere.
 	MaxWorkers int
 	// JobTimeout bounds one attempt (default 10 minutes: a job may wait on
 	// the per-installation write pacing).
@@ -61,6 +66,9 @@ type Options struct {
 	// often it is renewed and other processes' orphaned jobs are rescued
 	// (defaults DefaultLease and DefaultLeaseRenew; see rescue.go).
 	Lease, LeaseRenew time.Duration
+	// PruneInterval is how often delivery bodies older than
+	// DeliveryRetention (plus a day) are deleted (default 1 hour).
+	PruneInterval time.Duration
 }
 
 func (o *Options) defaults() {
@@ -94,6 +102,9 @@ func (o *Options) defaults() {
 	if o.LeaseRenew <= 0 {
 		o.LeaseRenew = DefaultLeaseRenew
 	}
+	if o.PruneInterval <= 0 {
+		o.PruneInterval = time.Hour
+	}
 }
 
 // riverClient is the part of *river.Client[TTx] the queue uses; none of it
@@ -108,6 +119,8 @@ type riverClient interface {
 	JobList(ctx context.Context, params *river.JobListParams) (*river.JobListResult, error)
 	JobRetry(ctx context.Context, id int64) (*rivertype.JobRow, error)
 	PeriodicJobs() *river.PeriodicJobBundle
+	// beginIntake starts a group-commit transaction (txclient.go).
+	beginIntake(ctx context.Context) (intakeTx, error)
 }
 
 // Queue is the job queue. Register handlers (HandleWebhook, AddWorker,
@@ -130,6 +143,16 @@ type Queue struct {
 	stopIntake chan struct{}
 	intakeDone chan struct{}
 	stopOnce   sync.Once
+
+	// insertBody and loadBody are the body table's statements in the
+	// database's placeholder style (bodies.go).
+	insertBody, loadBody, markFailedSQL string
+	stopPrune                           chan struct{}
+	// fanout holds the events several workflows handle (Route), each of
+	// which a batch runs inline apart; inline bounds the inline attempts
+	// of all batches together (batch.go).
+	fanout map[string][]job.Route
+	inline chan struct{}
 }
 
 // Open migrates River's tables in db (under the store's migration lock, so
@@ -138,14 +161,20 @@ type Queue struct {
 func Open(ctx context.Context, db *store.DB, opts Options) (*Queue, error) {
 	opts.defaults()
 	q := &Queue{
-		db:         db,
-		log:        opts.Logger,
-		opts:       opts,
-		workers:    river.NewWorkers(),
-		webhooks:   map[string]WebhookHandler{},
-		intake:     make(chan *pending, 4*opts.MaxBatch),
-		stopIntake: make(chan struct{}),
-		intakeDone: make(chan struct{}),
+		db:            db,
+		log:           opts.Logger,
+		opts:          opts,
+		workers:       river.NewWorkers(),
+		webhooks:      map[string]WebhookHandler{},
+		intake:        make(chan *pending, 4*opts.MaxBatch),
+		stopIntake:    make(chan struct{}),
+		intakeDone:    make(chan struct{}),
+		insertBody:    db.Rebind(insertBodySQL),
+		loadBody:      db.Rebind(loadBodySQL),
+		markFailedSQL: db.Rebind(markFailedSQL),
+		fanout:        map[string][]job.Route{},
+		inline:        make(chan struct{}, opts.MaxWorkers),
+		stopPrune:     make(chan struct{}),
 	}
 	clientID, err := newClientID()
 	if err != nil {
@@ -168,11 +197,18 @@ func Open(ctx context.Context, db *store.DB, opts Options) (*Queue, error) {
 	}
 	switch db.Dialect {
 	case store.SQLite:
-		q.client, err = openClient[*sql.Tx](ctx, db, riversqlite.New(db.SQL), cfg)
+		var c *river.Client[*sql.Tx]
+		c, err = openClient(ctx, db, riversqlite.New(db.SQL), cfg)
+		q.client = sqliteClient{Client: c, db: db.SQL}
 	case store.Postgres:
-		q.client, err = openClient[pgx.Tx](ctx, db, riverpgxv5.New(db.Pool), cfg)
+		var c *river.Client[pgx.Tx]
+		c, err = openClient(ctx, db, riverpgxv5.New(db.Pool), cfg)
+		q.client = pgClient{Client: c, pool: db.Pool}
 	default:
 		err = fmt.Errorf("unsupported database dialect %q", db.Dialect)
+	}
+	if err == nil {
+		err = createBodies(ctx, db)
 	}
 	if err != nil {
 		return nil, err
@@ -189,11 +225,15 @@ func Open(ctx context.Context, db *store.DB, opts Options) (*Queue, error) {
 	river.AddWorker(q.workers, river.WorkFunc(func(ctx context.Context, job *river.Job[WebhookArgs]) error {
 		return q.workWebhook(ctx, job)
 	}))
+	if err := AddWorker(q, q.workBatch, nil); err != nil {
+		q.Close()
+		return nil, err
+	}
 	go q.runIntake()
 	return q, nil
 }
 
-func openClient[TTx any](ctx context.Context, db *store.DB, driver riverdriver.Driver[TTx], cfg *river.Config) (riverClient, error) {
+func openClient[TTx any](ctx context.Context, db *store.DB, driver riverdriver.Driver[TTx], cfg *river.Config) (*river.Client[TTx], error) {
 	err := db.WithMigrationLock(ctx, func(ctx context.Context) error {
 		m, err := rivermigrate.New(driver, &rivermigrate.Config{Logger: cfg.Logger})
 		if err != nil {
@@ -225,6 +265,7 @@ func (q *Queue) Start(ctx context.Context) error {
 	if err := q.client.Start(context.WithoutCancel(ctx)); err != nil {
 		return fmt.Errorf("starting the job queue: %w", err)
 	}
+	go q.pruneLoop(q.stopPrune)
 	return nil
 }
 
@@ -232,7 +273,10 @@ func (q *Queue) Start(ctx context.Context) error {
 // for running jobs to finish until ctx ends; then it cancels what is left
 // (River puts cancelled jobs back to be retried). Stop the HTTP server first.
 func (q *Queue) Stop(ctx context.Context) error {
-	q.stopOnce.Do(func() { close(q.stopIntake) })
+	q.stopOnce.Do(func() {
+		close(q.stopIntake)
+		close(q.stopPrune)
+	})
 	defer func() {
 		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 		defer cancel()

@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"os"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -64,6 +66,54 @@ func webhookJobs(t *testing.T, q *queue.Queue) []*rivertype.JobRow {
 	return jobs
 }
 
+// batchJobs lists the group commits' jobs, each with the deliveries it names.
+func batchJobs(t *testing.T, q *queue.Queue) map[*rivertype.JobRow][]string {
+	t.Helper()
+	jobs, err := q.Jobs(context.Background(), river.NewJobListParams().Kinds(queue.DeliveryBatchKind).
+		States(rivertype.JobStateAvailable, rivertype.JobStateCompleted, rivertype.JobStateRunning,
+			rivertype.JobStateRetryable, rivertype.JobStateDiscarded, rivertype.JobStateCancelled, rivertype.JobStateScheduled).First(1000))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[*rivertype.JobRow][]string{}
+	for _, j := range jobs {
+		var a queue.DeliveryBatchArgs
+		if err := json.Unmarshal(j.EncodedArgs, &a); err != nil {
+			t.Fatal(err)
+		}
+		out[j] = a.DeliveryIDs
+	}
+	return out
+}
+
+// batched counts how often each delivery was queued by a group commit.
+func batched(t *testing.T, q *queue.Queue) map[string]int {
+	t.Helper()
+	out := map[string]int{}
+	for _, ids := range batchJobs(t, q) {
+		for _, id := range ids {
+			out[id]++
+		}
+	}
+	return out
+}
+
+// waitBatchesDone waits until every group commit's job has completed.
+func waitBatchesDone(t *testing.T, q *queue.Queue) {
+	t.Helper()
+	for _, id := range slices.Sorted(maps.Keys(batchedJobIDs(t, q))) {
+		waitState(t, q, id, rivertype.JobStateCompleted)
+	}
+}
+
+func batchedJobIDs(t *testing.T, q *queue.Queue) map[int64]bool {
+	out := map[int64]bool{}
+	for j := range batchJobs(t, q) {
+		out[j.ID] = true
+	}
+	return out
+}
+
 func waitState(t *testing.T, q *queue.Queue, id int64, want rivertype.JobState) *rivertype.JobRow {
 	t.Helper()
 	deadline := time.Now().Add(15 * time.Second)
@@ -115,9 +165,10 @@ func TestSameDeliveryMakesOneJob(t *testing.T) {
 		if inserted.Load() != 1 {
 			t.Fatalf("%d concurrent posts reported inserted, want 1", inserted.Load())
 		}
-		jobs := webhookJobs(t, q)
-		if len(jobs) != 2 {
-			t.Fatalf("got %d jobs, want 2 (one per delivery)", len(jobs))
+		// (Each delivery used to be a job of its own; it is now named once
+		// by the job of its group commit.)
+		if got := batched(t, q); len(got) != 2 || got["seq-1"] != 1 || got["conc-1"] != 1 {
+			t.Fatalf("group commits queued %v, want each delivery once", got)
 		}
 	})
 }
@@ -146,8 +197,7 @@ func TestWorkedDeliveryStaysDeduplicated(t *testing.T) {
 		case <-time.After(10 * time.Second):
 			t.Fatal("handler never ran")
 		}
-		jobs := webhookJobs(t, q)
-		waitState(t, q, jobs[0].ID, rivertype.JobStateCompleted)
+		waitBatchesDone(t, q)
 		// A redelivery after the job completed is still the same delivery.
 		dup, err := q.Enqueue(ctx, delivery("d-1"))
 		if err != nil || !dup {
@@ -252,8 +302,15 @@ func TestGroupCommitBatchesConcurrentDeliveries(t *testing.T) {
 			})
 		}
 		wg.Wait()
-		if got := len(webhookJobs(t, q)); got != n {
-			t.Fatalf("got %d jobs, want %d", got, n)
+		// One job per group commit now, not per delivery.
+		got := batched(t, q)
+		if len(got) != n {
+			t.Fatalf("group commits queued %d deliveries, want %d", len(got), n)
+		}
+		for id, k := range got {
+			if k != 1 {
+				t.Fatalf("delivery %s queued %d times", id, k)
+			}
 		}
 		count, sum := histogram(t, reg, "goldenpath_webhook_insert_batch_size")
 		if sum != n {
@@ -262,8 +319,8 @@ func TestGroupCommitBatchesConcurrentDeliveries(t *testing.T) {
 		if count >= n/2 {
 			t.Fatalf("%d deliveries took %d transactions; group commit should need far fewer", n, count)
 		}
-		if v := gauge(t, reg, "goldenpath_queue_jobs", map[string]string{"state": "available"}); v != n {
-			t.Fatalf("queue depth metric = %v, want %d", v, n)
+		if v, jobs := gauge(t, reg, "goldenpath_queue_jobs", map[string]string{"state": "available"}), len(batchJobs(t, q)); v != float64(jobs) || jobs != int(count) {
+			t.Fatalf("queue depth metric = %v, want the %d batch jobs (%d group commits)", v, jobs, count)
 		}
 	})
 }

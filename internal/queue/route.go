@@ -70,10 +70,12 @@ func (p Routing) Events() []string {
 	return out
 }
 
-// Route registers the routing of the workflows' declarations. A delivery of
-// an event one workflow handles is worked in its own job; a delivery of an
-// event several handle fans out into one WorkflowArgs job per workflow.
-// Call once, before Start.
+// Route registers the routing of the workflows' declarations. A delivery's
+// first attempt runs inline in its group commit's job (batch.go), each
+// workflow of an event several handle apart; work that fails there becomes
+// a job of its own: a WebhookArgs for an event one workflow handles, one
+// WorkflowArgs per failed workflow otherwise. (WebhookArgs jobs of earlier
+// versions of a fanned-out event still fan out.) Call once, before Start.
 func (q *Queue) Route(plan Routing) error {
 	byName := map[string]job.Route{}
 	for event, routes := range plan {
@@ -85,6 +87,9 @@ func (q *Queue) Route(plan Routing) error {
 			q.HandleWebhook(event, func(ctx context.Context, a WebhookArgs) error { return h(ctx, a.delivery()) })
 			continue
 		}
+		q.mu.Lock()
+		q.fanout[event] = routes
+		q.mu.Unlock()
 		names := make([]string, len(routes))
 		for i, r := range routes {
 			names[i] = r.Workflow
@@ -101,8 +106,16 @@ func (q *Queue) Route(plan Routing) error {
 		if !ok || !slices.Contains(r.Events, j.Args.Event) {
 			return Permanent(fmt.Errorf("no workflow %s handles %s deliveries", j.Args.Workflow, j.Args.Event))
 		}
-		return r.Handle(ctx, j.Args.delivery())
+		a, err := q.load(ctx, j.Args.WebhookArgs)
+		if err != nil {
+			return err
+		}
+		j.Args.WebhookArgs = a // for the discard callback
+		return r.Handle(ctx, a.delivery())
 	}, func(ctx context.Context, j *river.Job[WorkflowArgs], err error) {
+		if j.Args.BodyStored {
+			q.markFailed(ctx, j.Args.DeliveryID)
+		}
 		if r, ok := byName[j.Args.Workflow]; ok && r.OnDiscard != nil {
 			r.OnDiscard(ctx, j.Args.delivery(), err)
 		}

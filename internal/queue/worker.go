@@ -41,7 +41,6 @@ func (q *Queue) OnWebhookDiscard(fn func(ctx context.Context, args WebhookArgs, 
 }
 
 func (q *Queue) workWebhook(ctx context.Context, job *river.Job[WebhookArgs]) error {
-	job.Args = job.Args.loaded()
 	q.mu.RLock()
 	h := q.webhooks[job.Args.Event]
 	onDiscard := q.onDiscard
@@ -52,11 +51,22 @@ func (q *Queue) workWebhook(ctx context.Context, job *river.Job[WebhookArgs]) er
 		log.Debug("no handler for event; delivery ignored")
 		return nil
 	}
-	var discard func(ctx context.Context, err error)
-	if onDiscard != nil {
-		discard = func(ctx context.Context, err error) { onDiscard(ctx, job.Args, err) }
+	discard := func(ctx context.Context, err error) {
+		if job.Args.BodyStored {
+			q.markFailed(ctx, job.Args.DeliveryID)
+		}
+		if onDiscard != nil {
+			onDiscard(ctx, job.Args, err)
+		}
 	}
-	return q.run(ctx, log, job.JobRow, func(ctx context.Context) error { return h(ctx, job.Args) }, discard)
+	return q.run(ctx, log, job.JobRow, func(ctx context.Context) (err error) {
+		// Loaded inside the attempt: a failed read is retried like any
+		// failed attempt, and the discard callback sees the payload.
+		if job.Args, err = q.load(ctx, job.Args); err != nil {
+			return err
+		}
+		return h(ctx, job.Args)
+	}, discard)
 }
 
 // AddWorker registers the work function for job kind T (an upgrade of one
@@ -74,7 +84,14 @@ func AddWorker[T river.JobArgs](q *Queue, work func(ctx context.Context, job *ri
 }
 
 // run is the common wrapper around every attempt.
-func (q *Queue) run(ctx context.Context, log *slog.Logger, row *rivertype.JobRow, work func(context.Context) error, discard func(context.Context, error)) (err error) {
+func (q *Queue) run(ctx context.Context, log *slog.Logger, row *rivertype.JobRow, work func(context.Context) error, discard func(context.Context, error)) error {
+	return q.attempt(ctx, log, row, work, discard, false)
+}
+
+// attempt is run, also for a delivery's first attempt inside a batch
+// (inline): a failure of any kind there is not final, the caller makes it a
+// River job that retries (batch.go), so it counts as retried or snoozed.
+func (q *Queue) attempt(ctx context.Context, log *slog.Logger, row *rivertype.JobRow, work func(context.Context) error, discard func(context.Context, error), inline bool) (err error) {
 	start := time.Now()
 	q.metrics.wait.WithLabelValues(row.Kind).Observe(max(0, start.Sub(row.ScheduledAt).Seconds()))
 	defer func() {
@@ -97,6 +114,9 @@ func (q *Queue) run(ctx context.Context, log *slog.Logger, row *rivertype.JobRow
 		case isSnooze(err):
 			q.metrics.outcomes.WithLabelValues(row.Kind, OutcomeSnoozed).Inc()
 			log.Info("job snoozed", slog.Any("reason", reason))
+		case inline:
+			q.metrics.outcomes.WithLabelValues(row.Kind, OutcomeRetried).Inc()
+			log.Warn("first attempt failed; queued as a job to retry", slog.Any("error", err))
 		case isFinal(row, err):
 			q.metrics.outcomes.WithLabelValues(row.Kind, OutcomeDiscarded).Inc()
 			log.Error("job discarded", slog.Int("attempt", row.Attempt), slog.Int("max_attempts", row.MaxAttempts), slog.Any("error", err))
@@ -121,8 +141,8 @@ func isFinal(row *rivertype.JobRow, err error) bool {
 }
 
 func isSnooze(err error) bool {
-	var snooze *rivertype.JobSnoozeError
-	return errors.As(err, &snooze)
+	_, ok := asSnooze(err)
+	return ok
 }
 
 func unwrapCancel(err error) error {
@@ -131,4 +151,9 @@ func unwrapCancel(err error) error {
 		return cancel.Unwrap()
 	}
 	return err
+}
+
+func asSnooze(err error) (*rivertype.JobSnoozeError, bool) {
+	var snooze *rivertype.JobSnoozeError
+	return snooze, errors.As(err, &snooze)
 }
