@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/Masterminds/semver/v3"
+	"golang.org/x/sync/errgroup"
 	"gopkg.in/yaml.v3"
 
 	"github.com/goldenpath-dev/goldenpath/internal/template"
@@ -164,6 +165,11 @@ func checkOut(dir string, force bool) error {
 // refused paths that leave the output root; writing through os.Root also
 // refuses a symbolic link already in dir (--force into a checkout) that
 // would carry a write outside it.
+//
+// Every os.Root call walks the path's directories again, so each directory
+// is made once, up front, and each file is opened once (its mode set on the
+// open file); the files are then written by a few goroutines: creating
+// hundreds of small files is kernel time, which the cores share.
 func writeFiles(ctx context.Context, dir string, files []template.File) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("creating %s: %w", dir, err)
@@ -173,22 +179,49 @@ func writeFiles(ctx context.Context, dir string, files []template.File) error {
 		return fmt.Errorf("opening %s: %w", dir, err)
 	}
 	defer root.Close()
+	made := map[string]bool{".": true}
 	for _, f := range files {
-		if err := ctx.Err(); err != nil {
-			return fmt.Errorf("writing %s: %w", dir, err)
+		parent := filepath.Dir(filepath.FromSlash(f.Path))
+		if made[parent] {
+			continue
 		}
-		name := filepath.FromSlash(f.Path)
-		dst := filepath.Join(dir, name)
-		if err := root.MkdirAll(filepath.Dir(name), 0o755); err != nil {
-			return fmt.Errorf("creating %s: %w", filepath.Dir(dst), err)
+		if err := root.MkdirAll(parent, 0o755); err != nil {
+			return fmt.Errorf("creating %s: %w", filepath.Join(dir, parent), err)
 		}
-		if err := root.WriteFile(name, f.Data, f.Mode.Perm()); err != nil {
-			return fmt.Errorf("writing %s: %w", dst, err)
+		made[parent] = true
+	}
+	g, ctx := errgroup.WithContext(ctx)
+	g.SetLimit(4)
+	for _, f := range files {
+		g.Go(func() error {
+			if err := ctx.Err(); err != nil {
+				return fmt.Errorf("writing %s: %w", dir, err)
+			}
+			return writeFile(root, dir, f)
+		})
+	}
+	return g.Wait()
+}
+
+// writeFile writes one rendered file through root, with its mode set even
+// when the file existed (--force) or the umask would narrow it.
+func writeFile(root *os.Root, dir string, f template.File) (err error) {
+	name := filepath.FromSlash(f.Path)
+	dst := filepath.Join(dir, name)
+	out, err := root.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, f.Mode.Perm())
+	if err != nil {
+		return fmt.Errorf("writing %s: %w", dst, err)
+	}
+	defer func() {
+		if cerr := out.Close(); cerr != nil && err == nil {
+			err = fmt.Errorf("writing %s: %w", dst, cerr)
 		}
-		// WriteFile keeps the mode of an existing file (--force): set it.
-		if err := root.Chmod(name, f.Mode.Perm()); err != nil {
-			return fmt.Errorf("setting the mode of %s: %w", dst, err)
-		}
+	}()
+	if _, err := out.Write(f.Data); err != nil {
+		return fmt.Errorf("writing %s: %w", dst, err)
+	}
+	if err := out.Chmod(f.Mode.Perm()); err != nil {
+		return fmt.Errorf("setting the mode of %s: %w", dst, err)
 	}
 	return nil
 }
