@@ -282,6 +282,34 @@ func (x *Index) list(ctx context.Context, where string, args ...any) ([]Repo, er
 	return out, nil
 }
 
+// DeleteIfRecordedBefore forgets a repository, as Delete does, only if its
+// record is older than before; it reports whether it did. A reconcile that
+// finds a repository missing from its listing of GitHub uses it: a
+// repository recorded after the listing began (created by a request
+// meanwhile) is not missing, only newer than the listing.
+func (x *Index) DeleteIfRecordedBefore(ctx context.Context, owner, name string, before time.Time) (bool, error) {
+	tx, err := x.db.SQL.BeginTx(ctx, nil)
+	if err != nil {
+		return false, fmt.Errorf("removing %s/%s from the fleet index: %w", owner, name, err)
+	}
+	defer tx.Rollback()
+	res, err := tx.ExecContext(ctx, x.db.Rebind(`DELETE FROM goldenpath_fleet_repo WHERE owner_key = ? AND name_key = ? AND updated_at < ?`),
+		key(owner), key(name), micros(before))
+	if err != nil {
+		return false, fmt.Errorf("removing %s/%s from the fleet index: %w", owner, name, err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		return false, err
+	}
+	if _, err := tx.ExecContext(ctx, x.db.Rebind(`DELETE FROM goldenpath_upgrade_pr WHERE owner_key = ? AND name_key = ?`), key(owner), key(name)); err != nil {
+		return false, fmt.Errorf("removing %s/%s from the fleet index: %w", owner, name, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return false, fmt.Errorf("removing %s/%s from the fleet index: %w", owner, name, err)
+	}
+	return true, nil
+}
+
 // Delete forgets a repository (deleted, transferred, or no longer carrying
 // .goldenpath.yml) and its upgrade PR records. Deleting an unknown
 // repository is not an error.

@@ -267,3 +267,39 @@ func TestMigratesAnOlderDatabase(t *testing.T) {
 		})
 	}
 }
+
+// TestDeleteIfRecordedBefore: a reconcile forgets a repository missing from
+// its listing only if the record is older than the listing; one recorded
+// after it began (a request created it meanwhile) stays, with its PR record.
+func TestDeleteIfRecordedBefore(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, x *fleet.Index, _ *store.DB) {
+		ctx := context.Background()
+		listing := time.Now().Add(-time.Minute)
+		if err := x.Upsert(ctx, fleet.Repo{InstallationID: 1, Owner: "acme", Name: "fresh", Template: "svc", Version: "1.0.0", DefaultBranch: "main"}); err != nil {
+			t.Fatal(err)
+		}
+		if err := x.SetUpgradePR(ctx, fleet.UpgradePR{Owner: "acme", Name: "fresh", Template: "svc", Number: 1, State: fleet.PROpen, TargetVersion: "1.1.0"}); err != nil {
+			t.Fatal(err)
+		}
+		gone, err := x.DeleteIfRecordedBefore(ctx, "acme", "fresh", listing)
+		if err != nil || gone {
+			t.Fatalf("a repository recorded after the listing began was forgotten (gone %v, err %v)", gone, err)
+		}
+		if _, err := x.Get(ctx, "acme", "fresh"); err != nil {
+			t.Fatalf("fresh repository: %v", err)
+		}
+		if _, err := x.UpgradePR(ctx, "acme", "fresh", "svc"); err != nil {
+			t.Fatalf("its upgrade PR record: %v", err)
+		}
+		gone, err = x.DeleteIfRecordedBefore(ctx, "ACME", "Fresh", time.Now().Add(time.Second))
+		if err != nil || !gone {
+			t.Fatalf("a repository recorded before the listing stayed (gone %v, err %v)", gone, err)
+		}
+		if _, err := x.Get(ctx, "acme", "fresh"); err == nil {
+			t.Fatal("still in the fleet")
+		}
+		if pr, err := x.UpgradePR(ctx, "acme", "fresh", "svc"); err == nil {
+			t.Fatalf("upgrade PR record left: %+v", pr)
+		}
+	})
+}

@@ -2,6 +2,7 @@ package upgrade
 
 import (
 	"context"
+	"time"
 
 	"github.com/goldenpath-dev/goldenpath/internal/fleet"
 	"github.com/goldenpath-dev/goldenpath/internal/github"
@@ -48,6 +49,7 @@ type Fleet interface {
 	ListByTemplate(ctx context.Context, template string) ([]fleet.Repo, error)
 	List(ctx context.Context) ([]fleet.Repo, error)
 	Delete(ctx context.Context, owner, name string) error
+	DeleteIfRecordedBefore(ctx context.Context, owner, name string, before time.Time) (bool, error)
 	SetUpgradePR(ctx context.Context, pr fleet.UpgradePR) error
 	UpgradePR(ctx context.Context, owner, name, template string) (fleet.UpgradePR, error)
 	UpgradePRs(ctx context.Context, template string) ([]fleet.UpgradePR, error)

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/goldenpath-dev/goldenpath/internal/fleet"
 	"github.com/goldenpath-dev/goldenpath/internal/github"
@@ -44,6 +45,10 @@ func (w *Workflow) Reconcile(ctx context.Context, installationID int64, account 
 	if err != nil {
 		return err
 	}
+	// Records older than this (with a margin for replicas' clocks and
+	// GitHub's listing catching up with a new repository) are judged by the
+	// listing; younger ones wait for the next reconcile.
+	listedAt := time.Now().Add(-listingMargin)
 	repos, err := gh.Repos(ctx)
 	if err != nil {
 		return err
@@ -68,11 +73,16 @@ func (w *Workflow) Reconcile(ctx context.Context, installationID int64, account 
 			continue
 		}
 		if !seen[strings.ToLower(fr.Name)] {
-			// Deleted, transferred, or no longer visible to the App.
-			if err := w.cfg.Fleet.Delete(ctx, fr.Owner, fr.Name); err != nil {
+			// Deleted, transferred, or no longer visible to the App — unless
+			// it was recorded after the listing began (a request created it
+			// meanwhile): then it is kept.
+			gone, err := w.cfg.Fleet.DeleteIfRecordedBefore(ctx, fr.Owner, fr.Name, listedAt)
+			if err != nil {
 				return err
 			}
-			continue
+			if gone {
+				continue
+			}
 		}
 		behind[fr.Template] = append(behind[fr.Template], fr)
 	}
@@ -120,6 +130,10 @@ func (w *Workflow) Reconcile(ctx context.Context, installationID int64, account 
 	}
 	return w.cfg.Queue.EnqueueDashboard(ctx, DashboardArgs{InstallationID: installationID, Owner: account, TemplatesRepo: w.cfg.TemplatesRepo})
 }
+
+// listingMargin: a fleet record this much younger than a reconcile's
+// listing of GitHub is not judged by it (see Reconcile).
+const listingMargin = 2 * time.Minute
 
 func (w *Workflow) reconcileRepo(ctx context.Context, gh GitHub, installationID int64, r *github.Repo) error {
 	key := "answers:" + strings.ToLower(r.FullName)

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/goldenpath-dev/goldenpath/internal/fleet"
 	"github.com/goldenpath-dev/goldenpath/internal/github"
 	"github.com/goldenpath-dev/goldenpath/internal/githubsim"
 )
@@ -83,5 +84,25 @@ func TestInstallationEvents(t *testing.T) {
 	}
 	if _, err := wd.fleet.Get(wd.ctx, org, "inventory"); err == nil {
 		t.Errorf("a removed repository stayed in the fleet")
+	}
+}
+
+// TestReconcileKeepsARepositoryRecordedMeanwhile: a reconcile lists the
+// installation's repositories, then the fleet; a repository a request
+// recorded in between (or one GitHub's listing does not show yet) is not
+// "gone" — forgetting it would leave it out of every rollout. (Seen in
+// TestGitHubFaults: two of ten new repositories lost their fleet record to
+// the installation's reconcile and never got their upgrade pull request.)
+func TestReconcileKeepsARepositoryRecordedMeanwhile(t *testing.T) {
+	wd := newWorld(t, githubsim.Limits{Disabled: true}, testPolicy())
+	wd.publish("1.0.0", skeletonV1, "## 1.0.0\n")
+	if err := wd.fleet.Upsert(wd.ctx, fleet.Repo{InstallationID: wd.inst, Owner: org, Name: "brand-new", Template: "svc", Version: "1.0.0", DefaultBranch: "main"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := wd.w.Reconcile(wd.ctx, wd.inst, org); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := wd.fleet.Get(wd.ctx, org, "brand-new"); err != nil {
+		t.Fatalf("a repository recorded just before the reconcile was forgotten: %v", err)
 	}
 }
