@@ -147,15 +147,17 @@ func (w *Workflow) reconcileRepo(ctx context.Context, gh GitHub, installationID 
 			etag = ""
 		}
 	}
+	readAt := time.Now()
 	fv, changed, err := gh.GetFileIfChanged(ctx, r.Owner, r.Name, template.AnswersFileName, "", etag)
 	if errors.Is(err, github.ErrNotFound) {
 		if etag != "" {
 			_ = w.cfg.Fleet.SetETag(ctx, key, "", nil)
 		}
-		if _, gerr := w.cfg.Fleet.Get(ctx, r.Owner, r.Name); gerr == nil {
-			return w.cfg.Fleet.Delete(ctx, r.Owner, r.Name)
-		}
-		return nil
+		// A repository a request is creating has no answers file until its
+		// first commit, and is recorded just after it: a record younger
+		// than this read is kept.
+		_, err := w.cfg.Fleet.DeleteIfRecordedBefore(ctx, r.Owner, r.Name, readAt)
+		return err
 	}
 	if err != nil {
 		return err
