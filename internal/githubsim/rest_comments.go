@@ -9,11 +9,7 @@ import (
 )
 
 func (s *Sim) listComments(c *call) {
-	r := c.repo()
-	if r == nil {
-		return
-	}
-	is := c.issue(r, "issue_number")
+	r, is := c.repoIssue()
 	if is == nil {
 		return
 	}
@@ -34,11 +30,7 @@ func (s *Sim) addComment(r *repo, is *issue, author *account, body string) *comm
 }
 
 func (s *Sim) createComment(c *call) {
-	r := c.repo()
-	if r == nil {
-		return
-	}
-	is := c.issue(r, "issue_number")
+	r, is := c.repoIssue()
 	if is == nil {
 		return
 	}

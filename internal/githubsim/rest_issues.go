@@ -19,6 +19,16 @@ func (c *call) issue(r *repo, param string) *issue {
 	return r.issues[n-1]
 }
 
+// repoIssue finds the request's repository and its issue_number issue,
+// answering 404 (and returning a nil issue) when either is not there.
+func (c *call) repoIssue() (*repo, *issue) {
+	r := c.repo()
+	if r == nil {
+		return nil, nil
+	}
+	return r, c.issue(r, "issue_number")
+}
+
 // tooLong answers 422 for a body over GitHub's 65,536 characters.
 func (c *call) tooLong(resource, body string) bool {
 	if utf8.RuneCountInString(body) > maxBody {
@@ -253,11 +263,7 @@ func (s *Sim) getIssue(c *call) {
 }
 
 func (s *Sim) updateIssue(c *call) {
-	r := c.repo()
-	if r == nil {
-		return
-	}
-	is := c.issue(r, "issue_number")
+	r, is := c.repoIssue()
 	if is == nil {
 		return
 	}

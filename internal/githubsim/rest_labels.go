@@ -101,11 +101,7 @@ func readAll(c *call) ([]byte, error) {
 var errBadJSON = &json.SyntaxError{}
 
 func (s *Sim) removeIssueLabel(c *call) {
-	r := c.repo()
-	if r == nil {
-		return
-	}
-	is := c.issue(r, "issue_number")
+	r, is := c.repoIssue()
 	if is == nil {
 		return
 	}
