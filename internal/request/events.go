@@ -1,7 +1,6 @@
 package request
 
 import (
-	"encoding/json"
 	"fmt"
 
 	"github.com/goldenpath-dev/goldenpath/internal/ghevent"
@@ -63,7 +62,7 @@ type wireIssue struct {
 	Labels  []struct {
 		Name string `json:"name"`
 	} `json:"labels"`
-	PullRequest json.RawMessage `json:"pull_request"`
+	PullRequest *struct{} `json:"pull_request"` // present (not null) on a pull request
 }
 
 type wireEnvelope struct {
@@ -98,7 +97,7 @@ func (w *wireEnvelope) issueEvent() IssueEvent {
 		BodyChanged:    w.Changes.Body != nil,
 		Sender:         w.Sender.Login,
 		SenderIsBot:    w.Sender.IsBot(),
-		IsPullRequest:  len(w.Issue.PullRequest) > 0 && string(w.Issue.PullRequest) != "null",
+		IsPullRequest:  w.Issue.PullRequest != nil,
 	}
 	if w.Issue.Body != nil {
 		ev.Body = *w.Issue.Body
@@ -112,31 +111,31 @@ func (w *wireEnvelope) issueEvent() IssueEvent {
 	return ev
 }
 
-func decode(payload []byte) (*wireEnvelope, error) {
+func decode(event string, payload []byte) (*wireEnvelope, error) {
 	var w wireEnvelope
-	if err := json.Unmarshal(payload, &w); err != nil {
+	if err := ghevent.Decode(event, payload, &w); err != nil {
 		return nil, err
 	}
 	if w.Repository.Name == "" || w.Repository.OwnerLogin() == "" || w.Issue.Number == 0 {
-		return nil, fmt.Errorf("the payload names no repository or issue")
+		return nil, fmt.Errorf("decoding %s event: the payload names no repository or issue", event)
 	}
 	return &w, nil
 }
 
 // DecodeIssueEvent decodes the JSON payload of an `issues` delivery.
 func DecodeIssueEvent(payload []byte) (IssueEvent, error) {
-	w, err := decode(payload)
+	w, err := decode("issues", payload)
 	if err != nil {
-		return IssueEvent{}, fmt.Errorf("decoding issues event: %w", err)
+		return IssueEvent{}, err
 	}
 	return w.issueEvent(), nil
 }
 
 // DecodeCommentEvent decodes the JSON payload of an `issue_comment` delivery.
 func DecodeCommentEvent(payload []byte) (CommentEvent, error) {
-	w, err := decode(payload)
+	w, err := decode("issue_comment", payload)
 	if err != nil {
-		return CommentEvent{}, fmt.Errorf("decoding issue_comment event: %w", err)
+		return CommentEvent{}, err
 	}
 	issue := w.issueEvent()
 	// The commenter, not the issue's author, is the sender here.

@@ -7,8 +7,8 @@ import (
 	"testing"
 )
 
-// reference decodes a payload's scope with encoding/json, as the handler did
-// before readScope.
+// reference decodes a payload's scope with encoding/json (v1), as the handler
+// did before readScope.
 func reference(data []byte) (Scope, error) {
 	var e struct {
 		Action       string `json:"action"`
@@ -65,10 +65,14 @@ func TestReadScope(t *testing.T) {
 		{"id not an integer", `{"installation":{"id":"7"}}`, Scope{}, true},
 		{"mismatched brackets in a skipped value", `{"issue":{"labels":[}]}`, Scope{}, true},
 		{"missing colon", `{"action" "opened"}`, Scope{}, true},
+		{"invalid JSON deep in a skipped value", `{"action":"opened","issue":{"body":"x","labels":[{"name":tru}]}}`, Scope{}, true},
+		{"null document", `null`, Scope{}, true},
+		{"name given twice: the last wins, as in encoding/json", `{"action":"opened","action":"closed"}`, Scope{Action: "closed"}, false},
+		{"invalid UTF-8 kept, as encoding/json accepts it", "{\"action\":\"opened\",\"issue\":{\"body\":\"\xff\"}}", Scope{Action: "opened"}, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := readScope([]byte(tt.payload))
+			got, err := readScope("push", []byte(tt.payload))
 			if (err != nil) != tt.wantErr || got != tt.want {
 				t.Errorf("readScope = %+v, %v; want %+v (error %v)", got, err, tt.want, tt.wantErr)
 			}
@@ -76,15 +80,18 @@ func TestReadScope(t *testing.T) {
 	}
 }
 
-// FuzzReadScope: readScope never panics, and on any JSON object that
-// encoding/json decodes it finds the same scope. (It accepts some invalid
-// JSON in values it skips; the handler checks queued payloads with
-// json.Valid.)
+// FuzzReadScope: readScope never panics, accepts only what encoding/json
+// (v1) calls valid JSON, and on any JSON object that encoding/json decodes it
+// finds the same scope.
 func FuzzReadScope(f *testing.F) {
 	f.Add([]byte(`{"action":"opened","repository":{"name":"golden-paths","default_branch":"main"},"installation":{"id":1}}`))
 	f.Add([]byte(`{"ref":"refs/tags/go/v1.0.0","deleted":true,"pull_request":{"head":{"ref":"x"}}}`))
+	f.Add([]byte(`{"issue":{"labels":[{"name":"a"},{"name":"b\u00e9"}],"body":null},"action":"edited"}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		got, err := readScope(data)
+		got, err := readScope("issues", data)
+		if err == nil && !json.Valid(data) {
+			t.Fatalf("readScope accepted %q, which is not JSON", data)
+		}
 		want, werr := reference(data)
 		if werr != nil || !bytes.HasPrefix(bytes.TrimLeft(data, " \t\r\n"), []byte("{")) {
 			return

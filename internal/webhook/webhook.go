@@ -192,7 +192,9 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) (event, outcome 
 		reply(w, http.StatusBadRequest, "payload is not JSON")
 		return event, OutcomeBadRequest
 	}
-	scope, err := readScope(payload)
+	// The whole payload's syntax is checked here: a job's payload is decoded
+	// by its workflow and must be JSON throughout.
+	scope, err := readScope(event, payload)
 	if err != nil {
 		log.Warn("undecodable delivery", slog.Any("error", err))
 		reply(w, http.StatusBadRequest, "payload is not a JSON object")
@@ -202,12 +204,6 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) (event, outcome 
 		log.Debug("delivery concerns no workflow; answered without a job", slog.String("action", scope.Action), slog.String("repo", scope.Repo))
 		reply(w, http.StatusAccepted, "nothing to do")
 		return event, OutcomeIgnored
-	}
-	// A job's payload is decoded by its workflow: it must be JSON throughout.
-	if !json.Valid(payload) {
-		log.Warn("undecodable delivery", slog.String("error", "the payload is not valid JSON"))
-		reply(w, http.StatusBadRequest, "payload is not JSON")
-		return event, OutcomeBadRequest
 	}
 	args := queue.WebhookArgs{DeliveryID: delivery, Event: event, Action: scope.Action, InstallationID: scope.InstallationID, Payload: payload}
 	log = log.With(slog.String("action", args.Action), slog.Int64("installation", args.InstallationID))
