@@ -93,7 +93,7 @@ func (q *Queue) load(ctx context.Context, a WebhookArgs) (WebhookArgs, error) {
 		return a.loaded(), nil
 	}
 	var body []byte
-	err := q.db.SQL.QueryRowContext(ctx, q.loadBody, a.DeliveryID).Scan(&body)
+	err := q.db.Read.QueryRowContext(ctx, q.loadBody, a.DeliveryID).Scan(&body)
 	if errors.Is(err, sql.ErrNoRows) {
 		return a, Permanent(fmt.Errorf("loading delivery %s: %w", a.DeliveryID, errNoBody))
 	}
@@ -183,7 +183,7 @@ func (q *Queue) loadDeliveries(ctx context.Context, ids []string) ([]storedDeliv
 	}
 	query := q.db.Rebind(`SELECT delivery_id, event, action, installation_id, received_at, body FROM ` + bodiesTable +
 		` WHERE delivery_id IN (?` + strings.Repeat(", ?", n-1) + `)`)
-	rows, err := q.db.SQL.QueryContext(ctx, query, args...)
+	rows, err := q.db.Read.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("loading %d deliveries: %w", len(ids), err)
 	}

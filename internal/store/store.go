@@ -1,8 +1,9 @@
 // Package store opens the one database goldenpath keeps its state in (the job
 // queue and the fleet index) from a DATABASE_URL: embedded SQLite by default,
 // PostgreSQL to run several replicas. Both the queue and the fleet index share
-// the handle this package returns, so SQLite is only ever opened once, with a
-// single connection, which is what River's SQLite driver asks for.
+// the handle this package returns, so SQLite has a single writing
+// connection, which is what River's SQLite driver asks for (and a few
+// read-only ones beside it, DB.Read).
 package store
 
 import (
@@ -32,7 +33,13 @@ const (
 type DB struct {
 	Dialect Dialect
 	SQL     *sql.DB
-	Pool    *pgxpool.Pool
+	// Read serves reads that need no transaction with a write and may see
+	// any committed state (a delivery's body, a cached archive). On SQLite
+	// it is a pool of read-only connections beside SQL's single one: in WAL
+	// mode they read while that connection writes, instead of queueing
+	// behind the group commit and River. On PostgreSQL it is SQL.
+	Read *sql.DB
+	Pool *pgxpool.Pool
 	// KeyLockWait bounds KeyLock's wait (DefaultKeyLockWait when zero).
 	KeyLockWait time.Duration
 
@@ -78,8 +85,17 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("opening SQLite database %s: %w", path, err)
 	}
-	return &DB{Dialect: SQLite, SQL: db}, nil
+	// Opened after SQL, which has made the file a WAL database; query_only
+	// makes any write on these a clear error rather than a second writer.
+	read := openCachingSQLite("file:" + path + "?_pragma=busy_timeout(10000)&_pragma=query_only(1)")
+	read.SetMaxOpenConns(readConns)
+	read.SetMaxIdleConns(readConns)
+	read.SetConnMaxIdleTime(time.Minute)
+	return &DB{Dialect: SQLite, SQL: db, Read: read}, nil
 }
+
+// readConns is the SQLite read pool's size (see DB.Read).
+const readConns = 4
 
 // defaultPoolSize is the PostgreSQL connection pool of one replica.
 const defaultPoolSize = 20
@@ -116,7 +132,8 @@ func openPostgres(ctx context.Context, databaseURL string) (*DB, error) {
 		pool.Close()
 		return nil, fmt.Errorf("setting up the key lock connections to PostgreSQL %s: %w", redact(databaseURL), err)
 	}
-	return &DB{Dialect: Postgres, SQL: stdlib.OpenDBFromPool(pool), Pool: pool, lockPool: locks}, nil
+	sqlDB := stdlib.OpenDBFromPool(pool)
+	return &DB{Dialect: Postgres, SQL: sqlDB, Read: sqlDB, Pool: pool, lockPool: locks}, nil
 }
 
 // Ping checks that the database answers; /readyz calls it.
@@ -126,7 +143,11 @@ func (d *DB) Ping(ctx context.Context) error {
 
 // Close releases the database. Stop the queue first.
 func (d *DB) Close() error {
-	err := d.SQL.Close()
+	var err error
+	if d.Read != nil && d.Read != d.SQL {
+		err = d.Read.Close()
+	}
+	err = errors.Join(err, d.SQL.Close())
 	if d.Pool != nil {
 		d.Pool.Close()
 	}

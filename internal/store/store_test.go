@@ -61,3 +61,39 @@ func TestRebind(t *testing.T) {
 		t.Fatalf("Rebind = %q", got)
 	}
 }
+
+// TestReadPool: DB.Read sees what SQL committed, and on SQLite it reads
+// while SQL's single connection is inside a write transaction (WAL) and
+// refuses to write (it is never a second writer).
+func TestReadPool(t *testing.T) {
+	for _, d := range storetest.Dialects {
+		t.Run(string(d), func(t *testing.T) {
+			db := storetest.Open(t, d)
+			ctx := context.Background()
+			if _, err := db.SQL.ExecContext(ctx, "CREATE TABLE IF NOT EXISTS readpool (k TEXT PRIMARY KEY, v TEXT NOT NULL)"); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := db.SQL.ExecContext(ctx, db.Rebind("INSERT INTO readpool (k, v) VALUES (?, ?)"), "a", "committed"); err != nil {
+				t.Fatal(err)
+			}
+			tx, err := db.SQL.BeginTx(ctx, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer tx.Rollback()
+			if _, err := tx.ExecContext(ctx, db.Rebind("UPDATE readpool SET v = ? WHERE k = ?"), "uncommitted", "a"); err != nil {
+				t.Fatal(err)
+			}
+			var v string
+			if err := db.Read.QueryRowContext(ctx, db.Rebind("SELECT v FROM readpool WHERE k = ?"), "a").Scan(&v); err != nil || v != "committed" {
+				t.Fatalf("read during a write transaction = %q, %v; want the committed value", v, err)
+			}
+			if d == store.SQLite {
+				_, err := db.Read.ExecContext(ctx, "INSERT INTO readpool (k, v) VALUES ('b', 'x')")
+				if err == nil || !strings.Contains(err.Error(), "readonly") {
+					t.Fatalf("a write through the read pool = %v, want a read-only error", err)
+				}
+			}
+		})
+	}
+}

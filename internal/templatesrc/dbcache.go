@@ -113,7 +113,7 @@ func (c *DBCache) Tags(ctx context.Context, owner, repo string) (tags []github.T
 	}
 	var data string
 	var us int64
-	err = c.db.SQL.QueryRowContext(ctx, c.db.Rebind(`SELECT tags, fetched_at FROM goldenpath_tmpl_tags WHERE repo_key = ?`), repoKey(owner, repo)).Scan(&data, &us)
+	err = c.db.Read.QueryRowContext(ctx, c.db.Rebind(`SELECT tags, fetched_at FROM goldenpath_tmpl_tags WHERE repo_key = ?`), repoKey(owner, repo)).Scan(&data, &us)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, time.Time{}, false, nil
 	}
@@ -170,7 +170,7 @@ func (c *DBCache) Archive(ctx context.Context, owner, repo, sha string) (map[str
 		return nil, false, err
 	}
 	var data []byte
-	err := c.db.SQL.QueryRowContext(ctx, c.db.Rebind(`SELECT data FROM goldenpath_tmpl_archive WHERE archive_key = ?`), archiveKey(owner, repo, sha)).Scan(&data)
+	err := c.db.Read.QueryRowContext(ctx, c.db.Rebind(`SELECT data FROM goldenpath_tmpl_archive WHERE archive_key = ?`), archiveKey(owner, repo, sha)).Scan(&data)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, false, nil
 	}
