@@ -10,6 +10,7 @@ import (
 	"net/http"
 	_ "net/http/pprof" // registers on http.DefaultServeMux
 	"os"
+	"runtime"
 	"time"
 )
 
@@ -18,6 +19,11 @@ func init() {
 	if addr == "" {
 		return
 	}
+	// Waits of 100 µs or more, and a tenth of mutex contention: where a
+	// delivery waits (for the connection, for the group commit) rather
+	// than computes.
+	runtime.SetBlockProfileRate(100_000)
+	runtime.SetMutexProfileFraction(10)
 	srv := &http.Server{Addr: addr, Handler: http.DefaultServeMux, ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = srv.ListenAndServe() }()
 }

@@ -116,7 +116,9 @@ func (q *Queue) commit(batch []*pending) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
-	written, err := q.insertDeliveries(ctx, unique, time.Now())
+	start := time.Now()
+	written, err := q.insertDeliveries(ctx, unique, start)
+	q.metrics.commit.Observe(time.Since(start).Seconds())
 	q.metrics.batch.Observe(float64(len(unique)))
 	if err != nil {
 		err = fmt.Errorf("inserting %d deliveries: %w", len(unique), err)

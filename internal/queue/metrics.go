@@ -32,6 +32,7 @@ type metrics struct {
 	duration *prometheus.HistogramVec
 	enqueued *prometheus.CounterVec
 	batch    prometheus.Histogram
+	commit   prometheus.Histogram
 }
 
 func newMetrics(reg prometheus.Registerer, q *Queue) (*metrics, error) {
@@ -59,11 +60,16 @@ func newMetrics(reg prometheus.Registerer, q *Queue) (*metrics, error) {
 			Help:    "Deliveries written per group-commit transaction.",
 			Buckets: prometheus.ExponentialBuckets(1, 2, 10),
 		}),
+		commit: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "goldenpath_webhook_commit_seconds",
+			Help:    "Time one group-commit transaction took, from waiting for the connection to the durable commit: every delivery in it waited that long for its answer.",
+			Buckets: prometheus.ExponentialBuckets(0.0002, 2, 14),
+		}),
 	}
 	if reg == nil {
 		return m, nil
 	}
-	for _, c := range []prometheus.Collector{m.outcomes, m.wait, m.duration, m.enqueued, m.batch, &depthCollector{q: q}} {
+	for _, c := range []prometheus.Collector{m.outcomes, m.wait, m.duration, m.enqueued, m.batch, m.commit, &depthCollector{q: q}} {
 		if err := reg.Register(c); err != nil {
 			return nil, err
 		}

@@ -319,6 +319,9 @@ func TestGroupCommitBatchesConcurrentDeliveries(t *testing.T) {
 		if count >= n/2 {
 			t.Fatalf("%d deliveries took %d transactions; group commit should need far fewer", n, count)
 		}
+		if commits, seconds := histogram(t, reg, "goldenpath_webhook_commit_seconds"); commits != count || seconds <= 0 {
+			t.Fatalf("commit time observed %v times (%v s), want once per group commit (%v)", commits, seconds, count)
+		}
 		if v, jobs := gauge(t, reg, "goldenpath_queue_jobs", map[string]string{"state": "available"}), len(batchJobs(t, q)); v != float64(jobs) || jobs != int(count) {
 			t.Fatalf("queue depth metric = %v, want the %d batch jobs (%d group commits)", v, jobs, count)
 		}
