@@ -199,7 +199,7 @@ func Open(ctx context.Context, db *store.DB, opts Options) (*Queue, error) {
 	case store.SQLite:
 		var c *river.Client[*sql.Tx]
 		c, err = openClient(ctx, db, riversqlite.New(db.SQL), cfg)
-		q.client = sqliteClient{Client: c, db: db.SQL}
+		q.client = sqliteClient{Client: c, db: db}
 	case store.Postgres:
 		var c *river.Client[pgx.Tx]
 		c, err = openClient(ctx, db, riverpgxv5.New(db.Pool), cfg)

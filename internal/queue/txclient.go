@@ -10,6 +10,8 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
+
+	"github.com/goldenpath-dev/goldenpath/internal/store"
 )
 
 // River's client is generic in its driver's transaction type (*sql.Tx for
@@ -30,20 +32,23 @@ type intakeTx interface {
 // sqliteClient is River's client for SQLite with the intake's transactions.
 type sqliteClient struct {
 	*river.Client[*sql.Tx]
-	db *sql.DB
+	db *store.DB
 }
 
+// beginIntake begins a durable transaction: the connection commits others
+// without an fsync (store.BeginDurable).
 func (c sqliteClient) beginIntake(ctx context.Context) (intakeTx, error) {
-	tx, err := c.db.BeginTx(ctx, nil)
+	tx, err := c.db.BeginDurable(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return &sqliteIntake{client: c.Client, tx: tx}, nil
+	return &sqliteIntake{client: c.Client, durable: tx, tx: tx.Tx}, nil
 }
 
 type sqliteIntake struct {
-	client *river.Client[*sql.Tx]
-	tx     *sql.Tx
+	client  *river.Client[*sql.Tx]
+	durable *store.DurableTx
+	tx      *sql.Tx
 }
 
 func (t *sqliteIntake) storeBodies(ctx context.Context, query string, rows [][]any) ([]bool, error) {
@@ -68,8 +73,15 @@ func (t *sqliteIntake) insertJobs(ctx context.Context, params []river.InsertMany
 	return t.client.InsertManyTx(ctx, t.tx, params)
 }
 
-func (t *sqliteIntake) commit(context.Context) error { return t.tx.Commit() }
-func (t *sqliteIntake) rollback(context.Context)     { _ = t.tx.Rollback() }
+func (t *sqliteIntake) commit(context.Context) error {
+	defer t.durable.Done()
+	return t.tx.Commit()
+}
+
+func (t *sqliteIntake) rollback(context.Context) {
+	_ = t.tx.Rollback()
+	t.durable.Done()
+}
 
 // pgClient is River's client for PostgreSQL with the intake's transactions.
 type pgClient struct {

@@ -71,7 +71,8 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 	// process (a CLI next to `serve`) wait instead of failing; immediate
 	// transactions take the write lock up front so they never deadlock on an
 	// upgrade from read to write.
-	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_txlock=immediate"
+	// synchronous=NORMAL: see BeginDurable for which commits are fsynced.
+	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_txlock=immediate"
 	db := openCachingSQLite(dsn)
 	// SQLite runs one writer at a time; River's SQLite driver recommends one
 	// connection so its parallel maintenance work queues in database/sql

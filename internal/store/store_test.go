@@ -2,6 +2,8 @@ package store_test
 
 import (
 	"context"
+	"database/sql"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -95,5 +97,59 @@ func TestReadPool(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestDurableCommit: on SQLite the connection runs synchronous=NORMAL, a
+// BeginDurable transaction runs FULL, and the connection is NORMAL again
+// once it is done (committed or rolled back).
+func TestDurableCommit(t *testing.T) {
+	db := storetest.Open(t, store.SQLite)
+	ctx := context.Background()
+	synchronous := func(q interface {
+		QueryRowContext(context.Context, string, ...any) *sql.Row
+	}) int {
+		t.Helper()
+		var n int
+		if err := q.QueryRowContext(ctx, "PRAGMA synchronous").Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	const normal, full = 1, 2
+	if got := synchronous(db.SQL); got != normal {
+		t.Fatalf("synchronous = %d, want NORMAL (%d)", got, normal)
+	}
+	if _, err := db.SQL.ExecContext(ctx, "CREATE TABLE durable (k TEXT PRIMARY KEY)"); err != nil {
+		t.Fatal(err)
+	}
+	for _, commit := range []bool{true, false} {
+		tx, err := db.BeginDurable(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := synchronous(tx); got != full {
+			t.Fatalf("synchronous in a durable transaction = %d, want FULL (%d)", got, full)
+		}
+		if _, err := tx.ExecContext(ctx, "INSERT INTO durable (k) VALUES (?)", fmt.Sprint(commit)); err != nil {
+			t.Fatal(err)
+		}
+		if commit {
+			err = tx.Commit()
+		} else {
+			err = tx.Rollback()
+		}
+		tx.Done()
+		tx.Done()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := synchronous(db.SQL); got != normal {
+			t.Fatalf("synchronous after a durable transaction (commit %v) = %d, want NORMAL", commit, got)
+		}
+	}
+	var n int
+	if err := db.SQL.QueryRowContext(ctx, "SELECT COUNT(*) FROM durable").Scan(&n); err != nil || n != 1 {
+		t.Fatalf("rows = %d, %v; want the committed one", n, err)
 	}
 }
