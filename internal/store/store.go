@@ -88,15 +88,21 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 	}
 	// Opened after SQL, which has made the file a WAL database; query_only
 	// makes any write on these a clear error rather than a second writer.
-	read := openCachingSQLite("file:" + path + "?_pragma=busy_timeout(10000)&_pragma=query_only(1)")
+	// Their reads (a delivery's body, read once) gain little from a page
+	// cache of their own: a small one keeps their memory small.
+	read := openCachingSQLite("file:" + path + fmt.Sprintf("?_pragma=busy_timeout(10000)&_pragma=query_only(1)&_pragma=cache_size(-%d)", readCacheKiB))
 	read.SetMaxOpenConns(readConns)
 	read.SetMaxIdleConns(readConns)
 	read.SetConnMaxIdleTime(time.Minute)
 	return &DB{Dialect: SQLite, SQL: db, Read: read}, nil
 }
 
-// readConns is the SQLite read pool's size (see DB.Read).
-const readConns = 4
+// readConns is the SQLite read pool's size (see DB.Read), readCacheKiB
+// each one's page cache (SQLite's default is 2,000 KiB).
+const (
+	readConns    = 2
+	readCacheKiB = 256
+)
 
 // defaultPoolSize is the PostgreSQL connection pool of one replica.
 const defaultPoolSize = 20
