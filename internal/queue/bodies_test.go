@@ -131,14 +131,7 @@ func TestRedeliveryAfterDiscardRunsAgain(t *testing.T) {
 		if err != nil || dup {
 			t.Fatalf("redelivery after discard: duplicate=%v err=%v, want it queued again", dup, err)
 		}
-		select {
-		case p := <-ran:
-			if p != string(delivery("").Payload) {
-				t.Fatalf("the redelivery got payload %q", p)
-			}
-		case <-time.After(10 * time.Second):
-			t.Fatal("the redelivery did not run")
-		}
+		receivePayload(t, ran, "the redelivery")
 		waitBatchesDone(t, q)
 		if dup, err := q.Enqueue(ctx, delivery("rd-1")); err != nil || !dup {
 			t.Fatalf("redelivery after success: duplicate=%v err=%v, want a duplicate", dup, err)
@@ -199,14 +192,21 @@ func TestOldBodiesArePruned(t *testing.T) {
 			}
 		}
 		for _, ch := range []chan string{retried, failed} {
-			select {
-			case p := <-ch:
-				if p != string(delivery("").Payload) {
-					t.Fatalf("a job run after the pruning got payload %q", p)
-				}
-			case <-time.After(10 * time.Second):
-				t.Fatal("a job retried after the pruning did not run")
-			}
+			receivePayload(t, ch, "a job retried after the pruning")
 		}
 	})
+}
+
+// receivePayload waits for what ran to report the payload it got, which must
+// be the test delivery's.
+func receivePayload(t *testing.T, ran <-chan string, what string) {
+	t.Helper()
+	select {
+	case p := <-ran:
+		if p != string(delivery("").Payload) {
+			t.Fatalf("%s got payload %q", what, p)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatalf("%s did not run", what)
+	}
 }

@@ -55,11 +55,14 @@ func delivery(id string) queue.WebhookArgs {
 		Payload: json.RawMessage(`{"action":"opened","installation":{"id":7}}`)}
 }
 
+// everyState lists jobs whatever became of them.
+var everyState = []rivertype.JobState{rivertype.JobStateAvailable, rivertype.JobStateCompleted, rivertype.JobStateRunning,
+	rivertype.JobStateRetryable, rivertype.JobStateDiscarded, rivertype.JobStateCancelled, rivertype.JobStateScheduled}
+
 func webhookJobs(t *testing.T, q *queue.Queue) []*rivertype.JobRow {
 	t.Helper()
 	jobs, err := q.Jobs(context.Background(), river.NewJobListParams().Kinds(queue.WebhookKind).
-		States(rivertype.JobStateAvailable, rivertype.JobStateCompleted, rivertype.JobStateRunning,
-			rivertype.JobStateRetryable, rivertype.JobStateDiscarded, rivertype.JobStateCancelled, rivertype.JobStateScheduled).First(1000))
+		States(everyState...).First(1000))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,8 +73,7 @@ func webhookJobs(t *testing.T, q *queue.Queue) []*rivertype.JobRow {
 func batchJobs(t *testing.T, q *queue.Queue) map[*rivertype.JobRow][]string {
 	t.Helper()
 	jobs, err := q.Jobs(context.Background(), river.NewJobListParams().Kinds(queue.DeliveryBatchKind).
-		States(rivertype.JobStateAvailable, rivertype.JobStateCompleted, rivertype.JobStateRunning,
-			rivertype.JobStateRetryable, rivertype.JobStateDiscarded, rivertype.JobStateCancelled, rivertype.JobStateScheduled).First(1000))
+		States(everyState...).First(1000))
 	if err != nil {
 		t.Fatal(err)
 	}

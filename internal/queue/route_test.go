@@ -5,8 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"log/slog"
-	"os"
 	"sync"
 	"testing"
 	"time"
@@ -68,18 +66,7 @@ func TestRouteOneJobPerWorkflow(t *testing.T) {
 		t.Run(string(d), func(t *testing.T) {
 			t.Parallel()
 			reg := prometheus.NewRegistry()
-			q, err := queue.Open(t.Context(), storetest.Open(t, d), queue.Options{
-				Registerer: reg, MaxAttempts: 3, RetryPolicy: soonRetry{},
-				Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError})),
-			})
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() {
-				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-				defer cancel()
-				_ = q.Stop(ctx)
-			})
+			q, _ := openQueue(t, d, queue.Options{Registerer: reg, MaxAttempts: 3, RetryPolicy: soonRetry{}})
 			var c calls
 			boom := errors.New("boom")
 			discarded := make(chan job.Delivery, 4)

@@ -197,7 +197,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) (event, outcome 
 	scope, err := readScope(event, payload)
 	if err != nil {
 		log.Warn("undecodable delivery", slog.Any("error", err))
-		reply(w, http.StatusBadRequest, "payload is not a JSON object")
+		reply(w, http.StatusBadRequest, "payload is not a valid JSON object")
 		return event, OutcomeBadRequest
 	}
 	if h.relevant != nil && !h.relevant(event, scope) {
